@@ -1,0 +1,101 @@
+// Compiles kernels-inl.h for every Highway target, exports the dispatch
+// tables, and owns target naming and forcing (it needs this TU's HWY_TARGETS,
+// the set of targets the kernels were compiled for).
+#include "src/kernels.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "src/kernels.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "src/kernels-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace xcorr {
+namespace HWY_NAMESPACE {
+
+void CorrPlaneTile(const detail::PlaneTile& tile) { CorrPlaneRows(tile); }
+
+int64_t CompiledTarget() { return HWY_TARGET; }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace xcorr
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace xcorr {
+namespace {
+
+HWY_EXPORT(CorrPlaneTile);
+HWY_EXPORT(CompiledTarget);
+
+bool SameName(const char* a, const char* b) {
+  for (; *a != '\0' && *b != '\0'; ++a, ++b) {
+    if ((*a | 0x20) != (*b | 0x20)) return false;
+  }
+  return *a == *b;
+}
+
+// The fallback target is SCALAR with GCC 12.2 and EMU128 with Clang; accept
+// either name for whichever this build has.
+bool NamesTarget(const char* name, int64_t target) {
+  const bool is_fallback = target == HWY_SCALAR || target == HWY_EMU128;
+  return SameName(name, hwy::TargetName(target)) ||
+         (is_fallback && (SameName(name, "SCALAR") || SameName(name, "EMU128")));
+}
+
+// Serializes xcorr_force_target; Highway's target masks are plain globals.
+std::mutex& TargetMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+}  // namespace
+
+namespace detail {
+
+void CorrPlaneTile(const PlaneTile& tile) { HWY_DYNAMIC_DISPATCH(CorrPlaneTile)(tile); }
+
+int64_t DispatchedTarget() { return HWY_DYNAMIC_DISPATCH(CompiledTarget)(); }
+
+Status ForceTarget(const char* name) {
+  std::lock_guard<std::mutex> lock(TargetMutex());
+  hwy::DisableTargets(0);
+  if (name == nullptr) return Status();
+  const int64_t available = hwy::SupportedTargets() & HWY_TARGETS;
+  for (int64_t rest = available; rest != 0; rest &= rest - 1) {
+    const int64_t target = rest & -rest;
+    if (NamesTarget(name, target)) {
+      // Lower bits are better targets: masking them all leaves `target` best.
+      hwy::DisableTargets(target - 1);
+      return Status();
+    }
+  }
+  std::string names;
+  for (int64_t rest = available; rest != 0; rest &= rest - 1) {
+    names += std::string(names.empty() ? "" : ", ") + hwy::TargetName(rest & -rest);
+  }
+  return Unsupported("target \"", name, "\" is unknown or not supported here; available: ",
+                     names);
+}
+
+void ApplyTargetFromEnvironment() {
+  static const bool applied = [] {
+    const char* name = std::getenv("XCORR_TARGET");
+    if (name == nullptr || *name == '\0') return true;
+    const Status status = ForceTarget(name);
+    if (!status.ok()) {
+      std::fprintf(stderr, "xcorr: ignoring XCORR_TARGET: %s\n", status.message().c_str());
+    }
+    return true;
+  }();
+  (void)applied;
+}
+
+}  // namespace detail
+}  // namespace xcorr
+#endif  // HWY_ONCE

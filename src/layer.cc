@@ -1,0 +1,120 @@
+// Conv2D: the layer of the seed chapter, on conv2d plans.
+#include <cmath>
+
+#include "src/status.h"
+#include "xcorr/xcorr.hpp"
+
+namespace xcorr {
+namespace {
+
+// splitmix64: a small, fixed generator, so that a seed gives the same weights
+// on every platform.
+uint64_t NextRandom(uint64_t* state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+void AddInto(const Tensor& from, Tensor* to) {
+  for (int64_t k = 0; k < to->size(); ++k) to->data()[k] += from.data()[k];
+}
+
+}  // namespace
+
+Conv2D::Conv2D(int64_t in_channels, int64_t out_channels,
+               std::pair<int64_t, int64_t> kernel_size, const Conv2DOptions& options)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_size_(kernel_size),
+      options_(options) {
+  if (in_channels <= 0 || out_channels <= 0 || options.groups_ <= 0 ||
+      in_channels % options.groups_ != 0 || out_channels % options.groups_ != 0) {
+    throw InvalidArgument(
+        XCORR_ERR_INVALID_ARGUMENT,
+        detail::StrCat("Conv2D channels ", in_channels, " -> ", out_channels,
+                       " must be positive and divisible by groups ", options.groups_));
+  }
+  const int64_t per_group = in_channels / options.groups_;
+  const Dims dims =
+      options.layout_ == XCORR_LAYOUT_NHWC
+          ? Dims{out_channels, kernel_size.first, kernel_size.second, per_group}
+          : Dims{out_channels, per_group, kernel_size.first, kernel_size.second};
+  weight = Tensor(dims);
+  weight_grad = Tensor(dims);
+  // PyTorch's default: uniform in +-1/sqrt(fan_in).
+  const double bound = 1.0 / std::sqrt(static_cast<double>(weight.size() / out_channels));
+  uint64_t state = options.seed_;
+  for (int64_t k = 0; k < weight.size(); ++k) {
+    const double unit = static_cast<double>(NextRandom(&state) >> 11) * 0x1.0p-53;
+    weight.data()[k] = static_cast<float>((2.0 * unit - 1.0) * bound);
+  }
+  if (options.bias_) {
+    bias = Tensor({out_channels});
+    bias_grad = Tensor({out_channels});
+  }
+}
+
+const Conv2dPlan& Conv2D::PlanFor(const TensorView& x) {
+  if (x.rank() != 4) {
+    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
+                          detail::StrCat("Conv2D takes a 4-d input, not ", x.rank(), "-d"));
+  }
+  const bool nhwc = options_.layout_ == XCORR_LAYOUT_NHWC;
+  const Conv2dDesc desc = Conv2dDesc()
+                              .batch(x.dim(0))
+                              .channels(nhwc ? x.dim(3) : x.dim(1), out_channels_)
+                              .input(nhwc ? x.dim(1) : x.dim(2), nhwc ? x.dim(2) : x.dim(3))
+                              .kernel(kernel_size_.first, kernel_size_.second)
+                              .stride(options_.stride_)
+                              .padding(options_.padding_)
+                              .dilation(options_.dilation_)
+                              .groups(options_.groups_)
+                              .layout(options_.layout_);
+  if (desc.get().in_channels != in_channels_) {
+    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
+                          detail::StrCat("Conv2D expects ", in_channels_,
+                                         " input channels, got ", desc.get().in_channels));
+  }
+  if (plan_ == nullptr || plan_->x_dims() != x.dims()) {
+    plan_ = std::make_unique<Conv2dPlan>(desc);
+  }
+  return *plan_;
+}
+
+Tensor Conv2D::forward(const TensorView& x) {
+  const Conv2dPlan& plan = PlanFor(x);
+  Tensor y = plan.forward(x, weight, bias);
+  input_ = Tensor::copy_of(x);
+  return y;
+}
+
+void Conv2D::backward(const TensorView& dy, const TensorView& dx) {
+  if (plan_ == nullptr) {
+    throw RuntimeError(XCORR_ERR_INVALID_ARGUMENT, "Conv2D::backward before forward");
+  }
+  if (grads_are_zero_) {
+    plan_->backward(input_, weight, dy, dx, weight_grad, bias_grad);
+  } else {
+    Tensor dw(weight.dims());
+    Tensor dbias = bias.size() > 0 ? Tensor(bias.dims()) : Tensor();
+    plan_->backward(input_, weight, dy, dx, dw, dbias);
+    AddInto(dw, &weight_grad);
+    if (bias.size() > 0) AddInto(dbias, &bias_grad);
+  }
+  grads_are_zero_ = false;
+}
+
+void Conv2D::zero_grad() {
+  weight_grad = Tensor(weight.dims());
+  if (bias.size() > 0) bias_grad = Tensor(bias.dims());
+  grads_are_zero_ = true;
+}
+
+std::vector<Parameter> Conv2D::parameters() {
+  std::vector<Parameter> parameters{{&weight, &weight_grad}};
+  if (bias.size() > 0) parameters.push_back({&bias, &bias_grad});
+  return parameters;
+}
+
+}  // namespace xcorr

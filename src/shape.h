@@ -1,0 +1,45 @@
+// ConvShape: a validated conv2d descriptor and the sizes derived from it.
+//
+// Validation happens once, here, before any work: every later stage (plans,
+// kernels, the reference) may trust a ConvShape's sizes and element strides,
+// and every element count and byte count in it fits in int64_t and size_t.
+#ifndef XCORR_SRC_SHAPE_H_
+#define XCORR_SRC_SHAPE_H_
+
+#include <cstdint>
+
+#include "src/status.h"
+#include "xcorr/xcorr.h"
+
+namespace xcorr {
+namespace detail {
+
+// Element strides of a 4-D tensor, named for activations: batch, channel, row,
+// column. For weights they read output channel, input channel, row, column.
+struct Strides4 {
+  int64_t n, c, h, w;
+};
+
+struct ConvShape {
+  xcorr_conv2d_desc desc;
+  xcorr_layout layout;  // desc.layout, read safely once
+  int64_t out_height, out_width;
+  int64_t in_channels_per_group, out_channels_per_group;
+  int64_t x_elements, w_elements, y_elements;
+  Strides4 x_strides, w_strides, y_strides;
+};
+
+// Checks every field of `desc` and fills `shape`. Messages name the value and
+// the rule, e.g. "kernel 9x3 (dilated 9x3) is larger than the padded input
+// 8x8".
+Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape);
+
+// Validates the seed's corr2d arguments (one channel, stride 1, no padding)
+// and describes them as a conv2d.
+Status Corr2dShape(int64_t height, int64_t width, int64_t kernel_height,
+                   int64_t kernel_width, ConvShape* shape);
+
+}  // namespace detail
+}  // namespace xcorr
+
+#endif  // XCORR_SRC_SHAPE_H_

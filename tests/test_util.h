@@ -1,0 +1,121 @@
+// Shared test helpers: random data, the contract's error bound, and running
+// the scalar reference as the oracle.
+#ifndef XCORR_TESTS_TEST_UTIL_H_
+#define XCORR_TESTS_TEST_UTIL_H_
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "src/reference.h"
+#include "src/shape.h"
+#include "xcorr/xcorr.h"
+
+namespace xcorr {
+namespace test {
+
+// Uniform values in [-1, 1) from a fixed generator (splitmix64).
+inline std::vector<float> RandomVector(int64_t count, uint64_t seed) {
+  std::vector<float> values(static_cast<size_t>(count));
+  uint64_t state = seed;
+  for (float& value : values) {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    value = static_cast<float>(static_cast<double>(z >> 40) * 0x1.0p-23 - 1.0);
+  }
+  return values;
+}
+
+inline std::vector<float> Abs(const std::vector<float>& values) {
+  std::vector<float> result(values.size());
+  for (size_t k = 0; k < values.size(); ++k) result[k] = std::fabs(values[k]);
+  return result;
+}
+
+// The contract (API.md): each output within 1e-4 * S of the f64 reference,
+// S being the sum of the |terms| that make it.
+inline void ExpectWithinBound(const std::vector<float>& got, const std::vector<float>& want,
+                              const std::vector<float>& term_sums, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  int reported = 0;
+  for (size_t k = 0; k < got.size(); ++k) {
+    const double error = std::fabs(static_cast<double>(got[k]) - want[k]);
+    const double bound = 1e-4 * term_sums[k];
+    if (!(error <= bound) && reported++ < 5) {
+      ADD_FAILURE() << what << ": element " << k << " is " << got[k] << ", reference "
+                    << want[k] << ", error " << error << " > bound " << bound;
+    }
+  }
+}
+
+inline detail::ConvShape ShapeOf(const xcorr_conv2d_desc& desc) {
+  detail::ConvShape shape;
+  const detail::Status status = detail::ValidateConvDesc(&desc, &shape);
+  EXPECT_TRUE(status.ok()) << status.message();
+  return shape;
+}
+
+// The reference forward and its term sums, for checking a forward result.
+struct ForwardOracle {
+  std::vector<float> y, term_sums;
+};
+inline ForwardOracle ReferenceForward(const xcorr_conv2d_desc& desc,
+                                      const std::vector<float>& x,
+                                      const std::vector<float>& w,
+                                      const std::vector<float>* bias) {
+  const detail::ConvShape shape = ShapeOf(desc);
+  ForwardOracle oracle;
+  oracle.y.resize(static_cast<size_t>(shape.y_elements));
+  oracle.term_sums.resize(oracle.y.size());
+  reference::Forward(shape, x.data(), w.data(), bias ? bias->data() : nullptr,
+                     oracle.y.data());
+  const std::vector<float> abs_bias = bias ? Abs(*bias) : std::vector<float>();
+  reference::Forward(shape, Abs(x).data(), Abs(w).data(), bias ? abs_bias.data() : nullptr,
+                     oracle.term_sums.data());
+  return oracle;
+}
+
+// The reference gradients and their term sums.
+struct BackwardOracle {
+  std::vector<float> dx, dw, dbias, dx_sums, dw_sums, dbias_sums;
+};
+inline BackwardOracle ReferenceBackward(const xcorr_conv2d_desc& desc,
+                                        const std::vector<float>& x,
+                                        const std::vector<float>& w,
+                                        const std::vector<float>& dy) {
+  const detail::ConvShape shape = ShapeOf(desc);
+  BackwardOracle o;
+  o.dx.resize(x.size());
+  o.dw.resize(w.size());
+  o.dbias.resize(static_cast<size_t>(desc.out_channels));
+  o.dx_sums.resize(x.size());
+  o.dw_sums.resize(w.size());
+  o.dbias_sums.resize(o.dbias.size());
+  reference::Backward(shape, x.data(), w.data(), dy.data(), o.dx.data(), o.dw.data(),
+                      o.dbias.data());
+  reference::Backward(shape, Abs(x).data(), Abs(w).data(), Abs(dy).data(), o.dx_sums.data(),
+                      o.dw_sums.data(), o.dbias_sums.data());
+  return o;
+}
+
+// A readable name for a descriptor, for failure messages.
+inline std::string Describe(const xcorr_conv2d_desc& d) {
+  return "N" + std::to_string(d.batch) + " " + std::to_string(d.in_channels) + "->" +
+         std::to_string(d.out_channels) + " in " + std::to_string(d.in_height) + "x" +
+         std::to_string(d.in_width) + " k " + std::to_string(d.kernel_height) + "x" +
+         std::to_string(d.kernel_width) + " s " + std::to_string(d.stride_height) + "," +
+         std::to_string(d.stride_width) + " p " + std::to_string(d.pad_top) + "," +
+         std::to_string(d.pad_bottom) + "," + std::to_string(d.pad_left) + "," +
+         std::to_string(d.pad_right) + " d " + std::to_string(d.dilation_height) + "," +
+         std::to_string(d.dilation_width) + " g " + std::to_string(d.groups) +
+         (d.layout == XCORR_LAYOUT_NHWC ? " NHWC" : " NCHW");
+}
+
+}  // namespace test
+}  // namespace xcorr
+
+#endif  // XCORR_TESTS_TEST_UTIL_H_
