@@ -64,17 +64,19 @@ int64_t DispatchedTarget() { return HWY_DYNAMIC_DISPATCH(CompiledTarget)(); }
 
 Status ForceTarget(const char* name) {
   std::lock_guard<std::mutex> lock(TargetMutex());
+  // The target forced now, 0 for none; kept to restore it on failure, since
+  // listing the available targets needs the mask lifted.
+  static int64_t forced = 0;
   hwy::DisableTargets(0);
-  if (name == nullptr) return Status();
   const int64_t available = hwy::SupportedTargets() & HWY_TARGETS;
-  for (int64_t rest = available; rest != 0; rest &= rest - 1) {
-    const int64_t target = rest & -rest;
-    if (NamesTarget(name, target)) {
-      // Lower bits are better targets: masking them all leaves `target` best.
-      hwy::DisableTargets(target - 1);
-      return Status();
-    }
+  int64_t chosen = 0;
+  for (int64_t rest = available; rest != 0 && name != nullptr; rest &= rest - 1) {
+    if (NamesTarget(name, rest & -rest)) chosen = rest & -rest;
   }
+  if (name == nullptr || chosen != 0) forced = chosen;
+  // Lower bits are better targets: masking them all leaves `forced` the best.
+  if (forced != 0) hwy::DisableTargets(forced - 1);
+  if (name == nullptr || chosen != 0) return Status();
   std::string names;
   for (int64_t rest = available; rest != 0; rest &= rest - 1) {
     names += std::string(names.empty() ? "" : ", ") + hwy::TargetName(rest & -rest);
