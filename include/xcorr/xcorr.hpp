@@ -41,7 +41,7 @@ namespace xcorr {
 
 // ---------------------------------------------------------------- errors
 
-class InvalidArgument : public std::invalid_argument {
+class XCORR_API InvalidArgument : public std::invalid_argument {
  public:
   InvalidArgument(xcorr_status status, const std::string& message)
       : std::invalid_argument(message), status_(status) {}
@@ -51,7 +51,7 @@ class InvalidArgument : public std::invalid_argument {
   xcorr_status status_;
 };
 
-class RuntimeError : public std::runtime_error {
+class XCORR_API RuntimeError : public std::runtime_error {
  public:
   RuntimeError(xcorr_status status, const std::string& message)
       : std::runtime_error(message), status_(status) {}

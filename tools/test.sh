@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's test command (and CI's): installs what is missing, then builds
+# with warnings as errors and runs the whole test suite; then again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+# Usage: tools/test.sh [--quick]   (--quick: skip the sanitizer build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/install_deps.sh
+jobs=2
+
+echo "== build (Release, -Werror) and test"
+cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DXCORR_WERROR=ON >/dev/null
+cmake --build build-ci -j $jobs
+ctest --test-dir build-ci -j $jobs --output-on-failure
+
+if [ "${1:-}" != --quick ]; then
+  echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer and test"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXCORR_WERROR=ON \
+    -DXCORR_SANITIZE=address,undefined -DXCORR_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build build-asan -j $jobs
+  # The install test rebuilds the library without sanitizers; it ran above.
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan -j $jobs --output-on-failure -LE install
+fi
+echo "all tests passed"
