@@ -2,6 +2,7 @@
 // turn a failing status into an exception with the same message.
 #include <string>
 
+#include "src/dims_string.h"
 #include "src/status.h"
 #include "xcorr/xcorr.hpp"
 
@@ -13,12 +14,9 @@ float* DataOrNull(const TensorView& view) { return view.rank() == 0 ? nullptr : 
 
 void CheckDims(const char* name, const TensorView& view, const Dims& expected) {
   if (view.dims() == expected) return;
-  std::string got, want;
-  for (int64_t d : view.dims()) got += (got.empty() ? "" : "x") + std::to_string(d);
-  for (int64_t d : expected) want += (want.empty() ? "" : "x") + std::to_string(d);
   throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                        detail::StrCat(name, " has dimensions ", got.empty() ? "(none)" : got,
-                                       ", expected ", want));
+                        detail::StrCat(name, " has dimensions ", detail::DimsString(view.dims()),
+                                       ", expected ", detail::DimsString(expected)));
 }
 
 // An optional view is either empty or of the expected dimensions.

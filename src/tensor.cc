@@ -4,6 +4,7 @@
 #include <limits>
 #include <new>
 
+#include "src/dims_string.h"
 #include "src/status.h"
 #include "xcorr/xcorr.hpp"
 
@@ -34,13 +35,9 @@ int64_t ElementCount(const Dims& dims) {
   return count;
 }
 
-std::string DimsString(const Dims& dims) {
-  std::string text;
-  for (int64_t dim : dims) text += (text.empty() ? "" : "x") + std::to_string(dim);
-  return text;
-}
-
 }  // namespace
+
+using detail::DimsString;
 
 TensorView::TensorView(float* data, Dims dims) : data_(data), dims_(std::move(dims)) {
   ElementCount(dims_);

@@ -24,49 +24,50 @@ xcorr_conv2d_desc ParallelDesc() {
   return desc;
 }
 
-std::vector<float> Forward(const xcorr_plan* plan, const std::vector<float>& x,
-                           const std::vector<float>& w, size_t y_size) {
-  std::vector<float> y(y_size);
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_forward(plan, x.data(), w.data(), nullptr, y.data(), nullptr));
-  return y;
-}
+// One plan with random x and w, and a forward run on it.
+class ThreadingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc_, &plan_));
+  }
+  void TearDown() override { xcorr_plan_destroy(plan_); }
 
-TEST(ThreadingTest, ForwardIsBitwiseIdenticalForAnyThreadCount) {
-  const xcorr_conv2d_desc desc = ParallelDesc();
-  const detail::ConvShape shape = test::ShapeOf(desc);
-  const std::vector<float> x = test::RandomVector(shape.x_elements, 1);
-  const std::vector<float> w = test::RandomVector(shape.w_elements, 2);
-  xcorr_plan* plan = nullptr;
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
+  std::vector<float> Forward() const {
+    std::vector<float> y(static_cast<size_t>(shape_.y_elements));
+    EXPECT_EQ(XCORR_OK, xcorr_conv2d_forward(plan_, x_.data(), w_.data(), nullptr,
+                                             y.data(), nullptr));
+    return y;
+  }
+
+  const xcorr_conv2d_desc desc_ = ParallelDesc();
+  const detail::ConvShape shape_ = test::ShapeOf(desc_);
+  const std::vector<float> x_ = test::RandomVector(shape_.x_elements, 1);
+  const std::vector<float> w_ = test::RandomVector(shape_.w_elements, 2);
+  xcorr_plan* plan_ = nullptr;
+};
+
+TEST_F(ThreadingTest, ForwardIsBitwiseIdenticalForAnyThreadCount) {
   ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(1));
-  const std::vector<float> serial = Forward(plan, x, w, static_cast<size_t>(shape.y_elements));
+  const std::vector<float> serial = Forward();
   for (int threads : {2, 3, 5, 16, 0}) {
     ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(threads));
-    const std::vector<float> y = Forward(plan, x, w, serial.size());
+    const std::vector<float> y = Forward();
     EXPECT_EQ(0, std::memcmp(serial.data(), y.data(), y.size() * sizeof(float)))
         << threads << " threads";
   }
-  xcorr_plan_destroy(plan);
 }
 
-TEST(ThreadingTest, OnePlanSharedByConcurrentCallers) {
-  const xcorr_conv2d_desc desc = ParallelDesc();
-  const detail::ConvShape shape = test::ShapeOf(desc);
-  const std::vector<float> x = test::RandomVector(shape.x_elements, 3);
-  const std::vector<float> w = test::RandomVector(shape.w_elements, 4);
-  xcorr_plan* plan = nullptr;
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
-  const std::vector<float> want = Forward(plan, x, w, static_cast<size_t>(shape.y_elements));
+TEST_F(ThreadingTest, OnePlanSharedByConcurrentCallers) {
+  const std::vector<float> want = Forward();
   std::vector<std::vector<float>> results(4);
   std::vector<std::thread> callers;
   for (auto& result : results) {
     callers.emplace_back([&] {
-      for (int repeat = 0; repeat < 5; ++repeat) result = Forward(plan, x, w, want.size());
+      for (int repeat = 0; repeat < 5; ++repeat) result = Forward();
     });
   }
   for (std::thread& caller : callers) caller.join();
   for (const auto& result : results) EXPECT_EQ(want, result);
-  xcorr_plan_destroy(plan);
 }
 
 }  // namespace
