@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, the Debian 12 packages that xcorr needs and that are
 # missing. Usage: tools/install_deps.sh [--peers]
-#   --peers  also the optional benchmark peers (OpenCV, oneDNN)
+#   --peers  also the optional peers: OpenCV, oneDNN (benchmarks), PyTorch (torch_check)
 set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config libhwy-dev libtbb-dev libgtest-dev libbenchmark-dev
           libpng-dev python3 valgrind)
 if [ "${1:-}" = --peers ]; then
-  packages+=(libopencv-dev libdnnl-dev)
+  packages+=(libopencv-dev libdnnl-dev python3-torch)
 fi
 missing=()
 for package in "${packages[@]}"; do
