@@ -20,8 +20,8 @@ namespace testing_util {
 // A fresh path under the test's scratch directory, unique per test.
 inline std::string TempPath(const std::string& name) {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                                    "xcorr_cli" / test->test_suite_name() / test->name();
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "xcorr_cli" /
+                                    test->test_suite_name() / test->name();
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }

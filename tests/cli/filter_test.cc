@@ -19,8 +19,8 @@ namespace {
 using testing_util::DataPath;
 
 TEST(FilterTest, EdgeXOnTheSeedImageGivesTheSeedY) {
-  const Image y = Correlate(ReadImage(DataPath("seed.pgm")), ParseKernelSpec("edge-x"),
-                            Padding::kValid);
+  const Image y =
+      Correlate(ReadImage(DataPath("seed.pgm")), ParseKernelSpec("edge-x"), Padding::kValid);
   ASSERT_EQ(7, y.width);
   ASSERT_EQ(6, y.height);
   const float row[] = {0, 1, 0, 0, 0, -1, 0};
@@ -30,8 +30,8 @@ TEST(FilterTest, EdgeXOnTheSeedImageGivesTheSeedY) {
 TEST(FilterTest, SamePaddingPutsAnEvenKernelsExtraColumnOnTheRight) {
   // Padded with one zero column on the right only: the last output column is
   // x[:, 7] - 0 = 1, and the rest is the valid result.
-  const Image y = Correlate(ReadImage(DataPath("seed.pgm")), ParseKernelSpec("edge-x"),
-                            Padding::kSame);
+  const Image y =
+      Correlate(ReadImage(DataPath("seed.pgm")), ParseKernelSpec("edge-x"), Padding::kSame);
   ASSERT_EQ(8, y.width);
   ASSERT_EQ(6, y.height);
   const float row[] = {0, 1, 0, 0, 0, -1, 0, 1};
@@ -43,9 +43,9 @@ TEST(FilterTest, SamePaddingCentersAnOddKernel) {
   const Image y = Correlate(flat, ParseKernelSpec("box:3"), Padding::kSame);
   ASSERT_EQ(5, y.width);
   ASSERT_EQ(4, y.height);
-  EXPECT_FLOAT_EQ(4.0f / 9, y.pixels[0]);        // corner: 4 of 9 taps inside
-  EXPECT_FLOAT_EQ(6.0f / 9, y.pixels[1]);        // top edge
-  EXPECT_FLOAT_EQ(1.0f, y.pixels[1 * 5 + 2]);    // interior
+  EXPECT_FLOAT_EQ(4.0f / 9, y.pixels[0]);      // corner: 4 of 9 taps inside
+  EXPECT_FLOAT_EQ(6.0f / 9, y.pixels[1]);      // top edge
+  EXPECT_FLOAT_EQ(1.0f, y.pixels[1 * 5 + 2]);  // interior
   const Image edges = Correlate(flat, ParseKernelSpec("laplace"), Padding::kSame);
   EXPECT_EQ(0.0f, edges.pixels[1 * 5 + 2]);
   EXPECT_EQ(-2.0f, edges.pixels[0]);

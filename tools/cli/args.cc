@@ -76,8 +76,8 @@ float Args::GetFloat(const std::string& name, float fallback) const {
   return value;
 }
 
-void ParseSize(const std::string& option, const std::string& text, int64_t max,
-               int64_t* height, int64_t* width) {
+void ParseSize(const std::string& option, const std::string& text, int64_t max, int64_t* height,
+               int64_t* width) {
   const size_t x = text.find('x');
   const bool ok = x == std::string::npos
                       ? ToInt(text, height) && ToInt(text, width)

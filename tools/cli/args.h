@@ -36,8 +36,8 @@ class Args {
 };
 
 // "KHxKW" (or "K" for K x K) as two sides in 1..max; UsageError otherwise.
-void ParseSize(const std::string& option, const std::string& text, int64_t max,
-               int64_t* height, int64_t* width);
+void ParseSize(const std::string& option, const std::string& text, int64_t max, int64_t* height,
+               int64_t* width);
 
 }  // namespace cli
 }  // namespace xcorr

@@ -1,14 +1,13 @@
 // Timing corr2d per SIMD target; see bench.h.
 #include "tools/cli/bench.h"
 
-#include <xcorr/xcorr.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <random>
 
 #include "tools/cli/progress.h"
 #include "tools/cli/targets.h"
+#include "xcorr/xcorr.hpp"
 
 namespace xcorr {
 namespace cli {
@@ -35,7 +34,9 @@ std::vector<BenchRow> RunBench(int64_t size, int64_t kernel) {
       y(static_cast<size_t>(out * out));
   for (float& v : x) v = uniform(random);
   for (float& v : k) v = uniform(random);
-  const auto run = [&] { check(xcorr_corr2d(x.data(), size, size, k.data(), kernel, kernel, y.data())); };
+  const auto run = [&] {
+    check(xcorr_corr2d(x.data(), size, size, k.data(), kernel, kernel, y.data()));
+  };
 
   const std::vector<std::string> targets = AvailableTargets();
   ProgressBar bar("bench", static_cast<int64_t>(targets.size()) * kRepetitions);

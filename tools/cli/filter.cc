@@ -1,9 +1,8 @@
 // Per-channel correlation through the library; see filter.h.
 #include "tools/cli/filter.h"
 
-#include <xcorr/xcorr.hpp>
-
 #include "tools/cli/errors.h"
+#include "xcorr/xcorr.hpp"
 
 namespace xcorr {
 namespace cli {
@@ -15,14 +14,15 @@ Padding ParsePadding(const std::string& name) {
 }
 
 Image Correlate(const Image& image, const Kernel& kernel, Padding padding) {
-  if (padding == Padding::kValid &&
-      (kernel.height > image.height || kernel.width > image.width)) {
+  if (padding == Padding::kValid && (kernel.height > image.height || kernel.width > image.width)) {
     throw Error("kernel " + SizeText(kernel.height, kernel.width) + " larger than image " +
                 SizeText(image.height, image.width) + " with --pad valid");
   }
   Conv2dDesc desc;
   // The channels are the batch: one plan and one call filter all of them.
-  desc.batch(image.channels).channels(1, 1).input(image.height, image.width)
+  desc.batch(image.channels)
+      .channels(1, 1)
+      .input(image.height, image.width)
       .kernel(kernel.height, kernel.width);
   if (padding == Padding::kSame) {
     desc.padding((kernel.height - 1) / 2, kernel.height / 2, (kernel.width - 1) / 2,

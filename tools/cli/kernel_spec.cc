@@ -73,25 +73,24 @@ Kernel ParseKernelFile(const std::string& path) {
       char* end = nullptr;
       const float value = std::strtof(field.c_str(), &end);
       if (*end != '\0' || !std::isfinite(value)) {
-        throw Error(path + ":" + std::to_string(line_number) + ": not a finite number: '" +
-                    field + "'");
+        throw Error(path + ":" + std::to_string(line_number) + ": not a finite number: '" + field +
+                    "'");
       }
       kernel.weights.push_back(value);
       ++count;
     }
     if (count == 0) continue;
     if (kernel.height > 0 && count != kernel.width) {
-      throw Error(path + ":" + std::to_string(line_number) + ": row has " +
-                  std::to_string(count) + " numbers, the first row " +
-                  std::to_string(kernel.width));
+      throw Error(path + ":" + std::to_string(line_number) + ": row has " + std::to_string(count) +
+                  " numbers, the first row " + std::to_string(kernel.width));
     }
     kernel.width = count;
     ++kernel.height;
   }
   if (kernel.height == 0) throw Error(path + ": kernel file has no numbers");
   if (kernel.height > kMaxKernelSide || kernel.width > kMaxKernelSide) {
-    throw Error(path + ": kernel " + SizeText(kernel.height, kernel.width) + " exceeds " + std::to_string(kMaxKernelSide) +
-                " per side");
+    throw Error(path + ": kernel " + SizeText(kernel.height, kernel.width) + " exceeds " +
+                std::to_string(kMaxKernelSide) + " per side");
   }
   return kernel;
 }

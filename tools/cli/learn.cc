@@ -1,12 +1,11 @@
 // Learning a kernel from an image pair; see learn.h.
 #include "tools/cli/learn.h"
 
-#include <xcorr/xcorr.hpp>
-
 #include <string>
 #include <vector>
 
 #include "tools/cli/errors.h"
+#include "xcorr/xcorr.hpp"
 
 namespace xcorr {
 namespace cli {
@@ -33,8 +32,8 @@ Tensor InputBatch(const Image& in, int64_t kernel_height, int64_t kernel_width, 
 
 // The trace of the loss's Hessian over 2: every input value squared, once
 // per output it reaches through the kernel.
-double InputEnergy(const Tensor& x, int64_t out_height, int64_t out_width,
-                   int64_t kernel_height, int64_t kernel_width) {
+double InputEnergy(const Tensor& x, int64_t out_height, int64_t out_width, int64_t kernel_height,
+                   int64_t kernel_width) {
   double energy = 0;
   for (int64_t c = 0; c < x.dim(0); ++c) {
     for (int64_t i = 0; i < out_height; ++i) {

@@ -2,8 +2,6 @@
 // applied to image files (see README.md next to this file). This file holds
 // the usage text and each subcommand's glue from arguments to the modules;
 // it is the only place that prints results or chooses an exit status.
-#include <xcorr/xcorr.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +22,7 @@
 #include "tools/cli/output_map.h"
 #include "tools/cli/progress.h"
 #include "tools/cli/targets.h"
+#include "xcorr/xcorr.hpp"
 
 namespace xcorr {
 namespace cli {
@@ -60,7 +59,8 @@ Images: PGM/PPM (P2, P3, P5, P6; 8- or 16-bit) and PNG; outputs keep their
 input's bit depth. Exit status: 0 success, 1 error, 2 bad command line.
 )";
 
-constexpr int64_t kMaxBenchSize = 16384;
+// Two buffers of 8192^2 floats are 512 MiB, plenty for a benchmark.
+constexpr int64_t kMaxBenchSize = 8192;
 constexpr int64_t kMaxSteps = 100000000;
 
 // Filters one file; the map defaults by the kernel's sign.
@@ -76,8 +76,8 @@ int RunFilter(const Args& args) {
   if (!args.Has("kernel")) throw UsageError("filter needs --kernel");
   const Kernel kernel = ParseKernelSpec(args.Get("kernel", ""));
   const Padding padding = ParsePadding(args.Get("pad", "same"));
-  const OutputMap map = ParseOutputMap(
-      args.Get("map", kernel.has_negative_weight() ? "offset" : "clamp"));
+  const OutputMap map =
+      ParseOutputMap(args.Get("map", kernel.has_negative_weight() ? "offset" : "clamp"));
   const std::string& in = args.positional()[0];
   const std::string& out = args.positional()[1];
   std::error_code ignored;
@@ -115,8 +115,8 @@ void PrintKernel(const Kernel& kernel) {
 int RunLearn(const Args& args) {
   if (args.positional().size() != 2) throw UsageError("learn needs IN and OUT");
   LearnOptions options;
-  ParseSize("kernel-size", args.Get("kernel-size", "3x3"), kMaxKernelSide,
-            &options.kernel_height, &options.kernel_width);
+  ParseSize("kernel-size", args.Get("kernel-size", "3x3"), kMaxKernelSide, &options.kernel_height,
+            &options.kernel_width);
   options.steps = args.GetInt("steps", options.steps, 1, kMaxSteps);
   options.learning_rate = args.GetFloat("lr", 0.0f);
   if (args.Has("lr") && options.learning_rate <= 0.0f) {
@@ -132,16 +132,15 @@ int RunLearn(const Args& args) {
   // About ten loss lines, as the seed prints every second of its ten steps.
   const int64_t every = std::max<int64_t>(1, options.steps / 10);
   ProgressBar bar("learn", options.steps);
-  const LearnResult result =
-      LearnKernel(in, out, options, [&](int64_t step, float loss) {
-        if (step % every == 0 || step == options.steps) {
-          bar.Clear();
-          std::printf("step %lld, loss %.6g\n", static_cast<long long>(step),
-                      static_cast<double>(loss));
-          std::fflush(stdout);
-        }
-        bar.Advance();
-      });
+  const LearnResult result = LearnKernel(in, out, options, [&](int64_t step, float loss) {
+    if (step % every == 0 || step == options.steps) {
+      bar.Clear();
+      std::printf("step %lld, loss %.6g\n", static_cast<long long>(step),
+                  static_cast<double>(loss));
+      std::fflush(stdout);
+    }
+    bar.Advance();
+  });
   bar.Clear();
   std::printf("learning rate %.6g\nlearned kernel (%s):\n",
               static_cast<double>(result.learning_rate),
@@ -153,13 +152,13 @@ int RunLearn(const Args& args) {
 int RunBenchCommand(const Args& args) {
   if (!args.positional().empty()) throw UsageError("bench takes no arguments");
   const int64_t size = args.GetInt("size", 512, 1, kMaxBenchSize);
-  const int64_t kernel = args.GetInt("kernel", 3, 1, size);
+  const int64_t kernel = args.GetInt("kernel", std::min<int64_t>(3, size), 1, size);
   const std::vector<BenchRow> rows = RunBench(size, kernel);
   std::printf("corr2d %s input, %s kernel, xcorr %s\n", SizeText(size, size).c_str(),
               SizeText(kernel, kernel).c_str(), version().c_str());
   std::printf("%-8s %12s %10s\n", "target", "ms/call", "GFLOP/s");
   for (const BenchRow& row : rows) {
-    std::printf("%-8s %12.4f %10.2f\n", row.target.c_str(), row.milliseconds, row.gflops);
+    std::printf("%-8s %12.4g %10.2f\n", row.target.c_str(), row.milliseconds, row.gflops);
   }
   return 0;
 }
@@ -171,10 +170,13 @@ int RunInfo(const Args& args) {
   std::printf("targets available:");
   for (const std::string& target : AvailableTargets()) std::printf(" %s", target.c_str());
   std::printf("\n");
-  // The library reads XCORR_NUM_THREADS; otherwise it uses every core.
+  // The API has no getter, so this mirrors the library's rule: a whole
+  // integer in 1..65536 in XCORR_NUM_THREADS, else every core.
   const char* env = std::getenv("XCORR_NUM_THREADS");
-  if (env != nullptr && *env != '\0') {
-    std::printf("threads: %s (XCORR_NUM_THREADS)\n", env);
+  char* end = nullptr;
+  const long threads = env != nullptr ? std::strtol(env, &end, 10) : 0;
+  if (threads > 0 && threads <= 65536 && end != env && *end == '\0') {
+    std::printf("threads: %ld (XCORR_NUM_THREADS)\n", threads);
   } else {
     std::printf("threads: %u (hardware concurrency)\n", std::thread::hardware_concurrency());
   }
@@ -202,8 +204,8 @@ int Run(int argc, char** argv) {
   };
   for (const Command& candidate : commands) {
     if (command != candidate.name) continue;
-    const Args args(std::vector<std::string>(words.begin() + 1, words.end()),
-                    candidate.options, {"help"});
+    const Args args(std::vector<std::string>(words.begin() + 1, words.end()), candidate.options,
+                    {"help"});
     if (args.Has("help")) {
       std::fputs(kUsage, stdout);
       return 0;

@@ -59,7 +59,8 @@ std::vector<T> Interleave(const Image& image, uint32_t max_value) {
 }  // namespace
 
 bool LooksLikePng(const std::string& bytes) {
-  return bytes.size() >= 8 && png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0;
+  return bytes.size() >= 8 &&
+         png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0;
 }
 
 Image DecodePng(const std::string& bytes, const std::string& name) {

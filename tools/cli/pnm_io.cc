@@ -69,8 +69,7 @@ class Tokenizer {
 }  // namespace
 
 bool LooksLikePnm(const std::string& bytes) {
-  return bytes.size() >= 2 && bytes[0] == 'P' &&
-         std::isdigit(static_cast<unsigned char>(bytes[1]));
+  return bytes.size() >= 2 && bytes[0] == 'P' && std::isdigit(static_cast<unsigned char>(bytes[1]));
 }
 
 Image DecodePnm(const std::string& bytes, const std::string& name) {
@@ -91,8 +90,7 @@ Image DecodePnm(const std::string& bytes, const std::string& name) {
     throw Error(name + ": image " + SizeText(image.height, image.width) + " too large");
   }
   if (max_value == 0 || max_value > 65535) {
-    throw Error(name + ": corrupt: maxval " + std::to_string(max_value) +
-                " outside 1..65535");
+    throw Error(name + ": corrupt: maxval " + std::to_string(max_value) + " outside 1..65535");
   }
   image.bit_depth = max_value > 255 ? 16 : 8;
   const size_t samples = static_cast<size_t>(image.plane_size() * image.channels);
@@ -122,21 +120,21 @@ Image DecodePnm(const std::string& bytes, const std::string& name) {
                   std::to_string(max_value));
     }
     // Netpbm interleaves channels; Image is planar.
-    image.pixels[(i % channels) * plane + i / channels] = static_cast<float>(sample) / static_cast<float>(max_value);
+    image.pixels[(i % channels) * plane + i / channels] =
+        static_cast<float>(sample) / static_cast<float>(max_value);
   }
   return image;
 }
 
 std::string EncodePnm(const Image& image) {
   const uint32_t max_value = image.bit_depth == 16 ? 65535 : 255;
-  std::string out = (image.channels == 3 ? "P6\n" : "P5\n") + std::to_string(image.width) +
-                    " " + std::to_string(image.height) + "\n" + std::to_string(max_value) +
-                    "\n";
+  std::string out = (image.channels == 3 ? "P6\n" : "P5\n") + std::to_string(image.width) + " " +
+                    std::to_string(image.height) + "\n" + std::to_string(max_value) + "\n";
   const size_t channels = static_cast<size_t>(image.channels);
   const size_t plane = static_cast<size_t>(image.plane_size());
   for (size_t i = 0; i < plane * channels; ++i) {
-    const uint32_t sample = ToSample(image.pixels[(i % channels) * plane + i / channels],
-                                     max_value);
+    const uint32_t sample =
+        ToSample(image.pixels[(i % channels) * plane + i / channels], max_value);
     if (max_value > 255) out.push_back(static_cast<char>(sample >> 8));
     out.push_back(static_cast<char>(sample & 0xFF));
   }

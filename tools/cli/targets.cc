@@ -1,9 +1,9 @@
 // Probing and forcing SIMD targets; see targets.h.
 #include "tools/cli/targets.h"
 
-#include <xcorr/xcorr.hpp>
-
 #include <algorithm>
+
+#include "xcorr/xcorr.hpp"
 
 namespace xcorr {
 namespace cli {
