@@ -102,6 +102,8 @@ TEST(PnmTest, RejectsMalformedFiles) {
   EXPECT_NE(std::string::npos, ReadError("P5 0 1 255\n").find("zero size"));
   EXPECT_NE(std::string::npos, ReadError("P5 1 1 70000\n").find("outside 1..65535"));
   EXPECT_NE(std::string::npos, ReadError("P5 99999999 99999999 255\n").find("too large"));
+  EXPECT_NE(std::string::npos, ReadError("P5 4294967295 4294967295 255\n").find("too large"));
+  EXPECT_NE(std::string::npos, ReadError("P22 2 1 0 0").find("no whitespace after the magic"));
   EXPECT_NE(std::string::npos, ReadError("P5 1 1 255").find("no whitespace after maxval"));
   EXPECT_NE(std::string::npos, ReadError("P1 1 1 1").find("unsupported Netpbm type P1"));
   EXPECT_NE(std::string::npos, ReadError("GIF89a").find("unknown image format"));

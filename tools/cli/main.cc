@@ -63,7 +63,7 @@ input's bit depth. Exit status: 0 success, 1 error, 2 bad command line.
 constexpr int64_t kMaxBenchSize = 8192;
 constexpr int64_t kMaxSteps = 100000000;
 
-// Filters one file; the map defaults by the kernel's sign.
+// Reads, correlates, maps and writes one image.
 void FilterFile(const std::string& in, const std::string& out, const Kernel& kernel,
                 Padding padding, OutputMap map) {
   Image image = Correlate(ReadImage(in), kernel, padding);

@@ -78,6 +78,9 @@ Image DecodePnm(const std::string& bytes, const std::string& name) {
     throw Error(name + ": unsupported Netpbm type P" + std::string(1, kind) +
                 " (only P2, P3, P5 and P6)");
   }
+  if (bytes.size() > 2 && !std::isspace(static_cast<unsigned char>(bytes[2])) && bytes[2] != '#') {
+    throw Error(name + ": corrupt: no whitespace after the magic number");
+  }
   const bool plain = kind == '2' || kind == '3';
   Tokenizer tokens(bytes, name);
   Image image;
@@ -86,7 +89,9 @@ Image DecodePnm(const std::string& bytes, const std::string& name) {
   image.height = tokens.Next("height");
   const uint32_t max_value = tokens.Next("maxval");
   if (image.width == 0 || image.height == 0) throw Error(name + ": corrupt: zero size");
-  if (image.width * image.height > kMaxPixels) {
+  // Each side first, so that the product cannot overflow.
+  if (image.width > kMaxPixels || image.height > kMaxPixels ||
+      image.width * image.height > kMaxPixels) {
     throw Error(name + ": image " + SizeText(image.height, image.width) + " too large");
   }
   if (max_value == 0 || max_value > 65535) {
