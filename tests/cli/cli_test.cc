@@ -48,6 +48,7 @@ TEST(CliTest, HelpAndUsageErrors) {
   ExpectRun("learn a b --steps 0", 2, "bad --steps '0'");
   ExpectRun("learn a b --lr fast", 2, "bad --lr 'fast'");
   ExpectRun("learn a b --lr -1", 2, "bad --lr: must be positive");
+  ExpectRun("learn a b --momentum 1", 2, "bad --momentum: must be in [0, 1)");
   ExpectRun("learn a b --map abs", 2, "learn takes --map offset or clamp");
   ExpectRun("bench --size 8 --kernel 9", 2, "bad --kernel '9'");
   ExpectRun("bench extra", 2, "bench takes no arguments");

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,36 @@ TEST(LearnTest, RecoversEdgeXWithAThreeByThreeKernelAndSamePadding) {
   EXPECT_NEAR(0.0f, w[0] + w[3] + w[6], 0.05f);
   EXPECT_NEAR(1.0f, w[1] + w[4] + w[7], 0.05f);
   EXPECT_NEAR(-1.0f, w[2] + w[5] + w[8], 0.05f);
+}
+
+// A natural-looking image: smooth shading, so neighbouring pixels are
+// strongly correlated, plus a few sharp shapes.
+Image SmoothScene() {
+  Image image{48, 32, 1, 8, {}};
+  for (int64_t y = 0; y < image.height; ++y) {
+    for (int64_t x = 0; x < image.width; ++x) {
+      const bool disc = (x - 30) * (x - 30) + (y - 12) * (y - 12) < 49;
+      const bool box = x > 6 && x < 20 && y > 14 && y < 28;
+      image.pixels.push_back(disc  ? 0.95f
+                             : box ? 0.3f
+                                   : 0.5f + 0.3f * std::sin(0.2f * static_cast<float>(x)) *
+                                                std::cos(0.15f * static_cast<float>(y)));
+    }
+  }
+  return image;
+}
+
+TEST(LearnTest, MomentumRecoversSobelOnACorrelatedImage) {
+  const Image x = SmoothScene();
+  const Kernel sobel = ParseKernelSpec("sobel-y");
+  const Image y = Correlate(x, sobel, Padding::kSame);
+  LearnOptions options;  // 3x3, automatic rate, no output map
+  options.steps = 1000;
+  options.momentum = 0.99f;
+  const LearnResult result = LearnKernel(x, y, options, [](int64_t, float) {});
+  for (size_t i = 0; i < sobel.weights.size(); ++i) {
+    EXPECT_NEAR(sobel.weights[i], result.kernel.weights[i], 0.05f) << i;
+  }
 }
 
 TEST(LearnTest, RejectsMismatchedImages) {

@@ -83,7 +83,7 @@ LearnResult LearnKernel(const Image& in, const Image& out, const LearnOptions& o
 
   // The seed's loop, line for line.
   Conv2D conv2d(1, 1, {kh, kw}, Conv2DOptions().bias(false));
-  SGD sgd(conv2d.parameters(), lr);
+  SGD sgd(conv2d.parameters(), lr, options.momentum);
   float loss_value = 0.0f;
   for (int64_t step = 1; step <= options.steps; ++step) {
     const Tensor y_hat = conv2d(x);

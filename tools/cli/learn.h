@@ -22,6 +22,8 @@ struct LearnOptions {
   // largest rate for which gradient descent on this loss cannot diverge; on
   // the seed's 6x8 example that is 1/36, close to the seed's 3e-2.
   float learning_rate = 0.0f;
+  // Heavy-ball momentum of torch.optim.SGD; the seed uses none.
+  float momentum = 0.0f;
   // How OUT's pixels were written (filter's --map): offset or clamp.
   OutputMap map = OutputMap::kClamp;
 };

@@ -44,11 +44,14 @@ commands:
       --map  how responses become pixels in [0,1]: offset (0.5 + 0.5*v,
              default for kernels with negative weights), clamp (default
              otherwise), abs (|v|), normalize (min..max stretched to 0..1).
-  learn IN OUT [--kernel-size KHxKW] [--steps N] [--lr F] [--map offset|clamp]
+  learn IN OUT [--kernel-size KHxKW] [--steps N] [--lr F] [--momentum F]
+               [--map offset|clamp]
       Learns the kernel that maps image IN to image OUT by gradient descent
       on the squared loss (the seed's Conv2D + SGD), printing the loss and
-      the kernel. Defaults: 3x3, 100 steps, the largest stable rate. --map
-      says how OUT was written (use offset for filter's signed defaults).
+      the kernel. Defaults: 3x3, 100 steps, the largest stable rate, no
+      momentum (photos converge far faster with --momentum 0.99 --steps
+      1000). --map says how OUT was written (offset for filter's signed
+      defaults).
   bench [--size N] [--kernel K]
       corr2d GFLOP/s on an NxN image with a KxK kernel at every SIMD target
       (defaults 512 and 3).
@@ -121,6 +124,10 @@ int RunLearn(const Args& args) {
   options.learning_rate = args.GetFloat("lr", 0.0f);
   if (args.Has("lr") && options.learning_rate <= 0.0f) {
     throw UsageError("bad --lr: must be positive");
+  }
+  options.momentum = args.GetFloat("momentum", options.momentum);
+  if (options.momentum < 0.0f || options.momentum >= 1.0f) {
+    throw UsageError("bad --momentum: must be in [0, 1)");
   }
   options.map = ParseOutputMap(args.Get("map", "clamp"));
   if (options.map != OutputMap::kOffset && options.map != OutputMap::kClamp) {
@@ -198,7 +205,7 @@ int Run(int argc, char** argv) {
   };
   const Command commands[] = {
       {"filter", {"kernel", "pad", "map"}, RunFilter},
-      {"learn", {"kernel-size", "steps", "lr", "map"}, RunLearn},
+      {"learn", {"kernel-size", "steps", "lr", "momentum", "map"}, RunLearn},
       {"bench", {"size", "kernel"}, RunBenchCommand},
       {"info", {}, RunInfo},
   };
