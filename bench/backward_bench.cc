@@ -27,14 +27,17 @@ Family BackwardFamily(const Options& options) {
                                              {1, 64, 64, 56, 3, 1, 1}};
   if (options.full) {
     for (int64_t size = 16; size <= 4096; size *= 2) {
-      for (const int64_t k : {3, 5, 7, 11}) cases.push_back({1, 1, 1, size, k, 0, 0});
+      for (const int64_t k : {3, 5, 7, 11})
+        cases.push_back({1, 1, 1, size, k, 0, 0});
     }
     for (const int64_t channels : {4, 16, 32, 128, 256}) {
       cases.push_back({1, channels, channels, 56, 3, 1, 0});
     }
   } else {
     const std::vector<std::vector<int64_t>> one_channel = {
-        {1, 1, 1, 256, 3, 0, 0}, {1, 1, 1, 1024, 3, 0, 0}, {1, 1, 1, 1024, 7, 0, 0}};
+        {1, 1, 1, 256, 3, 0, 0},
+        {1, 1, 1, 1024, 3, 0, 0},
+        {1, 1, 1, 1024, 7, 0, 0}};
     cases.insert(cases.end(), one_channel.begin(), one_channel.end());
   }
   return ConvFamily("BM_Backward", cases);
@@ -43,38 +46,47 @@ Family BackwardFamily(const Options& options) {
 // Times `compute` (xcorr or the reference computing data.dx, dw and dbias) on
 // `desc`, after checking its gradients once.
 template <typename Compute>
-void TimeBackward(benchmark::State& state, const xcorr_conv2d_desc& desc, int64_t threads,
-                  const char* what, const Compute& compute) {
+void TimeBackward(benchmark::State& state, const xcorr_conv2d_desc& desc,
+                  int64_t threads, const char* what, const Compute& compute) {
   ConvData data(desc, /*gradients=*/true);
   TimeChecked(
-      state, threads, BackwardWork(data.shape), [&] { return compute(state, data); },
+      state, threads, BackwardWork(data.shape),
+      [&] { return compute(state, data); },
       [&] {
-        return BackwardMatches(state, what, data, data.dx.data(), data.dw.data(),
-                               data.dbias.data());
+        return BackwardMatches(state, what, data, data.dx.data(),
+                               data.dw.data(), data.dbias.data());
       });
 }
 
 void RegisterBackward(const Options& options) {
   const Family family = BackwardFamily(options);
-  RegisterPerTarget(family, [](benchmark::State& state, const xcorr_conv2d_desc& desc,
-                               int64_t threads) {
-    xcorr_plan* plan = nullptr;
-    if (!XcorrOk(state, xcorr_conv2d_plan_create(&desc, &plan))) return;
-    std::vector<char> workspace(xcorr_plan_workspace_size(plan));
-    TimeBackward(state, desc, threads, "xcorr", [&](benchmark::State& st, ConvData& d) {
-      return XcorrOk(st, xcorr_conv2d_backward(plan, d.x.data(), d.w.data(), d.dy.data(),
-                                               d.dx.data(), d.dw.data(), d.dbias.data(),
-                                               workspace.data()));
-    });
-    xcorr_plan_destroy(plan);
-  });
-  Register(ReferenceCases(family, options, /*backward=*/true), "reference", {1},
-           [](benchmark::State& state, const xcorr_conv2d_desc& desc, int64_t threads) {
-             TimeBackward(state, desc, threads, "reference", [](benchmark::State&, ConvData& d) {
-               reference::Backward(d.shape, d.x.data(), d.w.data(), d.dy.data(), d.dx.data(),
-                                   d.dw.data(), d.dbias.data());
-               return true;
-             });
+  RegisterPerTarget(
+      family, options, /*backward=*/true,
+      [](benchmark::State& state, const xcorr_conv2d_desc& desc,
+         int64_t threads) {
+        xcorr_plan* plan = nullptr;
+        if (!XcorrOk(state, xcorr_conv2d_plan_create(&desc, &plan))) return;
+        std::vector<char> workspace(xcorr_plan_workspace_size(plan));
+        TimeBackward(state, desc, threads, "xcorr",
+                     [&](benchmark::State& st, ConvData& d) {
+                       return XcorrOk(
+                           st, xcorr_conv2d_backward(
+                                   plan, d.x.data(), d.w.data(), d.dy.data(),
+                                   d.dx.data(), d.dw.data(), d.dbias.data(),
+                                   workspace.data()));
+                     });
+        xcorr_plan_destroy(plan);
+      });
+  Register(SlowCases(family, options, /*backward=*/true), "reference", {1},
+           [](benchmark::State& state, const xcorr_conv2d_desc& desc,
+              int64_t threads) {
+             TimeBackward(state, desc, threads, "reference",
+                          [](benchmark::State&, ConvData& d) {
+                            reference::Backward(d.shape, d.x.data(), d.w.data(),
+                                                d.dy.data(), d.dx.data(),
+                                                d.dw.data(), d.dbias.data());
+                            return true;
+                          });
            });
 #ifdef XCORR_HAVE_ONEDNN
   RegisterOneDnn(family, /*with_bias=*/true, /*backward=*/true);

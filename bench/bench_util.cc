@@ -76,10 +76,11 @@ double MultiplyAdds(const detail::ConvShape& shape) {
 std::string Key(const xcorr_conv2d_desc& d, const char* pass) {
   std::ostringstream key;
   key << pass;
-  for (const int64_t v : {d.batch, d.in_channels, d.out_channels, d.in_height, d.in_width,
-                          d.kernel_height, d.kernel_width, d.stride_height, d.stride_width,
-                          d.pad_top, d.pad_bottom, d.pad_left, d.pad_right,
-                          d.dilation_height, d.dilation_width, d.groups}) {
+  for (const int64_t v :
+       {d.batch, d.in_channels, d.out_channels, d.in_height, d.in_width,
+        d.kernel_height, d.kernel_width, d.stride_height, d.stride_width,
+        d.pad_top, d.pad_bottom, d.pad_left, d.pad_right, d.dilation_height,
+        d.dilation_width, d.groups}) {
     key << ' ' << v;
   }
   key << ' ' << d.layout;
@@ -99,8 +100,8 @@ bool Matches(benchmark::State& state, const std::string& what, const float* got,
     const double error = std::fabs(static_cast<double>(got[k]) - want[k]);
     if (!(error <= bound)) {
       std::ostringstream message;
-      message << what << " differs from the reference at element " << k << ": " << got[k]
-              << " vs " << want[k] << " (bound " << bound << ")";
+      message << what << " differs from the reference at element " << k << ": "
+              << got[k] << " vs " << want[k] << " (bound " << bound << ")";
       state.SkipWithError(message.str().c_str());
       return false;
     }
@@ -118,7 +119,8 @@ struct ParsedName {
 ParsedName Parse(const std::string& name) {
   std::vector<std::string> parts;
   std::stringstream stream(name);
-  for (std::string part; std::getline(stream, part, '/');) parts.push_back(part);
+  for (std::string part; std::getline(stream, part, '/');)
+    parts.push_back(part);
   ParsedName parsed;
   parsed.family = parts.empty() ? name : parts[0];
   parsed.implementation = parts.size() > 1 ? parts[1] : "";
@@ -137,12 +139,14 @@ ParsedName Parse(const std::string& name) {
 double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
+  return values.size() % 2 == 1 ? values[mid]
+                                : 0.5 * (values[mid - 1] + values[mid]);
 }
 
 bool IsTarget(const std::string& implementation) {
   const std::vector<std::string>& targets = CompiledTargets();
-  return std::find(targets.begin(), targets.end(), implementation) != targets.end();
+  return std::find(targets.begin(), targets.end(), implementation) !=
+         targets.end();
 }
 
 // The console reporter plus, at the end, one line per case: the best xcorr
@@ -158,10 +162,12 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       if (gflops == run.counters.end()) continue;
       const ParsedName name = Parse(run.benchmark_name());
       const std::string case_key = name.family + "/" + name.case_args;
-      if (std::find(case_order_.begin(), case_order_.end(), case_key) == case_order_.end()) {
+      if (std::find(case_order_.begin(), case_order_.end(), case_key) ==
+          case_order_.end()) {
         case_order_.push_back(case_key);
       }
-      samples_[case_key][name.implementation][name.threads].push_back(gflops->second.value);
+      samples_[case_key][name.implementation][name.threads].push_back(
+          gflops->second.value);
     }
   }
 
@@ -169,23 +175,28 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::Finalize();
     std::FILE* out = stdout;
     std::fflush(out);
-    std::fprintf(out,
-                 "\nSummary: median GFLOP/s per case; xcorr = best compiled target; "
-                 "peer = best installed peer; tN = N threads\n");
-    std::fprintf(out, "%-58s %15s %8s %9s %22s %8s %8s %9s %9s\n", "case", "xcorr t1",
-                 "xcorr t2", "reference", "peer t1", "peer t2", "x/ref t1", "x/peer t1",
-                 "x/peer t2");
+    std::fprintf(
+        out,
+        "\nSummary: median GFLOP/s per case; xcorr = best compiled target; "
+        "peer = best installed peer; tN = N threads\n");
+    std::fprintf(out, "%-58s %15s %8s %9s %22s %8s %8s %9s %9s\n", "case",
+                 "xcorr t1", "xcorr t2", "reference", "peer t1", "peer t2",
+                 "x/ref t1", "x/peer t1", "x/peer t2");
     for (const std::string& case_key : case_order_) {
-      const Best xcorr1 = BestOf(case_key, 1, true), xcorr2 = BestOf(case_key, 2, true);
-      const Best peer1 = BestOf(case_key, 1, false), peer2 = BestOf(case_key, 2, false);
+      const Best xcorr1 = BestOf(case_key, 1, true),
+                 xcorr2 = BestOf(case_key, 2, true);
+      const Best peer1 = BestOf(case_key, 1, false),
+                 peer2 = BestOf(case_key, 2, false);
       const Best reference = Get(case_key, "reference", 1);
-      std::fprintf(out, "%-58s %7s %7s %8s %9s %13s %8s %8s %8s %9s %9s\n",
-                   case_key.c_str(), Number(xcorr1.gflops).c_str(),
-                   ("(" + xcorr1.implementation + ")").c_str(),
-                   Number(xcorr2.gflops).c_str(), Number(reference.gflops).c_str(),
-                   Number(peer1.gflops).c_str(), ("(" + peer1.implementation + ")").c_str(),
-                   Number(peer2.gflops).c_str(), Ratio(xcorr1, reference).c_str(),
-                   Ratio(xcorr1, peer1).c_str(), Ratio(xcorr2, peer2).c_str());
+      std::fprintf(
+          out, "%-58s %7s %7s %8s %9s %13s %8s %8s %8s %9s %9s\n",
+          case_key.c_str(), Number(xcorr1.gflops).c_str(),
+          ("(" + xcorr1.implementation + ")").c_str(),
+          Number(xcorr2.gflops).c_str(), Number(reference.gflops).c_str(),
+          Number(peer1.gflops).c_str(),
+          ("(" + peer1.implementation + ")").c_str(),
+          Number(peer2.gflops).c_str(), Ratio(xcorr1, reference).c_str(),
+          Ratio(xcorr1, peer1).c_str(), Ratio(xcorr2, peer2).c_str());
     }
   }
 
@@ -205,10 +216,12 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     return Best{implementation, Median(at_threads->second)};
   }
 
-  Best BestOf(const std::string& case_key, int64_t threads, bool targets) const {
+  Best BestOf(const std::string& case_key, int64_t threads,
+              bool targets) const {
     Best best;
     for (const auto& entry : samples_.at(case_key)) {
-      if (entry.first == "reference" || IsTarget(entry.first) != targets) continue;
+      if (entry.first == "reference" || IsTarget(entry.first) != targets)
+        continue;
       const Best candidate = Get(case_key, entry.first, threads);
       if (candidate.gflops > best.gflops) best = candidate;
     }
@@ -231,7 +244,8 @@ class SummaryReporter : public benchmark::ConsoleReporter {
 
   std::vector<std::string> case_order_;
   // case -> implementation -> threads -> GFLOP/s of each repetition
-  std::map<std::string, std::map<std::string, std::map<int64_t, std::vector<double>>>>
+  std::map<std::string,
+           std::map<std::string, std::map<int64_t, std::vector<double>>>>
       samples_;
 };
 
@@ -249,110 +263,62 @@ const std::vector<std::string>& CompiledTargets() {
   static const std::vector<std::string> targets = [] {
     std::vector<std::string> names;
     for (const int64_t target : hwy::SupportedAndGeneratedTargets()) {
-      names.push_back(hwy::TargetName(target));  // best first: lower bits are better
+      names.push_back(
+          hwy::TargetName(target));  // best first: lower bits are better
     }
     return names;
   }();
   return targets;
 }
 
-std::vector<float> RandomVector(int64_t count, uint64_t seed) {
-  std::vector<float> values(static_cast<size_t>(count));
-  uint64_t state = seed;
-  for (float& value : values) {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    value = static_cast<float>(static_cast<double>(z >> 40) * 0x1.0p-23 - 1.0);
-  }
-  return values;
-}
-
-xcorr_conv2d_desc Corr2dDesc(int64_t size, int64_t kernel_height, int64_t kernel_width) {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
-  desc.in_height = desc.in_width = size;
-  desc.kernel_height = kernel_height;
-  desc.kernel_width = kernel_width;
-  return desc;
-}
-
-xcorr_conv2d_desc ConvDesc(int64_t batch, int64_t in_channels, int64_t out_channels,
-                           int64_t size, int64_t kernel, int64_t pad, bool nhwc) {
-  xcorr_conv2d_desc desc = Corr2dDesc(size, kernel, kernel);
-  desc.batch = batch;
-  desc.in_channels = in_channels;
-  desc.out_channels = out_channels;
-  desc.pad_top = desc.pad_bottom = desc.pad_left = desc.pad_right = pad;
-  desc.layout = nhwc ? XCORR_LAYOUT_NHWC : XCORR_LAYOUT_NCHW;
-  return desc;
-}
-
-detail::ConvShape ShapeOf(const xcorr_conv2d_desc& desc) {
-  detail::ConvShape shape;
-  const detail::Status status = detail::ValidateConvDesc(&desc, &shape);
-  if (!status.ok()) {
-    std::fprintf(stderr, "bad benchmark case: %s\n", status.message().c_str());
-    std::abort();
-  }
-  return shape;
-}
-
-ConvData::ConvData(const xcorr_conv2d_desc& desc, bool gradients) : shape(ShapeOf(desc)) {
-  x = RandomVector(shape.x_elements, 1);
-  w = RandomVector(shape.w_elements, 2);
-  bias = RandomVector(desc.out_channels, 3);
-  y.assign(static_cast<size_t>(shape.y_elements), 0.0f);
-  if (gradients) {
-    dy = RandomVector(shape.y_elements, 4);
-    dx.assign(x.size(), 0.0f);
-    dw.assign(w.size(), 0.0f);
-    dbias.assign(bias.size(), 0.0f);
-  }
-}
-
-bool ForwardMatches(benchmark::State& state, const char* what, const ConvData& data,
-                    bool with_bias, const float* y) {
+bool ForwardMatches(benchmark::State& state, const char* what,
+                    const ConvData& data, bool with_bias, const float* y) {
   xcorr_conv2d_desc first_image = data.shape.desc;
   first_image.batch = 1;
-  std::vector<std::vector<float>>& want =
-      ReferenceCache()[Key(first_image, with_bias ? "forward+bias" : "forward")];
+  std::vector<std::vector<float>>& want = ReferenceCache()[Key(
+      first_image, with_bias ? "forward+bias" : "forward")];
   const detail::ConvShape shape = ShapeOf(first_image);
   if (want.empty()) {
     want.emplace_back(static_cast<size_t>(shape.y_elements));
     reference::Forward(shape, data.x.data(), data.w.data(),
                        with_bias ? data.bias.data() : nullptr, want[0].data());
   }
-  const double terms = static_cast<double>(shape.in_channels_per_group *
-                                           shape.desc.kernel_height * shape.desc.kernel_width) +
-                       (with_bias ? 1.0 : 0.0);
+  const double terms =
+      static_cast<double>(shape.in_channels_per_group *
+                          shape.desc.kernel_height * shape.desc.kernel_width) +
+      (with_bias ? 1.0 : 0.0);
   return Matches(state, std::string(what) + " y", y, want[0], terms);
 }
 
-bool BackwardMatches(benchmark::State& state, const char* what, const ConvData& data,
-                     const float* dx, const float* dw, const float* dbias) {
+bool BackwardMatches(benchmark::State& state, const char* what,
+                     const ConvData& data, const float* dx, const float* dw,
+                     const float* dbias) {
   const detail::ConvShape& s = data.shape;
-  std::vector<std::vector<float>>& want = ReferenceCache()[Key(s.desc, "backward")];
+  std::vector<std::vector<float>>& want =
+      ReferenceCache()[Key(s.desc, "backward")];
   if (want.empty()) {
-    want = {std::vector<float>(data.x.size()), std::vector<float>(data.w.size()),
+    want = {std::vector<float>(data.x.size()),
+            std::vector<float>(data.w.size()),
             std::vector<float>(data.bias.size())};
-    reference::Backward(s, data.x.data(), data.w.data(), data.dy.data(), want[0].data(),
-                        want[1].data(), want[2].data());
+    reference::Backward(s, data.x.data(), data.w.data(), data.dy.data(),
+                        want[0].data(), want[1].data(), want[2].data());
   }
-  const double per_dx = static_cast<double>(s.out_channels_per_group * s.desc.kernel_height *
-                                            s.desc.kernel_width);
-  const double per_dw = static_cast<double>(s.desc.batch * s.out_height * s.out_width);
+  const double per_dx = static_cast<double>(
+      s.out_channels_per_group * s.desc.kernel_height * s.desc.kernel_width);
+  const double per_dw =
+      static_cast<double>(s.desc.batch * s.out_height * s.out_width);
   const std::string name = what;
   return (dx == nullptr || Matches(state, name + " dx", dx, want[0], per_dx)) &&
          (dw == nullptr || Matches(state, name + " dw", dw, want[1], per_dw)) &&
-         (dbias == nullptr || Matches(state, name + " dbias", dbias, want[2], per_dw));
+         (dbias == nullptr ||
+          Matches(state, name + " dbias", dbias, want[2], per_dw));
 }
 
 Work ForwardWork(const detail::ConvShape& shape, bool with_bias) {
-  const double elements = static_cast<double>(shape.x_elements + shape.w_elements +
-                                              shape.y_elements) +
-                          (with_bias ? static_cast<double>(shape.desc.out_channels) : 0.0);
+  const double elements =
+      static_cast<double>(shape.x_elements + shape.w_elements +
+                          shape.y_elements) +
+      (with_bias ? static_cast<double>(shape.desc.out_channels) : 0.0);
   return Work{2.0 * MultiplyAdds(shape), sizeof(float) * elements};
 }
 
@@ -367,15 +333,18 @@ Work BackwardWork(const detail::ConvShape& shape) {
 void SetCounters(benchmark::State& state, const Work& work, int64_t threads) {
   using benchmark::Counter;
   const double gflops = work.flops * 1e-9;
-  state.counters["GFLOPS"] = Counter(gflops, Counter::kIsIterationInvariantRate);
-  state.counters["peak_pct"] =
-      Counter(100.0 * gflops / (PeakGflopsPerCore() * static_cast<double>(threads)),
-              Counter::kIsIterationInvariantRate);
-  state.SetBytesProcessed(static_cast<int64_t>(work.bytes) * state.iterations());
+  state.counters["GFLOPS"] =
+      Counter(gflops, Counter::kIsIterationInvariantRate);
+  state.counters["peak_pct"] = Counter(
+      100.0 * gflops / (PeakGflopsPerCore() * static_cast<double>(threads)),
+      Counter::kIsIterationInvariantRate);
+  state.SetBytesProcessed(static_cast<int64_t>(work.bytes) *
+                          state.iterations());
 }
 
 void TimeChecked(benchmark::State& state, int64_t threads, const Work& work,
-                 const std::function<bool()>& run, const std::function<bool()>& check) {
+                 const std::function<bool()>& run,
+                 const std::function<bool()>& check) {
   if (!run() || !check()) return;
   for (auto _ : state) run();
   SetCounters(state, work, threads);
@@ -408,49 +377,58 @@ void Register(const Family& family, const std::string& label,
   }
 }
 
-Family ConvFamily(const std::string& name, std::vector<std::vector<int64_t>> cases) {
+Family ConvFamily(const std::string& name,
+                  std::vector<std::vector<int64_t>> cases) {
   return Family{name,
                 {"n", "cin", "cout", "size", "k", "pad", "nhwc"},
                 std::move(cases),
                 [](const std::vector<int64_t>& a) {
-                  return ConvDesc(a[0], a[1], a[2], a[3], a[4], a[5], a[6] != 0);
+                  return ConvDesc(a[0], a[1], a[2], a[3], a[4], a[5],
+                                  a[6] != 0);
                 }};
 }
 
-Family ReferenceCases(Family family, const Options& options, bool backward) {
+Family SlowCases(Family family, const Options& options, bool backward) {
   if (options.full) return family;
   std::vector<std::vector<int64_t>> kept;
   for (const std::vector<int64_t>& args : family.cases) {
     const detail::ConvShape shape = ShapeOf(family.desc_of(args));
-    const Work work = backward ? BackwardWork(shape) : ForwardWork(shape, false);
-    if (work.flops <= kShortRunReferenceFlops) kept.push_back(args);
+    const Work work =
+        backward ? BackwardWork(shape) : ForwardWork(shape, false);
+    if (work.flops <= kShortRunSlowFlops) kept.push_back(args);
   }
   family.cases = kept;
   return family;
 }
 
-void RegisterPerTarget(const Family& family, const Body& body) {
+void RegisterPerTarget(const Family& family, const Options& options,
+                       bool backward, const Body& body) {
+  const Family slow_cases = SlowCases(family, options, backward);
   for (const std::string& target : CompiledTargets()) {
-    Register(family, target, kThreadCounts,
-             [target, body](benchmark::State& state, const xcorr_conv2d_desc& desc,
-                            int64_t threads) {
-               if (xcorr_force_target(target.c_str()) != XCORR_OK ||
-                   xcorr_set_num_threads(static_cast<int>(threads)) != XCORR_OK) {
-                 state.SkipWithError(xcorr_last_error());
-                 return;
-               }
-               // Guards against a silent fallback to another target (STYLE.md §11).
-               if (target != xcorr_target_name()) {
-                 state.SkipWithError(("forced " + target + " but xcorr runs " +
-                                      xcorr_target_name()).c_str());
-                 return;
-               }
-               body(state, desc, threads);
-             });
+    Register(
+        target == CompiledTargets().front() ? family : slow_cases, target,
+        kThreadCounts,
+        [target, body](benchmark::State& state, const xcorr_conv2d_desc& desc,
+                       int64_t threads) {
+          if (xcorr_force_target(target.c_str()) != XCORR_OK ||
+              xcorr_set_num_threads(static_cast<int>(threads)) != XCORR_OK) {
+            state.SkipWithError(xcorr_last_error());
+            return;
+          }
+          // Guards against a silent fallback to another target (STYLE.md §11).
+          if (target != xcorr_target_name()) {
+            state.SkipWithError(
+                ("forced " + target + " but xcorr runs " + xcorr_target_name())
+                    .c_str());
+            return;
+          }
+          body(state, desc, threads);
+        });
   }
 }
 
-int Main(int argc, char** argv, const std::function<void(const Options&)>& register_all) {
+int Main(int argc, char** argv,
+         const std::function<void(const Options&)>& register_all) {
   Options options;
   bool console = true, min_time_given = false;
   std::vector<char*> args;
@@ -460,7 +438,8 @@ int Main(int argc, char** argv, const std::function<void(const Options&)>& regis
       options.full = true;
       continue;
     }
-    if (StartsWith(arg, "--benchmark_format=")) console = arg == "--benchmark_format=console";
+    if (StartsWith(arg, "--benchmark_format="))
+      console = arg == "--benchmark_format=console";
     if (StartsWith(arg, "--benchmark_min_time")) min_time_given = true;
     args.push_back(argv[k]);
   }
@@ -477,7 +456,8 @@ int Main(int argc, char** argv, const std::function<void(const Options&)>& regis
   for (const int64_t n : kThreadCounts) threads.push_back(std::to_string(n));
   benchmark::AddCustomContext("xcorr_threads", Join(threads, ","));
   benchmark::AddCustomContext("cpu", CpuModel());
-  benchmark::AddCustomContext("peak_gflops_per_core", std::to_string(PeakGflopsPerCore()));
+  benchmark::AddCustomContext("peak_gflops_per_core",
+                              std::to_string(PeakGflopsPerCore()));
   benchmark::AddCustomContext("peers", Peers());
   benchmark::AddCustomContext("mode", options.full ? "full" : "short");
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_data.h"
 #include "benchmark/benchmark.h"
 #include "src/shape.h"
 #include "xcorr/xcorr.h"
@@ -45,17 +46,6 @@ const std::vector<std::string>& CompiledTargets();
 // Thread counts at which xcorr and the multi-threaded peers run.
 inline const std::vector<int64_t> kThreadCounts = {1, 2};
 
-// Uniform values in [-1, 1) from a fixed generator (splitmix64).
-std::vector<float> RandomVector(int64_t count, uint64_t seed);
-
-// A descriptor: one channel, valid, stride 1 (the seed's corr2d).
-xcorr_conv2d_desc Corr2dDesc(int64_t size, int64_t kernel_height, int64_t kernel_width);
-// A descriptor: square image and kernel, symmetric padding, stride 1.
-xcorr_conv2d_desc ConvDesc(int64_t batch, int64_t in_channels, int64_t out_channels,
-                           int64_t size, int64_t kernel, int64_t pad, bool nhwc);
-// Validates a descriptor that the benchmarks built themselves (aborts if bad).
-detail::ConvShape ShapeOf(const xcorr_conv2d_desc& desc);
-
 // The work of one call. Forward: 2 FLOPs per multiply-add; backward (dx, dw
 // and dbias): twice the forward's, as PERF.md counts it (dbias' additions are
 // left out). Bytes: every tensor read or written once (the compulsory traffic).
@@ -69,39 +59,33 @@ Work BackwardWork(const detail::ConvShape& shape);
 // the work of one iteration.
 void SetCounters(benchmark::State& state, const Work& work, int64_t threads);
 
-// A case's tensors: x, w, bias (and dy) random in [-1, 1) with fixed seeds,
-// the outputs (y, or dx, dw, dbias) zeroed.
-struct ConvData {
-  ConvData(const xcorr_conv2d_desc& desc, bool gradients);
-  detail::ConvShape shape;
-  std::vector<float> x, w, bias, y, dy, dx, dw, dbias;
-};
-
 // True if `y` (the output of data's forward pass with bias, or without when
 // `with_bias` is false) matches the reference within the API.md bound, with
 // S bounded by the number of terms (all data lie in [-1, 1)). Only the first
 // image is checked: batch items are independent, and the reference is slow.
 // The reference runs once per case. Otherwise skips the benchmark with an
 // error naming `what` and returns false.
-bool ForwardMatches(benchmark::State& state, const char* what, const ConvData& data,
-                    bool with_bias, const float* y);
+bool ForwardMatches(benchmark::State& state, const char* what,
+                    const ConvData& data, bool with_bias, const float* y);
 // The same for the gradients of data's backward pass (a NULL one is skipped).
-bool BackwardMatches(benchmark::State& state, const char* what, const ConvData& data,
-                     const float* dx, const float* dw, const float* dbias);
+bool BackwardMatches(benchmark::State& state, const char* what,
+                     const ConvData& data, const float* dx, const float* dw,
+                     const float* dbias);
 
 // The common shape of every benchmark body: calls `run` once, lets `check`
 // compare its outputs with the reference, then times `run` and sets the
 // counters for the `work` of one call. `run` and `check` return
 // false after calling state.SkipWithError, which ends the benchmark.
 void TimeChecked(benchmark::State& state, int64_t threads, const Work& work,
-                 const std::function<bool()>& run, const std::function<bool()>& check);
+                 const std::function<bool()>& run,
+                 const std::function<bool()>& check);
 
 // Skips the benchmark with xcorr's last error unless `status` is XCORR_OK.
 bool XcorrOk(benchmark::State& state, xcorr_status status);
 
 // The body of one benchmark: runs the case `desc` with `threads` threads.
-using Body = std::function<void(benchmark::State& state, const xcorr_conv2d_desc& desc,
-                                int64_t threads)>;
+using Body = std::function<void(
+    benchmark::State& state, const xcorr_conv2d_desc& desc, int64_t threads)>;
 
 // A benchmark family: `name` ("BM_Forward"), the names of its case arguments,
 // the cases (one argument vector each, without the thread count) and the
@@ -115,12 +99,14 @@ struct Family {
 
 // A family of multi-channel cases with arguments n, cin, cout, size, k, pad,
 // nhwc (square image and kernel, symmetric padding, stride 1; see ConvDesc).
-Family ConvFamily(const std::string& name, std::vector<std::vector<int64_t>> cases);
+Family ConvFamily(const std::string& name,
+                  std::vector<std::vector<int64_t>> cases);
 
-// The family's cases for the reference: all of them with --full, else those
-// of at most kShortRunReferenceFlops (the reference runs at a few GFLOP/s).
-inline constexpr double kShortRunReferenceFlops = 5e8;
-Family ReferenceCases(Family family, const Options& options, bool backward);
+// The family's cases for the slow implementations (the reference, and every
+// target but the best): all of them with --full, else those of at most
+// kShortRunSlowFlops, since these run at a few GFLOP/s or less.
+inline constexpr double kShortRunSlowFlops = 5e8;
+Family SlowCases(Family family, const Options& options, bool backward);
 
 // Registers family.name + "/" + label for every case and thread count.
 void Register(const Family& family, const std::string& label,
@@ -128,13 +114,16 @@ void Register(const Family& family, const std::string& label,
 
 // Registers one family per compiled target, e.g. BM_Forward/AVX2/..., at every
 // thread count of kThreadCounts; each body first forces its target and thread
-// count on the main thread (xcorr_force_target, xcorr_set_num_threads).
-void RegisterPerTarget(const Family& family, const Body& body);
+// count on the main thread (xcorr_force_target, xcorr_set_num_threads). All
+// targets but the best run only SlowCases(family, options, backward).
+void RegisterPerTarget(const Family& family, const Options& options,
+                       bool backward, const Body& body);
 
 // Runs the benchmarks that register_all registers: parses and removes --full,
 // adds the custom context (targets, threads, version, CPU, peers), runs, and
 // after a console run prints the summary table of median GFLOP/s.
-int Main(int argc, char** argv, const std::function<void(const Options&)>& register_all);
+int Main(int argc, char** argv,
+         const std::function<void(const Options&)>& register_all);
 
 }  // namespace bench
 }  // namespace xcorr

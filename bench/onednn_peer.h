@@ -22,8 +22,8 @@ class OneDnnConv {
   // with `threads` OpenMP threads and copies data's inputs into them.
   // `with_bias` adds the bias to the forward pass; `backward` creates the
   // backward-data and backward-weights primitives instead of the forward one.
-  OneDnnConv(const ConvData& data, bool any_layout, bool with_bias, bool backward,
-             int64_t threads);
+  OneDnnConv(const ConvData& data, bool any_layout, bool with_bias,
+             bool backward, int64_t threads);
   ~OneDnnConv();
 
   void Forward();
@@ -41,7 +41,9 @@ class OneDnnConv {
 // Registers family/onednn_any and family/onednn_plain at every thread count
 // of kThreadCounts: forward passes (with or without bias), or backward passes
 // computing dx, dw and dbias with the backward-data and backward-weights
-// primitives. Each checks its outputs against the reference once.
+// primitives. Each checks its outputs against the reference once. The plain
+// layout skips one-channel cases: there oneDNN falls back to a reference
+// kernel (seconds per 1024x1024 image), and PERF.md times only "any".
 void RegisterOneDnn(const Family& family, bool with_bias, bool backward);
 
 }  // namespace bench
