@@ -1,10 +1,10 @@
 // oneDNN (2.6, Debian's OpenMP build) as a benchmark peer: direct convolution
 // forward, backward-data and backward-weights (with bias) on one of our
-// descriptors, either on the user's plain tensors (nchw/oihw or nhwc/ohwi, as
-// the descriptor says: "onednn_plain") or on the blocked layouts oneDNN
-// prefers ("onednn_any"). In the latter case the reorders happen once, outside
-// the timed calls, as PERF.md measured it. Compiled only when oneDNN is found
-// (XCORR_HAVE_ONEDNN).
+// descriptors, either on the user's plain tensors ("onednn_plain": nchw/oihw;
+// for NHWC cases nhwc activations with weights that oneDNN packs once) or on
+// the blocked layouts oneDNN prefers ("onednn_any"). In the latter case the
+// reorders happen once, outside the timed calls, as PERF.md measured it.
+// Compiled only when oneDNN is found (XCORR_HAVE_ONEDNN).
 #ifndef XCORR_BENCH_ONEDNN_PEER_H_
 #define XCORR_BENCH_ONEDNN_PEER_H_
 
