@@ -158,6 +158,14 @@ def baseline_document(report):
     }
 
 
+def format_ns(ns):
+    """A time in ns, in the unit that keeps 1 to 3 digits before the point."""
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= scale:
+            return "%.4g %s" % (ns / scale, unit)
+    return "%.4g ns" % ns
+
+
 def format_table(headers, rows):
     widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(headers, widths))]
@@ -171,18 +179,19 @@ def compare_time(baseline, current, threshold, alpha):
     rows, regressed = [], False
     for name in sorted(set(baseline) | set(current)):
         if name not in current:
-            rows.append((name, "%.4g" % median(baseline[name]), "-", "-", "-", "missing"))
+            rows.append((name, format_ns(median(baseline[name])), "-", "-", "-",
+                         "missing"))
             continue
         if name not in baseline:
-            rows.append((name, "-", "%.4g" % median(current[name]), "-", "-", "new"))
+            rows.append((name, "-", format_ns(median(current[name])), "-", "-", "new"))
             continue
         verdict, change, p = compare_samples(baseline[name], current[name],
                                              threshold, alpha)
         regressed |= verdict == "slower"
-        rows.append((name, "%.4g" % median(baseline[name]),
-                     "%.4g" % median(current[name]), "%+.1f%%" % (100 * change),
+        rows.append((name, format_ns(median(baseline[name])),
+                     format_ns(median(current[name])), "%+.1f%%" % (100 * change),
                      "%.3f" % p, verdict.upper() if verdict != "same" else "same"))
-    headers = ("benchmark", "base ns", "now ns", "change", "p", "verdict")
+    headers = ("benchmark", "baseline", "now", "change", "p", "verdict")
     return regressed, format_table(headers, rows)
 
 
