@@ -19,8 +19,10 @@ Examples:
       --filter 'BM_Corr2d/AVX2' --record tools/bench_baseline/forward.json
   tools/bench_gate.py --binary build/bench/xcorr_forward_bench \\
       --filter 'BM_Corr2d/AVX2' --baseline tools/bench_baseline/forward.json
-  # Or compare a JSON file written with --benchmark_out=... and repetitions.
-  tools/bench_gate.py --json run.json --baseline tools/bench_baseline/forward.json
+  # Or compare a JSON file written with --benchmark_out=... and repetitions;
+  # --relative-to reference gates each time divided by the reference's.
+  tools/bench_gate.py --json run.json --baseline tools/bench_baseline/forward.json \\
+      --relative-to reference
   # Instruction mode.
   tools/bench_gate.py --instructions \\
       --driver build/bench/xcorr_instructions_driver \\
@@ -130,19 +132,42 @@ def compare_samples(baseline, current, threshold, alpha):
 
 
 def samples_from_json(report):
-    """Maps each benchmark name to its per-repetition real times in ns.
+    """Maps each benchmark name to its real times in ns, in repetition order.
 
     Accepts Google Benchmark's JSON output (aggregates and failed runs are
     skipped) or a baseline written by --record.
     """
-    samples = {}
+    runs = {}
     for run in report.get("benchmarks", []):
         if run.get("run_type", "iteration") != "iteration" or run.get("error_occurred"):
             continue
         name = run.get("run_name", run["name"])
         scale = TIME_UNIT_NS[run.get("time_unit", "ns")]
-        samples.setdefault(name, []).append(run["real_time"] * scale)
-    return samples
+        runs.setdefault(name, []).append(
+            (run.get("repetition_index", 0), run["real_time"] * scale))
+    return {name: [t for _, t in sorted(pairs)] for name, pairs in runs.items()}
+
+
+def relative_samples(samples, implementation):
+    """Each benchmark's times divided by those of `implementation` on its case.
+
+    "BM_F/AVX2/size:64/threads:2/real_time" is divided by
+    "BM_F/<implementation>/size:64/threads:1/real_time", repetition by
+    repetition. With random interleaving, repetition k of every benchmark
+    runs in the same round, so a load that slows the whole machine cancels
+    out. Benchmarks without that counterpart, and the counterparts
+    themselves, are left out.
+    """
+    relative = {}
+    for name, times in samples.items():
+        parts = name.split("/")
+        if len(parts) < 2 or parts[1] == implementation:
+            continue
+        parts[1] = implementation
+        denominator = samples.get(re.sub(r"/threads:\d+", "/threads:1", "/".join(parts)))
+        if denominator and len(denominator) == len(times):
+            relative[name] = [t / d for t, d in zip(times, denominator)]
+    return relative
 
 
 def baseline_document(report):
@@ -174,22 +199,23 @@ def format_table(headers, rows):
     return "\n".join(lines)
 
 
-def compare_time(baseline, current, threshold, alpha):
-    """Returns (regressed, report text) for two name -> samples maps."""
+def compare_time(baseline, current, threshold, alpha, unit="time"):
+    """Returns (regressed, report text) for two name -> samples maps of
+    times in ns, or of ratios if `unit` is "ratio"."""
+    show = format_ns if unit == "time" else (lambda x: "%.4g" % x)
     rows, regressed = [], False
     for name in sorted(set(baseline) | set(current)):
         if name not in current:
-            rows.append((name, format_ns(median(baseline[name])), "-", "-", "-",
-                         "missing"))
+            rows.append((name, show(median(baseline[name])), "-", "-", "-", "missing"))
             continue
         if name not in baseline:
-            rows.append((name, "-", format_ns(median(current[name])), "-", "-", "new"))
+            rows.append((name, "-", show(median(current[name])), "-", "-", "new"))
             continue
         verdict, change, p = compare_samples(baseline[name], current[name],
                                              threshold, alpha)
         regressed |= verdict == "slower"
-        rows.append((name, format_ns(median(baseline[name])),
-                     format_ns(median(current[name])), "%+.1f%%" % (100 * change),
+        rows.append((name, show(median(baseline[name])),
+                     show(median(current[name])), "%+.1f%%" % (100 * change),
                      "%.3f" % p, verdict.upper() if verdict != "same" else "same"))
     headers = ("benchmark", "baseline", "now", "change", "p", "verdict")
     return regressed, format_table(headers, rows)
@@ -286,6 +312,11 @@ def parse_args(argv):
                              "(default 0.10; 0.02 with --instructions)")
     parser.add_argument("--alpha", type=float, default=0.05,
                         help="significance level of the U test")
+    parser.add_argument("--relative-to", metavar="IMPLEMENTATION",
+                        help="compare each benchmark's time divided by that of "
+                             "IMPLEMENTATION (e.g. reference) on the same case "
+                             "at 1 thread, in the same repetition: robust to "
+                             "the machine's load")
     parser.add_argument("--target", help="--instructions: Highway target to force")
     parser.add_argument("benchmark_args", nargs="*",
                         help="extra arguments for the binary (after --)")
@@ -321,12 +352,16 @@ def main(argv):
             with open(args.baseline) as f:
                 baseline = samples_from_json(json.load(f))
             current = samples_from_json(report)
+            if args.relative_to:
+                baseline = relative_samples(baseline, args.relative_to)
+                current = relative_samples(current, args.relative_to)
             if args.filter:
                 pattern = re.compile(args.filter)
                 baseline, current = ({k: v for k, v in d.items() if pattern.search(k)}
                                      for d in (baseline, current))
             regressed, table = compare_time(baseline, current, args.threshold,
-                                            args.alpha)
+                                            args.alpha,
+                                            "ratio" if args.relative_to else "time")
     except (OSError, ValueError, KeyError, RuntimeError,
             subprocess.CalledProcessError) as error:
         print("bench_gate: %s" % error, file=sys.stderr)

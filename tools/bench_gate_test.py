@@ -135,6 +135,34 @@ class ReportsTest(unittest.TestCase):
         regressed, _ = bench_gate.compare_time(baseline, baseline, 0.10, 0.05)
         self.assertFalse(regressed)
 
+    def test_samples_follow_repetition_order(self):
+        data = report({"BM_A": [3.0, 1.0, 2.0]})
+        data["benchmarks"].reverse()
+        self.assertEqual(bench_gate.samples_from_json(data), {"BM_A": [3.0, 1.0, 2.0]})
+
+    def test_relative_samples_divide_by_the_reference_at_one_thread(self):
+        samples = {"BM_F/AVX2/size:64/threads:2/real_time": [2.0, 6.0],
+                   "BM_F/AVX2/size:64/threads:1/real_time": [4.0, 9.0],
+                   "BM_F/reference/size:64/threads:1/real_time": [8.0, 12.0],
+                   "BM_F/AVX2/size:128/threads:1/real_time": [1.0, 1.0]}
+        self.assertEqual(bench_gate.relative_samples(samples, "reference"),
+                         {"BM_F/AVX2/size:64/threads:2/real_time": [0.25, 0.5],
+                          "BM_F/AVX2/size:64/threads:1/real_time": [0.5, 0.75]})
+
+    def test_relative_mode_ignores_a_uniform_slowdown(self):
+        name, ref = "BM_F/AVX2/k:3/threads:1/real_time", "BM_F/reference/k:3/threads:1/real_time"
+        baseline = {name: [10.0, 11, 10, 12, 10], ref: [100.0, 110, 100, 120, 100]}
+        loaded = {k: [2.5 * t for t in v] for k, v in baseline.items()}
+        self.assertTrue(bench_gate.compare_time(baseline, loaded, 0.1, 0.05)[0])
+        self.assertFalse(bench_gate.compare_time(
+            bench_gate.relative_samples(baseline, "reference"),
+            bench_gate.relative_samples(loaded, "reference"), 0.1, 0.05, "ratio")[0])
+        slower_kernel = dict(loaded, **{name: [3.5 * t for t in baseline[name]]})
+        self.assertTrue(bench_gate.compare_time(
+            bench_gate.relative_samples(baseline, "reference"),
+            bench_gate.relative_samples(slower_kernel, "reference"), 0.1, 0.05,
+            "ratio")[0])
+
     def test_compare_instructions_threshold(self):
         baseline = {"corr2d/AVX2": 1000000, "forward/AVX2": 2000000}
         regressed, _ = bench_gate.compare_instructions(
