@@ -77,7 +77,7 @@ void RegisterBackward(const Options& options) {
                      });
         xcorr_plan_destroy(plan);
       });
-  Register(SlowCases(family, options, /*backward=*/true), "reference", {1},
+  Register(SlowCases(family, options, /*backward=*/true), "reference", 1,
            [](benchmark::State& state, const xcorr_conv2d_desc& desc,
               int64_t threads) {
              TimeBackward(state, desc, threads, "reference",

@@ -380,7 +380,7 @@ bool XcorrOk(benchmark::State& state, xcorr_status status) {
 }
 
 void Register(const Family& family, const std::string& label,
-              const std::vector<int64_t>& thread_counts, const Body& body) {
+              int64_t max_threads, const Body& body) {
   // A family without arguments would run once with none.
   if (family.cases.empty()) return;
   std::vector<std::string> arg_names = family.arg_names;
@@ -395,7 +395,7 @@ void Register(const Family& family, const std::string& label,
       });
   benchmark->ArgNames(arg_names)->UseRealTime();
   for (const std::vector<int64_t>& args : family.cases) {
-    for (const int64_t threads : thread_counts) {
+    for (int64_t threads = 1; threads <= max_threads; ++threads) {
       std::vector<int64_t> with_threads = args;
       with_threads.push_back(threads);
       benchmark->Args(with_threads);
@@ -433,7 +433,7 @@ void RegisterPerTarget(const Family& family, const Options& options,
   for (const std::string& target : CompiledTargets()) {
     Register(
         target == CompiledTargets().front() ? family : slow_cases, target,
-        kThreadCounts,
+        kMaxThreads,
         [target, body](benchmark::State& state, const xcorr_conv2d_desc& desc,
                        int64_t threads) {
           if (xcorr_force_target(target.c_str()) != XCORR_OK ||
@@ -479,7 +479,8 @@ int Main(int argc, char** argv,
   benchmark::AddCustomContext("xcorr_version", xcorr_version());
   benchmark::AddCustomContext("xcorr_targets", Join(CompiledTargets(), ","));
   std::vector<std::string> threads;
-  for (const int64_t n : kThreadCounts) threads.push_back(std::to_string(n));
+  for (int64_t n = 1; n <= kMaxThreads; ++n)
+    threads.push_back(std::to_string(n));
   benchmark::AddCustomContext("xcorr_threads", Join(threads, ","));
   benchmark::AddCustomContext("cpu", CpuModel());
   benchmark::AddCustomContext("peak_gflops_per_core",

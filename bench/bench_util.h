@@ -43,8 +43,9 @@ struct Options {
 // first, as hwy::TargetName spells them (e.g. {"AVX3", "AVX2", ...}).
 const std::vector<std::string>& CompiledTargets();
 
-// Thread counts at which xcorr and the multi-threaded peers run.
-inline const std::vector<int64_t> kThreadCounts = {1, 2};
+// xcorr and the multi-threaded peers run at 1 to kMaxThreads threads (the
+// project's machine has 2 cores).
+inline constexpr int64_t kMaxThreads = 2;
 
 // The work of one call. Forward: 2 FLOPs per multiply-add; backward (dx, dw
 // and dbias): twice the forward's, as PERF.md counts it (dbias' additions are
@@ -108,12 +109,13 @@ Family ConvFamily(const std::string& name,
 inline constexpr double kShortRunSlowFlops = 5e8;
 Family SlowCases(Family family, const Options& options, bool backward);
 
-// Registers family.name + "/" + label for every case and thread count.
+// Registers family.name + "/" + label for every case at 1 to max_threads
+// threads.
 void Register(const Family& family, const std::string& label,
-              const std::vector<int64_t>& thread_counts, const Body& body);
+              int64_t max_threads, const Body& body);
 
 // Registers one family per compiled target, e.g. BM_Forward/AVX2/..., at every
-// thread count of kThreadCounts; each body first forces its target and thread
+// thread count up to kMaxThreads; each body first forces its target and thread
 // count on the main thread (xcorr_force_target, xcorr_set_num_threads). All
 // targets but the best run only SlowCases(family, options, backward).
 void RegisterPerTarget(const Family& family, const Options& options,

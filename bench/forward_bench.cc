@@ -100,7 +100,7 @@ void RegisterCorr2d(const Options& options) {
                                       d.shape.desc.kernel_width, d.y.data()));
                    });
       });
-  Register(SlowCases(family, options, /*backward=*/false), "reference", {1},
+  Register(SlowCases(family, options, /*backward=*/false), "reference", 1,
            [](benchmark::State& state, const xcorr_conv2d_desc& desc,
               int64_t threads) {
              TimeCorr2d(state, desc, threads, "reference",
@@ -119,7 +119,7 @@ void RegisterCorr2d(const Options& options) {
   // around the view instead of the border, so it computes exactly the valid
   // output and its FLOP count is ours.
   Register(
-      family, "opencv", {1},
+      family, "opencv", 1,
       [](benchmark::State& state, const xcorr_conv2d_desc& desc,
          int64_t threads) {
         cv::setNumThreads(1);
@@ -171,7 +171,7 @@ void RegisterForward(const Options& options) {
             });
         xcorr_plan_destroy(plan);
       });
-  Register(SlowCases(family, options, /*backward=*/false), "reference", {1},
+  Register(SlowCases(family, options, /*backward=*/false), "reference", 1,
            [](benchmark::State& state, const xcorr_conv2d_desc& desc,
               int64_t threads) {
              ConvData data(desc, /*gradients=*/false);

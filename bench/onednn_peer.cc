@@ -172,7 +172,7 @@ void RegisterOneDnn(const Family& family, bool with_bias, bool backward) {
     if (!any_layout && multi_channel.cases.empty()) continue;
     Register(
         any_layout ? family : multi_channel,
-        any_layout ? "onednn_any" : "onednn_plain", kThreadCounts,
+        any_layout ? "onednn_any" : "onednn_plain", kMaxThreads,
         [with_bias, backward, any_layout](benchmark::State& state,
                                           const xcorr_conv2d_desc& desc,
                                           int64_t threads) {

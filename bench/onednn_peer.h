@@ -39,7 +39,7 @@ class OneDnnConv {
 };
 
 // Registers family/onednn_any and family/onednn_plain at every thread count
-// of kThreadCounts: forward passes (with or without bias), or backward passes
+// up to kMaxThreads: forward passes (with or without bias), or backward passes
 // computing dx, dw and dbias with the backward-data and backward-weights
 // primitives. Each checks its outputs against the reference once. The plain
 // layout skips one-channel cases: there oneDNN falls back to a reference
