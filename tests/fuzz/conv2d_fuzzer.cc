@@ -332,6 +332,19 @@ void FuzzConv2d(FuzzedDataProvider& data) {
   const xcorr_conv2d_desc desc = ConsumeDesc(data);
   int64_t want_height = 0, want_width = 0;
   const Verdict verdict = Judge(desc, &want_height, &want_width);
+  // Now and then, NULL in each pointer argument: refused whatever the desc.
+  if (data.ConsumeIntegralInRange<int>(0, 15) == 0) {
+    int64_t size = 0;
+    xcorr_plan* untouched = nullptr;
+    CheckFailure(xcorr_conv2d_output_size(nullptr, &size, &size), "output_size(NULL, ...)");
+    CheckFailure(xcorr_conv2d_output_size(&desc, nullptr, &size), "output_size(.., NULL, ..)");
+    CheckFailure(xcorr_conv2d_output_size(&desc, &size, nullptr), "output_size(..., NULL)");
+    CheckFailure(xcorr_conv2d_plan_create(nullptr, &untouched), "plan_create(NULL, ...)");
+    CheckFailure(xcorr_conv2d_plan_create(&desc, nullptr), "plan_create(..., NULL)");
+    Check(untouched == nullptr && xcorr_plan_workspace_size(nullptr) == 0,
+          "NULL plan handling");
+    xcorr_plan_destroy(nullptr);
+  }
 
   int64_t out_height = -1, out_width = -1;
   const xcorr_status size_status = xcorr_conv2d_output_size(&desc, &out_height, &out_width);

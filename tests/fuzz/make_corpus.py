@@ -62,7 +62,7 @@ class Encoder:
 
 
 def conv_desc(e, n=1, g=1, ci=1, co=1, h=5, w=6, kh=3, kw=3, sh=1, sw=1,
-              pads=(0, 0, 0, 0), dh=1, dw=1, layout=0):
+              pads=(0, 0, 0, 0), dh=1, dw=1, layout=0, null_pointers=False):
     """ConsumeDesc; ci and co are per group when small, as the decoder does."""
     e.size(n, 1, 3)
     e.size(g, 1, 3)
@@ -84,6 +84,7 @@ def conv_desc(e, n=1, g=1, ci=1, co=1, h=5, w=6, kh=3, kw=3, sh=1, sw=1,
     else:
         e.integral(0, 0, 7)
         e.integral(layout, -(1 << 31), (1 << 31) - 1)
+    e.integral(0 if null_pointers else 1, 0, 15)  # 0: also NULL arguments
 
 
 def elements(n, g, ci, co, h, w, kh, kw, sh, sw, pads, dh, dw):
@@ -99,7 +100,8 @@ def conv(forward, nulls=0, misalign=0, workspace=True, bias=True, **shape):
     conv_desc(e, **shape)
     full = dict(n=1, g=1, ci=1, co=1, h=5, w=6, kh=3, kw=3, sh=1, sw=1,
                 pads=(0, 0, 0, 0), dh=1, dw=1)
-    full.update({k: v for k, v in shape.items() if k != "layout"})
+    full.update({k: v for k, v in shape.items()
+                 if k not in ("layout", "null_pointers")})
     x, w, y, cout = elements(**full)
     e.boolean(forward)
     if forward:
@@ -189,6 +191,8 @@ def seeds():
     yield "bwd_dw_without_x", conv(False, nulls=128 | 1 | 8)
     yield "bwd_dx_without_w", conv(False, nulls=128 | 2 | 16)
     yield "bwd_nothing", conv(False, nulls=8 | 16 | 32)
+    yield "null_pointers_valid", invalid(null_pointers=True)
+    yield "null_pointers_invalid", invalid(n=0, null_pointers=True)
     yield "bad_negative_batch", invalid(n=-1)
     yield "bad_zero_width", invalid(w=0)
     yield "bad_groups", invalid(g=2, ci=17)
