@@ -6,6 +6,7 @@
 // process-wide. Only operator new is seen: TBB's task allocator and
 // Highway's aligned allocator call malloc directly.
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <new>

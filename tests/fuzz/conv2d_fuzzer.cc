@@ -159,6 +159,7 @@ std::vector<float> ConsumeData(FuzzedDataProvider& data, int64_t count) {
   return values;
 }
 
+// As test::Abs; tests/test_util.h is not used here because it needs gtest.
 std::vector<float> Abs(std::vector<float> values) {
   for (float& value : values) value = std::fabs(value);
   return values;
