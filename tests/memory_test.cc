@@ -33,18 +33,20 @@ void* Allocate(size_t size, size_t alignment) {
   if (counting.load(std::memory_order_relaxed)) {
     const int64_t index = calls.fetch_add(1);
     const int64_t first_failure = fail_at.load();
-    if (first_failure >= 0 && (index == first_failure ||
-                               (fail_forever.load() && index > first_failure))) {
+    if (first_failure >= 0 &&
+        (index == first_failure ||
+         (fail_forever.load() && index > first_failure))) {
       throw std::bad_alloc();
     }
     ++news;
     new_bytes += static_cast<int64_t>(size);
   }
   const size_t bytes = size == 0 ? 1 : size;
-  void* pointer = alignment <= alignof(std::max_align_t)
-                      ? std::malloc(bytes)
-                      : std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment *
-                                                          alignment);
+  void* pointer =
+      alignment <= alignof(std::max_align_t)
+          ? std::malloc(bytes)
+          : std::aligned_alloc(alignment,
+                               (bytes + alignment - 1) / alignment * alignment);
   if (pointer == nullptr) throw std::bad_alloc();
   return pointer;
 }
@@ -78,10 +80,18 @@ void operator delete(void* pointer) noexcept { Free(pointer); }
 void operator delete[](void* pointer) noexcept { Free(pointer); }
 void operator delete(void* pointer, size_t) noexcept { Free(pointer); }
 void operator delete[](void* pointer, size_t) noexcept { Free(pointer); }
-void operator delete(void* pointer, std::align_val_t) noexcept { Free(pointer); }
-void operator delete[](void* pointer, std::align_val_t) noexcept { Free(pointer); }
-void operator delete(void* pointer, size_t, std::align_val_t) noexcept { Free(pointer); }
-void operator delete[](void* pointer, size_t, std::align_val_t) noexcept { Free(pointer); }
+void operator delete(void* pointer, std::align_val_t) noexcept {
+  Free(pointer);
+}
+void operator delete[](void* pointer, std::align_val_t) noexcept {
+  Free(pointer);
+}
+void operator delete(void* pointer, size_t, std::align_val_t) noexcept {
+  Free(pointer);
+}
+void operator delete[](void* pointer, size_t, std::align_val_t) noexcept {
+  Free(pointer);
+}
 
 namespace xcorr {
 namespace {
@@ -94,7 +104,8 @@ struct Heap {
 // Runs call() with counting on, failing the allocation with index
 // `first_failure` (and every later one if `forever`), -1 for none.
 template <typename Call>
-Heap Counted(const Call& call, int64_t first_failure = -1, bool forever = false) {
+Heap Counted(const Call& call, int64_t first_failure = -1,
+             bool forever = false) {
   calls = news = new_bytes = deletes = 0;
   fail_at = first_failure;
   fail_forever = forever;
@@ -131,8 +142,10 @@ std::vector<xcorr_conv2d_desc> Shapes() {
 
 // A plan and buffers for one shape.
 struct Problem {
-  explicit Problem(const xcorr_conv2d_desc& d) : desc(d), shape(test::ShapeOf(d)) {
-    EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
+  explicit Problem(const xcorr_conv2d_desc& d)
+      : desc(d), shape(test::ShapeOf(d)) {
+    EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+        << xcorr_last_error();
     x = test::RandomVector(shape.x_elements, 1);
     w = test::RandomVector(shape.w_elements, 2);
     bias = test::RandomVector(desc.out_channels, 3);
@@ -146,11 +159,12 @@ struct Problem {
   }
   ~Problem() { xcorr_plan_destroy(plan); }
   xcorr_status Forward(void* scratch) {
-    return xcorr_conv2d_forward(plan, x.data(), w.data(), bias.data(), y.data(), scratch);
+    return xcorr_conv2d_forward(plan, x.data(), w.data(), bias.data(), y.data(),
+                                scratch);
   }
   xcorr_status Backward(void* scratch) {
-    return xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(), dx.data(), dw.data(),
-                                 dbias.data(), scratch);
+    return xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(), dx.data(),
+                                 dw.data(), dbias.data(), scratch);
   }
   xcorr_conv2d_desc desc;
   detail::ConvShape shape;
@@ -162,7 +176,8 @@ struct Problem {
 TEST(MemoryTest, ForwardWithWorkspaceDoesNotAllocate) {
   for (const xcorr_conv2d_desc& desc : Shapes()) {
     Problem p(desc);
-    ASSERT_EQ(XCORR_OK, p.Forward(p.workspace.data()));  // first-call initialization
+    ASSERT_EQ(XCORR_OK,
+              p.Forward(p.workspace.data()));  // first-call initialization
     xcorr_status status = XCORR_ERR_INTERNAL;
     const Heap heap = Counted([&] { status = p.Forward(p.workspace.data()); });
     EXPECT_EQ(XCORR_OK, status) << xcorr_last_error();
@@ -190,16 +205,19 @@ TEST(MemoryTest, DISABLED_BackwardWithWorkspaceDoesNotAllocate) {
 void ReserveLastError() {
   xcorr_conv2d_desc desc = SmallDesc();
   desc.in_height = -1000000000000000000;
-  EXPECT_NE(XCORR_OK, xcorr_conv2d_output_size(&desc, &desc.batch, &desc.batch));
+  EXPECT_NE(XCORR_OK,
+            xcorr_conv2d_output_size(&desc, &desc.batch, &desc.batch));
   const std::string message = xcorr_last_error();
-  EXPECT_GT(message.size(), std::string("xcorr_conv2d_backward: out of memory").size());
+  EXPECT_GT(message.size(),
+            std::string("xcorr_conv2d_backward: out of memory").size());
 }
 
 // Fails each allocation of call() in turn, until call() needs no more: every
 // failure must be XCORR_ERR_OUT_OF_MEMORY with the function's message, and
 // free whatever it had allocated.
 template <typename Call, typename Cleanup>
-void FailEachAllocation(const char* function, const Call& call, const Cleanup& cleanup) {
+void FailEachAllocation(const char* function, const Call& call,
+                        const Cleanup& cleanup) {
   ReserveLastError();
   for (int64_t index = 0;; ++index) {
     xcorr_status status = XCORR_OK;
@@ -210,14 +228,15 @@ void FailEachAllocation(const char* function, const Call& call, const Cleanup& c
         },
         index);
     if (status == XCORR_OK) {
-      EXPECT_LE(heap.calls, index) << function << " succeeded, yet allocation " << index
-                                  << " was to fail";
+      EXPECT_LE(heap.calls, index) << function << " succeeded, yet allocation "
+                                   << index << " was to fail";
       return;
     }
-    EXPECT_EQ(XCORR_ERR_OUT_OF_MEMORY, status) << function << ", allocation " << index;
+    EXPECT_EQ(XCORR_ERR_OUT_OF_MEMORY, status)
+        << function << ", allocation " << index;
     EXPECT_EQ(std::string(function) + ": out of memory", xcorr_last_error());
-    EXPECT_EQ(heap.news, heap.deletes) << function << " leaked after allocation " << index
-                                       << " failed";
+    EXPECT_EQ(heap.news, heap.deletes)
+        << function << " leaked after allocation " << index << " failed";
     if (index > 1000) FAIL() << function << " keeps allocating";
   }
 }
@@ -226,7 +245,8 @@ TEST(MemoryTest, OutOfMemoryIsAStatusAndLeaksNothing) {
   const xcorr_conv2d_desc desc = SmallDesc();
   xcorr_plan* plan = nullptr;
   FailEachAllocation(
-      "xcorr_conv2d_plan_create", [&] { return xcorr_conv2d_plan_create(&desc, &plan); },
+      "xcorr_conv2d_plan_create",
+      [&] { return xcorr_conv2d_plan_create(&desc, &plan); },
       [&](xcorr_status status) {
         if (status != XCORR_OK) {
           EXPECT_EQ(nullptr, plan);
@@ -238,8 +258,10 @@ TEST(MemoryTest, OutOfMemoryIsAStatusAndLeaksNothing) {
     ASSERT_EQ(XCORR_OK, p.Forward(nullptr));
     ASSERT_EQ(XCORR_OK, p.Backward(nullptr));
     const auto nothing = [](xcorr_status) {};
-    FailEachAllocation("xcorr_conv2d_forward", [&] { return p.Forward(nullptr); }, nothing);
-    FailEachAllocation("xcorr_conv2d_backward", [&] { return p.Backward(nullptr); }, nothing);
+    FailEachAllocation(
+        "xcorr_conv2d_forward", [&] { return p.Forward(nullptr); }, nothing);
+    FailEachAllocation(
+        "xcorr_conv2d_backward", [&] { return p.Backward(nullptr); }, nothing);
   }
 }
 
@@ -281,7 +303,8 @@ TEST(MemoryTest, PlansOfHugeShapesAllocateLittle) {
   desc.pad_top = desc.pad_bottom = desc.pad_left = desc.pad_right = 1;
   xcorr_plan* plan = nullptr;
   xcorr_status status = XCORR_ERR_INTERNAL;
-  const Heap heap = Counted([&] { status = xcorr_conv2d_plan_create(&desc, &plan); });
+  const Heap heap =
+      Counted([&] { status = xcorr_conv2d_plan_create(&desc, &plan); });
   EXPECT_EQ(XCORR_OK, status) << xcorr_last_error();
   EXPECT_LT(heap.bytes, 1 << 20);
   xcorr_plan_destroy(plan);

@@ -24,8 +24,10 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // NaN where the reference has NaN, the same infinity where it has one, and
 // within the contract's bound elsewhere. Returns how many NaNs and
 // infinities the reference has, so that callers can check the case bites.
-int ExpectSameSpecials(const std::vector<float>& got, const std::vector<float>& want,
-                       const std::vector<float>& term_sums, const std::string& what) {
+int ExpectSameSpecials(const std::vector<float>& got,
+                       const std::vector<float>& want,
+                       const std::vector<float>& term_sums,
+                       const std::string& what) {
   EXPECT_EQ(got.size(), want.size()) << what;
   int specials = 0, reported = 0;
   for (size_t k = 0; k < got.size() && k < want.size(); ++k) {
@@ -35,12 +37,13 @@ int ExpectSameSpecials(const std::vector<float>& got, const std::vector<float>& 
     } else if (std::isinf(want[k])) {
       ok = got[k] == want[k];
     } else {
-      ok = std::fabs(static_cast<double>(got[k]) - want[k]) <= 1e-4 * term_sums[k];
+      ok = std::fabs(static_cast<double>(got[k]) - want[k]) <=
+           1e-4 * term_sums[k];
     }
     specials += std::isnan(want[k]) || std::isinf(want[k]);
     if (!ok && reported++ < 5) {
-      ADD_FAILURE() << what << ": element " << k << " is " << got[k] << ", reference "
-                    << want[k];
+      ADD_FAILURE() << what << ": element " << k << " is " << got[k]
+                    << ", reference " << want[k];
     }
   }
   return specials;
@@ -52,7 +55,8 @@ std::vector<xcorr_conv2d_desc> Shapes() {
   xcorr_conv2d_desc plain;
   xcorr_conv2d_desc_init(&plain);
   plain.in_channels = 2;
-  plain.out_channels = 4;  // one channel per special bias case, and a finite one
+  plain.out_channels =
+      4;  // one channel per special bias case, and a finite one
   plain.in_height = 9;
   plain.in_width = 21;
   plain.kernel_height = plain.kernel_width = 3;
@@ -68,13 +72,16 @@ std::vector<xcorr_conv2d_desc> Shapes() {
   return {plain, padded, nhwc};
 }
 
-std::vector<float> Forward(const xcorr_conv2d_desc& desc, const std::vector<float>& x,
-                           const std::vector<float>& w, const std::vector<float>& bias) {
+std::vector<float> Forward(const xcorr_conv2d_desc& desc,
+                           const std::vector<float>& x,
+                           const std::vector<float>& w,
+                           const std::vector<float>& bias) {
   xcorr_plan* plan = nullptr;
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
   std::vector<float> y(static_cast<size_t>(test::ShapeOf(desc).y_elements));
-  EXPECT_EQ(XCORR_OK,
-            xcorr_conv2d_forward(plan, x.data(), w.data(), bias.data(), y.data(), nullptr))
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_forward(plan, x.data(), w.data(),
+                                           bias.data(), y.data(), nullptr))
       << xcorr_last_error();
   xcorr_plan_destroy(plan);
   return y;
@@ -82,13 +89,14 @@ std::vector<float> Forward(const xcorr_conv2d_desc& desc, const std::vector<floa
 
 // Runs forward with (x, w, bias) and compares specials with the reference;
 // expects at least one special output and at least one finite one.
-void CheckForwardSpecials(const xcorr_conv2d_desc& desc, const std::vector<float>& x,
-                          const std::vector<float>& w, const std::vector<float>& bias,
-                          const char* what) {
+void CheckForwardSpecials(const xcorr_conv2d_desc& desc,
+                          const std::vector<float>& x,
+                          const std::vector<float>& w,
+                          const std::vector<float>& bias, const char* what) {
   const test::ForwardOracle oracle = test::ReferenceForward(desc, x, w, &bias);
   const std::vector<float> y = Forward(desc, x, w, bias);
-  const int specials =
-      ExpectSameSpecials(y, oracle.y, oracle.term_sums, what + (" " + test::Describe(desc)));
+  const int specials = ExpectSameSpecials(y, oracle.y, oracle.term_sums,
+                                          what + (" " + test::Describe(desc)));
   EXPECT_GT(specials, 0) << what;
   EXPECT_LT(static_cast<size_t>(specials), y.size()) << what;
 }
@@ -159,21 +167,29 @@ TEST_P(NumericsTest, GradientsPropagateNaNAndInfLikeTheReference) {
     std::vector<float> x = test::RandomVector(s.x_elements, 10);
     std::vector<float> w = test::RandomVector(s.w_elements, 11);
     std::vector<float> dy = test::RandomVector(s.y_elements, 12);
-    dy[static_cast<size_t>(s.y_elements / 2)] = kNaN;  // dx window, dw and dbias of one o
-    x[XIndex(desc, 1, 5, 9)] = kInf;                   // dw of channel 1's taps
-    w[static_cast<size_t>(s.w_elements - 1)] = -kInf;  // dx of the last o's taps
+    dy[static_cast<size_t>(s.y_elements / 2)] =
+        kNaN;                         // dx window, dw and dbias of one o
+    x[XIndex(desc, 1, 5, 9)] = kInf;  // dw of channel 1's taps
+    w[static_cast<size_t>(s.w_elements - 1)] =
+        -kInf;  // dx of the last o's taps
     const test::BackwardOracle oracle = test::ReferenceBackward(desc, x, w, dy);
     xcorr_plan* plan = nullptr;
-    ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
+    ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+        << xcorr_last_error();
     std::vector<float> dx(x.size()), dw(w.size()), dbias(oracle.dbias.size());
-    ASSERT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(), dx.data(),
-                                              dw.data(), dbias.data(), nullptr))
+    ASSERT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), w.data(),
+                                              dy.data(), dx.data(), dw.data(),
+                                              dbias.data(), nullptr))
         << xcorr_last_error();
     xcorr_plan_destroy(plan);
     const std::string what = test::Describe(desc);
-    EXPECT_GT(ExpectSameSpecials(dx, oracle.dx, oracle.dx_sums, "dx " + what), 0);
-    EXPECT_GT(ExpectSameSpecials(dw, oracle.dw, oracle.dw_sums, "dw " + what), 0);
-    EXPECT_GT(ExpectSameSpecials(dbias, oracle.dbias, oracle.dbias_sums, "dbias " + what), 0);
+    EXPECT_GT(ExpectSameSpecials(dx, oracle.dx, oracle.dx_sums, "dx " + what),
+              0);
+    EXPECT_GT(ExpectSameSpecials(dw, oracle.dw, oracle.dw_sums, "dw " + what),
+              0);
+    EXPECT_GT(ExpectSameSpecials(dbias, oracle.dbias, oracle.dbias_sums,
+                                 "dbias " + what),
+              0);
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
@@ -187,17 +203,20 @@ TEST_P(NumericsTest, DenormalsAreComputedNotFlushed) {
     for (float& value : x) value *= 1e-38f;
     const std::vector<float> w = test::RandomVector(s.w_elements, 14);
     const std::vector<float> bias(static_cast<size_t>(desc.out_channels), 0.0f);
-    const test::ForwardOracle oracle = test::ReferenceForward(desc, x, w, &bias);
+    const test::ForwardOracle oracle =
+        test::ReferenceForward(desc, x, w, &bias);
     const std::vector<float> y = Forward(desc, x, w, bias);
     ASSERT_NE(0.0f, oracle.y[oracle.y.size() / 2]);
-    test::ExpectWithinBound(y, oracle.y, oracle.term_sums, "denormal " + test::Describe(desc));
+    test::ExpectWithinBound(y, oracle.y, oracle.term_sums,
+                            "denormal " + test::Describe(desc));
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
 // Sizes that need 64-bit arithmetic: validated and planned exactly, with no
 // buffers behind them (plans never allocate per element).
-xcorr_conv2d_desc Huge(int64_t batch, int64_t channels, int64_t height, int64_t width) {
+xcorr_conv2d_desc Huge(int64_t batch, int64_t channels, int64_t height,
+                       int64_t width) {
   xcorr_conv2d_desc desc;
   xcorr_conv2d_desc_init(&desc);
   desc.batch = batch;
@@ -212,11 +231,13 @@ TEST(SixtyFourBitTest, HugeShapesGetExactSizesAndPlans) {
   const int64_t big = (int64_t{1} << 30) + 5;  // x has 2^60 + ... elements
   const xcorr_conv2d_desc desc = Huge(1, 1, big, big);
   int64_t height = 0, width = 0;
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_output_size(&desc, &height, &width)) << xcorr_last_error();
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_output_size(&desc, &height, &width))
+      << xcorr_last_error();
   EXPECT_EQ(big - 2, height);
   EXPECT_EQ(big - 2, width);
   xcorr_plan* plan = nullptr;
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
   xcorr_plan_destroy(plan);
   // Strides and pads near 2^62 still divide exactly.
   xcorr_conv2d_desc strided = Huge(1, 1, 1, 7);
@@ -235,13 +256,17 @@ TEST(SixtyFourBitTest, ByteSizesJustPastInt64AreRefused) {
   xcorr_conv2d_desc desc = Huge(max_elements, 1, 1, 1);
   desc.kernel_height = desc.kernel_width = 1;
   int64_t height = 0, width = 0;
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_output_size(&desc, &height, &width)) << xcorr_last_error();
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_output_size(&desc, &height, &width))
+      << xcorr_last_error();
   desc.batch = max_elements + 1;
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_conv2d_output_size(&desc, &height, &width));
-  EXPECT_STREQ("x has too many elements: its byte size overflows", xcorr_last_error());
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_conv2d_output_size(&desc, &height, &width));
+  EXPECT_STREQ("x has too many elements: its byte size overflows",
+               xcorr_last_error());
   // Factors whose product wraps around to a small positive number.
   desc = Huge(int64_t{1} << 32, int64_t{1} << 32, 4, 3);  // 2^66 elements
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_conv2d_output_size(&desc, &height, &width));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_conv2d_output_size(&desc, &height, &width));
   EXPECT_STRNE("", xcorr_last_error());
   xcorr_plan* plan = reinterpret_cast<xcorr_plan*>(&desc);  // must be reset
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_conv2d_plan_create(&desc, &plan));
@@ -259,9 +284,11 @@ TEST(SixtyFourBitTest, DISABLED_PlanOnHugePaddedRowDoesNotCrash) {
   xcorr_conv2d_desc desc = Huge(1, int64_t{1} << 20, 1, 1);
   desc.out_channels = 1;
   desc.kernel_height = desc.kernel_width = 1;
-  desc.pad_right = (int64_t{1} << 44) - 1;  // out_width 2^44: 2^20 * 2^44 wraps to 0
+  desc.pad_right =
+      (int64_t{1} << 44) - 1;  // out_width 2^44: 2^20 * 2^44 wraps to 0
   xcorr_plan* plan = nullptr;
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
   xcorr_plan_destroy(plan);
 }
 
@@ -287,8 +314,10 @@ TEST(LargeTest, RowWiderThanFourGiB) {
   const float bias = 0.5f;
   std::vector<float> y(width - 2, kNaN);
   xcorr_plan* plan = nullptr;
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_forward(plan, x.data(), w.data(), &bias, y.data(), nullptr))
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_forward(plan, x.data(), w.data(), &bias,
+                                           y.data(), nullptr))
       << xcorr_last_error();
   xcorr_plan_destroy(plan);
   size_t wrong = 0, first_wrong = 0;

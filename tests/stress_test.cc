@@ -23,13 +23,15 @@ struct Results {
 };
 
 bool BitwiseEqual(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+  return a.size() == b.size() &&
+         std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 class Runner {
  public:
   explicit Runner(const xcorr_conv2d_desc& desc) : shape_(test::ShapeOf(desc)) {
-    EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan_)) << xcorr_last_error();
+    EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan_))
+        << xcorr_last_error();
     x_ = test::RandomVector(shape_.x_elements, 1);
     w_ = test::RandomVector(shape_.w_elements, 2);
     bias_ = test::RandomVector(desc.out_channels, 3);
@@ -45,10 +47,11 @@ class Runner {
     r->dbias.assign(bias_.size(), 0.0f);
     workspace->assign(xcorr_plan_workspace_size(plan_), 0);
     void* scratch = workspace->empty() ? nullptr : workspace->data();
-    return xcorr_conv2d_forward(plan_, x_.data(), w_.data(), bias_.data(), r->y.data(),
-                                scratch) == XCORR_OK &&
-           xcorr_conv2d_backward(plan_, x_.data(), w_.data(), dy_.data(), r->dx.data(),
-                                 r->dw.data(), r->dbias.data(), scratch) == XCORR_OK;
+    return xcorr_conv2d_forward(plan_, x_.data(), w_.data(), bias_.data(),
+                                r->y.data(), scratch) == XCORR_OK &&
+           xcorr_conv2d_backward(plan_, x_.data(), w_.data(), dy_.data(),
+                                 r->dx.data(), r->dw.data(), r->dbias.data(),
+                                 scratch) == XCORR_OK;
   }
 
  private:
@@ -58,8 +61,8 @@ class Runner {
 };
 
 bool Same(const Results& a, const Results& b) {
-  return BitwiseEqual(a.y, b.y) && BitwiseEqual(a.dx, b.dx) && BitwiseEqual(a.dw, b.dw) &&
-         BitwiseEqual(a.dbias, b.dbias);
+  return BitwiseEqual(a.y, b.y) && BitwiseEqual(a.dx, b.dx) &&
+         BitwiseEqual(a.dw, b.dw) && BitwiseEqual(a.dbias, b.dbias);
 }
 
 void StressOnePlan(const xcorr_conv2d_desc& desc, int callers, int repeats) {
@@ -98,8 +101,8 @@ void StressOnePlan(const xcorr_conv2d_desc& desc, int callers, int repeats) {
   });
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(0, failures.load());
-  EXPECT_EQ(0, mismatches.load()) << "of " << callers * repeats << " runs of "
-                                  << test::Describe(desc);
+  EXPECT_EQ(0, mismatches.load())
+      << "of " << callers * repeats << " runs of " << test::Describe(desc);
   EXPECT_GT(resizes.load(), 0);
   EXPECT_EQ(XCORR_OK, xcorr_set_num_threads(0));
 }

@@ -44,14 +44,16 @@ void Check(bool condition, const std::string& what) {
 
 // A failing call must say why.
 void CheckFailure(xcorr_status status, const char* call) {
-  Check(status != XCORR_OK, std::string(call) + " succeeded where it must fail");
+  Check(status != XCORR_OK,
+        std::string(call) + " succeeded where it must fail");
   Check(xcorr_last_error()[0] != '\0',
         std::string(call) + " failed with an empty xcorr_last_error()");
 }
 
 // A size field: mostly (15 in 16) a small valid value, so that a third of
 // the 17-field descriptors are wholly valid; else the edges of int64_t.
-int64_t ConsumeSize(FuzzedDataProvider& data, int64_t small_min, int64_t small_max) {
+int64_t ConsumeSize(FuzzedDataProvider& data, int64_t small_min,
+                    int64_t small_max) {
   switch (data.ConsumeIntegralInRange<int>(0, 63)) {
     case 0:
       return 0;
@@ -92,8 +94,9 @@ xcorr_conv2d_desc ConsumeDesc(FuzzedDataProvider& data) {
   d.dilation_height = ConsumeSize(data, 1, 3);
   d.dilation_width = ConsumeSize(data, 1, 3);
   // Mostly a valid layout; otherwise any int, as a C caller may store.
-  const int layout = data.ConsumeIntegralInRange<int>(0, 7) == 0 ? data.ConsumeIntegral<int>()
-                                                                  : data.ConsumeBool();
+  const int layout = data.ConsumeIntegralInRange<int>(0, 7) == 0
+                         ? data.ConsumeIntegral<int>()
+                         : data.ConsumeBool();
   std::memcpy(&d.layout, &layout, sizeof(layout));
   return d;
 }
@@ -101,18 +104,20 @@ xcorr_conv2d_desc ConsumeDesc(FuzzedDataProvider& data) {
 // What the contract allows for a descriptor, decided in 128-bit arithmetic
 // (independently of shape.cc).
 enum class Verdict {
-  kInvalid,        // must be refused
-  kValid,          // must be accepted, with this output size
+  kInvalid,       // must be refused
+  kValid,         // must be accepted, with this output size
   kMayBeRefused,  // valid, but a padded or dilated size overflows int64_t
 };
 
-Verdict Judge(const xcorr_conv2d_desc& d, int64_t* out_height, int64_t* out_width) {
+Verdict Judge(const xcorr_conv2d_desc& d, int64_t* out_height,
+              int64_t* out_width) {
   int layout = 0;
   std::memcpy(&layout, &d.layout, sizeof(layout));
   if (layout != 0 && layout != 1) return Verdict::kInvalid;
-  for (int64_t positive : {d.batch, d.in_channels, d.out_channels, d.in_height, d.in_width,
-                           d.kernel_height, d.kernel_width, d.stride_height, d.stride_width,
-                           d.dilation_height, d.dilation_width, d.groups}) {
+  for (int64_t positive :
+       {d.batch, d.in_channels, d.out_channels, d.in_height, d.in_width,
+        d.kernel_height, d.kernel_width, d.stride_height, d.stride_width,
+        d.dilation_height, d.dilation_width, d.groups}) {
     if (positive < 1) return Verdict::kInvalid;
   }
   for (int64_t pad : {d.pad_top, d.pad_bottom, d.pad_left, d.pad_right}) {
@@ -140,14 +145,16 @@ Verdict Judge(const xcorr_conv2d_desc& d, int64_t* out_height, int64_t* out_widt
     return true;
   };
   if (!fits({d.batch, d.in_channels, d.in_height, d.in_width}) ||
-      !fits({d.out_channels, d.in_channels / d.groups, d.kernel_height, d.kernel_width}) ||
+      !fits({d.out_channels, d.in_channels / d.groups, d.kernel_height,
+             d.kernel_width}) ||
       !fits({d.batch, d.out_channels, oh, ow})) {
     return Verdict::kInvalid;
   }
   *out_height = static_cast<int64_t>(oh);
   *out_width = static_cast<int64_t>(ow);
-  const bool intermediate_overflows = padded_h > INT64_MAX || padded_w > INT64_MAX ||
-                                      dilated_h > INT64_MAX || dilated_w > INT64_MAX;
+  const bool intermediate_overflows =
+      padded_h > INT64_MAX || padded_w > INT64_MAX || dilated_h > INT64_MAX ||
+      dilated_w > INT64_MAX;
   return intermediate_overflows ? Verdict::kMayBeRefused : Verdict::kValid;
 }
 
@@ -155,7 +162,8 @@ Verdict Judge(const xcorr_conv2d_desc& d, int64_t* out_height, int64_t* out_widt
 // them are exact or nearly so and never overflow.
 std::vector<float> ConsumeData(FuzzedDataProvider& data, int64_t count) {
   std::vector<float> values(static_cast<size_t>(count));
-  for (float& value : values) value = static_cast<float>(data.ConsumeIntegral<int8_t>()) / 8;
+  for (float& value : values)
+    value = static_cast<float>(data.ConsumeIntegral<int8_t>()) / 8;
   return values;
 }
 
@@ -178,8 +186,9 @@ class FramedBuffer {
   }
   float* data() { return storage_.data() + offset_; }
   std::vector<float> values() const {
-    return std::vector<float>(storage_.begin() + static_cast<ptrdiff_t>(offset_),
-                              storage_.begin() + static_cast<ptrdiff_t>(offset_ + count_));
+    return std::vector<float>(
+        storage_.begin() + static_cast<ptrdiff_t>(offset_),
+        storage_.begin() + static_cast<ptrdiff_t>(offset_ + count_));
   }
   bool Untouched() const {
     for (size_t k = 0; k < count_; ++k) {
@@ -192,9 +201,10 @@ class FramedBuffer {
       if (k >= offset_ && k < offset_ + count_) continue;
       uint32_t bits = 0;
       std::memcpy(&bits, &storage_[k], sizeof(bits));
-      Check(bits == kCanaryBits, std::string("write outside ") + name + " at float " +
-                                     std::to_string(static_cast<int64_t>(k) -
-                                                    static_cast<int64_t>(offset_)));
+      Check(bits == kCanaryBits,
+            std::string("write outside ") + name + " at float " +
+                std::to_string(static_cast<int64_t>(k) -
+                               static_cast<int64_t>(offset_)));
     }
   }
 
@@ -208,14 +218,15 @@ class FramedBuffer {
   std::vector<float> storage_;
 };
 
-void CheckWithinBound(const std::vector<float>& got, const std::vector<float>& want,
+void CheckWithinBound(const std::vector<float>& got,
+                      const std::vector<float>& want,
                       const std::vector<float>& term_sums, const char* name) {
   for (size_t k = 0; k < got.size(); ++k) {
     const double error = std::fabs(static_cast<double>(got[k]) - want[k]);
     if (!(error <= 1e-4 * term_sums[k])) {
-      Fail(std::string(name) + "[" + std::to_string(k) + "] = " + std::to_string(got[k]) +
-           ", reference " + std::to_string(want[k]) + ", bound " +
-           std::to_string(1e-4 * term_sums[k]));
+      Fail(std::string(name) + "[" + std::to_string(k) + "] = " +
+           std::to_string(got[k]) + ", reference " + std::to_string(want[k]) +
+           ", bound " + std::to_string(1e-4 * term_sums[k]));
     }
   }
 }
@@ -229,7 +240,8 @@ struct Workspace {
   void* data() { return provide ? storage.data() : nullptr; }
   void CheckCanaries() const {
     for (size_t k = bytes; k < storage.size(); ++k) {
-      Check(storage[k] == 0xa5, "write past the workspace at byte " + std::to_string(k));
+      Check(storage[k] == 0xa5,
+            "write past the workspace at byte " + std::to_string(k));
     }
   }
   size_t bytes;
@@ -248,10 +260,10 @@ void FuzzForward(FuzzedDataProvider& data, const xcorr_plan* plan,
   const bool with_bias = (mask & 8) == 0 && data.ConsumeBool();
   FramedBuffer y(s.y_elements, data.ConsumeIntegralInRange<size_t>(0, 3));
   Workspace workspace(plan, data.ConsumeBool());
-  const xcorr_status status =
-      xcorr_conv2d_forward((mask & 16) ? nullptr : plan, (mask & 1) ? nullptr : x.data(),
-                           (mask & 2) ? nullptr : w.data(), with_bias ? bias.data() : nullptr,
-                           (mask & 4) ? nullptr : y.data(), workspace.data());
+  const xcorr_status status = xcorr_conv2d_forward(
+      (mask & 16) ? nullptr : plan, (mask & 1) ? nullptr : x.data(),
+      (mask & 2) ? nullptr : w.data(), with_bias ? bias.data() : nullptr,
+      (mask & 4) ? nullptr : y.data(), workspace.data());
   y.CheckCanaries("y");
   workspace.CheckCanaries();
   if ((mask & (1 | 2 | 4 | 16)) != 0) {
@@ -259,15 +271,17 @@ void FuzzForward(FuzzedDataProvider& data, const xcorr_plan* plan,
     Check(y.Untouched(), "failed xcorr_conv2d_forward wrote y");
     return;
   }
-  Check(status == XCORR_OK, std::string("xcorr_conv2d_forward: ") + xcorr_last_error());
+  Check(status == XCORR_OK,
+        std::string("xcorr_conv2d_forward: ") + xcorr_last_error());
   if (!compare) return;
   std::vector<float> want(static_cast<size_t>(s.y_elements));
   std::vector<float> term_sums(want.size());
   const std::vector<float> abs_bias = Abs(bias);
-  xcorr::reference::Forward(s, x.data(), w.data(), with_bias ? bias.data() : nullptr,
-                            want.data());
+  xcorr::reference::Forward(s, x.data(), w.data(),
+                            with_bias ? bias.data() : nullptr, want.data());
   xcorr::reference::Forward(s, Abs(x).data(), Abs(w).data(),
-                            with_bias ? abs_bias.data() : nullptr, term_sums.data());
+                            with_bias ? abs_bias.data() : nullptr,
+                            term_sums.data());
   CheckWithinBound(y.values(), want, term_sums, "y");
 }
 
@@ -288,31 +302,36 @@ void FuzzBackward(FuzzedDataProvider& data, const xcorr_plan* plan,
   const xcorr_status status = xcorr_conv2d_backward(
       plan, (mask & 1) ? nullptr : x.data(), (mask & 2) ? nullptr : w.data(),
       (mask & 4) ? nullptr : dy.data(), want_dx ? dx.data() : nullptr,
-      want_dw ? dw.data() : nullptr, want_dbias ? dbias.data() : nullptr, workspace.data());
+      want_dw ? dw.data() : nullptr, want_dbias ? dbias.data() : nullptr,
+      workspace.data());
   dx.CheckCanaries("dx");
   dw.CheckCanaries("dw");
   dbias.CheckCanaries("dbias");
   workspace.CheckCanaries();
   // dy is always needed; x only for dw, w only for dx.
-  const bool must_fail =
-      (mask & 4) != 0 || (want_dw && (mask & 1) != 0) || (want_dx && (mask & 2) != 0);
+  const bool must_fail = (mask & 4) != 0 || (want_dw && (mask & 1) != 0) ||
+                         (want_dx && (mask & 2) != 0);
   if (must_fail) {
     CheckFailure(status, "xcorr_conv2d_backward with a needed argument NULL");
     Check(dx.Untouched() && dw.Untouched() && dbias.Untouched(),
           "failed xcorr_conv2d_backward wrote a gradient");
     return;
   }
-  Check(status == XCORR_OK, std::string("xcorr_conv2d_backward: ") + xcorr_last_error());
+  Check(status == XCORR_OK,
+        std::string("xcorr_conv2d_backward: ") + xcorr_last_error());
   if (!compare) return;
-  std::vector<float> ref_dx(x.size()), ref_dw(w.size()), ref_dbias(dbias.values().size());
-  std::vector<float> sum_dx(x.size()), sum_dw(w.size()), sum_dbias(ref_dbias.size());
-  xcorr::reference::Backward(s, x.data(), w.data(), dy.data(), ref_dx.data(), ref_dw.data(),
-                             ref_dbias.data());
-  xcorr::reference::Backward(s, Abs(x).data(), Abs(w).data(), Abs(dy).data(), sum_dx.data(),
-                             sum_dw.data(), sum_dbias.data());
+  std::vector<float> ref_dx(x.size()), ref_dw(w.size()),
+      ref_dbias(dbias.values().size());
+  std::vector<float> sum_dx(x.size()), sum_dw(w.size()),
+      sum_dbias(ref_dbias.size());
+  xcorr::reference::Backward(s, x.data(), w.data(), dy.data(), ref_dx.data(),
+                             ref_dw.data(), ref_dbias.data());
+  xcorr::reference::Backward(s, Abs(x).data(), Abs(w).data(), Abs(dy).data(),
+                             sum_dx.data(), sum_dw.data(), sum_dbias.data());
   if (want_dx) CheckWithinBound(dx.values(), ref_dx, sum_dx, "dx");
   if (want_dw) CheckWithinBound(dw.values(), ref_dw, sum_dw, "dw");
-  if (want_dbias) CheckWithinBound(dbias.values(), ref_dbias, sum_dbias, "dbias");
+  if (want_dbias)
+    CheckWithinBound(dbias.values(), ref_dbias, sum_dbias, "dbias");
 }
 
 // KNOWN BUG, reported, with a disabled regression test
@@ -337,21 +356,28 @@ void FuzzConv2d(FuzzedDataProvider& data) {
   if (data.ConsumeIntegralInRange<int>(0, 15) == 0) {
     int64_t size = 0;
     xcorr_plan* untouched = nullptr;
-    CheckFailure(xcorr_conv2d_output_size(nullptr, &size, &size), "output_size(NULL, ...)");
-    CheckFailure(xcorr_conv2d_output_size(&desc, nullptr, &size), "output_size(.., NULL, ..)");
-    CheckFailure(xcorr_conv2d_output_size(&desc, &size, nullptr), "output_size(..., NULL)");
-    CheckFailure(xcorr_conv2d_plan_create(nullptr, &untouched), "plan_create(NULL, ...)");
-    CheckFailure(xcorr_conv2d_plan_create(&desc, nullptr), "plan_create(..., NULL)");
+    CheckFailure(xcorr_conv2d_output_size(nullptr, &size, &size),
+                 "output_size(NULL, ...)");
+    CheckFailure(xcorr_conv2d_output_size(&desc, nullptr, &size),
+                 "output_size(.., NULL, ..)");
+    CheckFailure(xcorr_conv2d_output_size(&desc, &size, nullptr),
+                 "output_size(..., NULL)");
+    CheckFailure(xcorr_conv2d_plan_create(nullptr, &untouched),
+                 "plan_create(NULL, ...)");
+    CheckFailure(xcorr_conv2d_plan_create(&desc, nullptr),
+                 "plan_create(..., NULL)");
     Check(untouched == nullptr && xcorr_plan_workspace_size(nullptr) == 0,
           "NULL plan handling");
     xcorr_plan_destroy(nullptr);
   }
 
   int64_t out_height = -1, out_width = -1;
-  const xcorr_status size_status = xcorr_conv2d_output_size(&desc, &out_height, &out_width);
+  const xcorr_status size_status =
+      xcorr_conv2d_output_size(&desc, &out_height, &out_width);
   if (verdict == Verdict::kInvalid ||
       (verdict == Verdict::kMayBeRefused && size_status != XCORR_OK)) {
-    CheckFailure(size_status, "xcorr_conv2d_output_size on an invalid descriptor");
+    CheckFailure(size_status,
+                 "xcorr_conv2d_output_size on an invalid descriptor");
   } else {
     Check(size_status == XCORR_OK,
           std::string("xcorr_conv2d_output_size refused a valid descriptor: ") +
@@ -361,11 +387,13 @@ void FuzzConv2d(FuzzedDataProvider& data) {
   }
   if (HitsKnownPlanOverflow(desc)) return;
 
-  xcorr_plan* plan = reinterpret_cast<xcorr_plan*>(&out_height);  // must be reset to NULL
+  xcorr_plan* plan =
+      reinterpret_cast<xcorr_plan*>(&out_height);  // must be reset to NULL
   const xcorr_status plan_status = xcorr_conv2d_plan_create(&desc, &plan);
   if (verdict == Verdict::kInvalid ||
       (verdict == Verdict::kMayBeRefused && plan_status != XCORR_OK)) {
-    CheckFailure(plan_status, "xcorr_conv2d_plan_create on an invalid descriptor");
+    CheckFailure(plan_status,
+                 "xcorr_conv2d_plan_create on an invalid descriptor");
     Check(plan == nullptr, "failed xcorr_conv2d_plan_create left *plan set");
     return;
   }
@@ -374,9 +402,12 @@ void FuzzConv2d(FuzzedDataProvider& data) {
             xcorr_last_error());
 
   xcorr::detail::ConvShape s;
-  Check(xcorr::detail::ValidateConvDesc(&desc, &s).ok(), "ValidateConvDesc disagrees");
-  const int64_t taps = s.in_channels_per_group * desc.kernel_height * desc.kernel_width;
-  const bool small = s.x_elements <= kMaxElements && s.w_elements <= kMaxElements &&
+  Check(xcorr::detail::ValidateConvDesc(&desc, &s).ok(),
+        "ValidateConvDesc disagrees");
+  const int64_t taps =
+      s.in_channels_per_group * desc.kernel_height * desc.kernel_width;
+  const bool small = s.x_elements <= kMaxElements &&
+                     s.w_elements <= kMaxElements &&
                      s.y_elements <= kMaxElements && taps <= kMaxMultiplyAdds;
   if (small && s.y_elements * taps <= 16 * kMaxMultiplyAdds) {
     const bool compare = s.y_elements * taps <= kMaxMultiplyAdds;
@@ -392,9 +423,10 @@ void FuzzConv2d(FuzzedDataProvider& data) {
 void FuzzCorr2d(FuzzedDataProvider& data) {
   const int64_t h = ConsumeSize(data, 1, 9), w = ConsumeSize(data, 1, 40);
   const int64_t kh = ConsumeSize(data, 1, 4), kw = ConsumeSize(data, 1, 5);
-  const bool valid = h >= 1 && w >= 1 && kh >= 1 && kw >= 1 && kh <= h && kw <= w &&
-                     static_cast<unsigned __int128>(h) * static_cast<unsigned __int128>(w) <=
-                         INT64_MAX / 4;
+  const bool valid =
+      h >= 1 && w >= 1 && kh >= 1 && kw >= 1 && kh <= h && kw <= w &&
+      static_cast<unsigned __int128>(h) * static_cast<unsigned __int128>(w) <=
+          INT64_MAX / 4;
   if (!valid) {
     const float dummy[1] = {0};
     FramedBuffer y(1, 0);
@@ -409,17 +441,20 @@ void FuzzCorr2d(FuzzedDataProvider& data) {
   const std::vector<float> k = ConsumeData(data, kh * kw);
   const int64_t oh = h - kh + 1, ow = w - kw + 1;
   FramedBuffer y(oh * ow, data.ConsumeIntegralInRange<size_t>(0, 3));
-  const xcorr_status status = xcorr_corr2d(x.data(), h, w, k.data(), kh, kw, y.data());
+  const xcorr_status status =
+      xcorr_corr2d(x.data(), h, w, k.data(), kh, kw, y.data());
   y.CheckCanaries("y");
   Check(status == XCORR_OK, std::string("xcorr_corr2d: ") + xcorr_last_error());
   if (oh * ow * kh * kw > kMaxMultiplyAdds) return;
   // The f64 reference forward on the same shape (reference::Corr2d sums in
   // f32, as the seed does, so it is no oracle for long sums).
   xcorr::detail::ConvShape s;
-  Check(xcorr::detail::Corr2dShape(h, w, kh, kw, &s).ok(), "Corr2dShape refused");
+  Check(xcorr::detail::Corr2dShape(h, w, kh, kw, &s).ok(),
+        "Corr2dShape refused");
   std::vector<float> want(static_cast<size_t>(oh * ow)), term_sums(want.size());
   xcorr::reference::Forward(s, x.data(), k.data(), nullptr, want.data());
-  xcorr::reference::Forward(s, Abs(x).data(), Abs(k).data(), nullptr, term_sums.data());
+  xcorr::reference::Forward(s, Abs(x).data(), Abs(k).data(), nullptr,
+                            term_sums.data());
   CheckWithinBound(y.values(), want, term_sums, "corr2d y");
 }
 
@@ -438,14 +473,17 @@ void FuzzSettings(FuzzedDataProvider& data) {
   // A fuzzed name (any bytes), a real one, or NULL; the target in use must
   // always be one that xcorr_target_name can name.
   const int choice = data.ConsumeIntegralInRange<int>(0, 3);
-  static const char* const kNames[] = {"SCALAR", "EMU128", "SSSE3", "SSE4", "AVX2", "AVX3"};
+  static const char* const kNames[] = {"SCALAR", "EMU128", "SSSE3",
+                                       "SSE4",   "AVX2",   "AVX3"};
   const std::string fuzzed = data.ConsumeRandomLengthString(16);
-  const char* name = choice == 0   ? nullptr
-                     : choice == 1 ? kNames[data.ConsumeIntegralInRange<size_t>(0, 5)]
-                                   : fuzzed.c_str();
+  const char* name = choice == 0 ? nullptr
+                     : choice == 1
+                         ? kNames[data.ConsumeIntegralInRange<size_t>(0, 5)]
+                         : fuzzed.c_str();
   const xcorr_status status = xcorr_force_target(name);
   if (status != XCORR_OK) {
-    Check(status == XCORR_ERR_UNSUPPORTED, "xcorr_force_target: unexpected status");
+    Check(status == XCORR_ERR_UNSUPPORTED,
+          "xcorr_force_target: unexpected status");
     CheckFailure(status, "xcorr_force_target");
   }
   Check(xcorr_target_name()[0] != '\0', "xcorr_target_name is empty");
