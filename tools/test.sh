@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command (and CI's): installs what is missing, then builds
 # with warnings as errors and runs the whole test suite; then again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
-# Usage: tools/test.sh [--quick]   (--quick: skip the sanitizer build)
+# AddressSanitizer + UndefinedBehaviorSanitizer; then fuzzes the C API for a
+# bounded time (XCORR_FUZZ_SECONDS, default 60; skipped without clang).
+# Usage: tools/test.sh [--quick]   (--quick: skip the sanitizer builds and fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh
@@ -21,5 +22,6 @@ if [ "${1:-}" != --quick ]; then
   # The install test rebuilds the library without sanitizers; it ran above.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan -j $jobs --output-on-failure -LE install
+  tools/fuzz.sh "${XCORR_FUZZ_SECONDS:-60}"
 fi
 echo "all tests passed"

@@ -1,0 +1,77 @@
+// A timing program (not a test): forward with denormal x against normal x,
+// on every compiled target, single-threaded. Denormal operands can cost
+// x86 cores a microcode assist per operation; if the ratio printed here is
+// above 2, flushing denormals inside our calls (FTZ/DAZ, restoring the
+// caller's MXCSR) would be worth weighing against the contract's bound,
+// which the flushed results would break when S itself is denormal.
+// Usage: build/tests/xcorr_numerics_bench [repeats]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "hwy/targets.h"
+#include "tests/test_util.h"
+#include "xcorr/xcorr.h"
+
+namespace {
+
+// Median seconds of one forward over `repeats` runs.
+double MedianSeconds(const xcorr_plan* plan, const std::vector<float>& x,
+                     const std::vector<float>& w, std::vector<float>* y,
+                     int repeats) {
+  std::vector<double> seconds;
+  for (int k = 0; k < repeats; ++k) {
+    const auto start = std::chrono::steady_clock::now();
+    if (xcorr_conv2d_forward(plan, x.data(), w.data(), nullptr, y->data(),
+                             nullptr) != XCORR_OK) {
+      std::fprintf(stderr, "forward: %s\n", xcorr_last_error());
+      std::exit(1);
+    }
+    seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  std::nth_element(seconds.begin(), seconds.begin() + repeats / 2,
+                   seconds.end());
+  return seconds[static_cast<size_t>(repeats / 2)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int repeats = argc > 1 ? std::max(1, std::atoi(argv[1])) : 9;
+  // The stride-1 NCHW SIMD path, 8 -> 8 channels, 3x3, 128x128.
+  xcorr_conv2d_desc desc;
+  xcorr_conv2d_desc_init(&desc);
+  desc.in_channels = desc.out_channels = 8;
+  desc.in_height = desc.in_width = 128;
+  desc.kernel_height = desc.kernel_width = 3;
+  const xcorr::detail::ConvShape shape = xcorr::test::ShapeOf(desc);
+  const std::vector<float> normal =
+      xcorr::test::RandomVector(shape.x_elements, 1);
+  std::vector<float> denormal = normal;
+  for (float& value : denormal) value *= 1e-39f;  // below FLT_MIN: denormal
+  const std::vector<float> w = xcorr::test::RandomVector(shape.w_elements, 2);
+  std::vector<float> y(static_cast<size_t>(shape.y_elements));
+  xcorr_plan* plan = nullptr;
+  if (xcorr_conv2d_plan_create(&desc, &plan) != XCORR_OK ||
+      xcorr_set_num_threads(1) != XCORR_OK) {
+    std::fprintf(stderr, "setup: %s\n", xcorr_last_error());
+    return 1;
+  }
+  std::printf("%-8s %12s %12s %8s\n", "target", "normal ms", "denormal ms",
+              "ratio");
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    if (xcorr_force_target(hwy::TargetName(target)) != XCORR_OK) continue;
+    MedianSeconds(plan, normal, w, &y, 1);  // warm up
+    const double normal_s = MedianSeconds(plan, normal, w, &y, repeats);
+    const double denormal_s = MedianSeconds(plan, denormal, w, &y, repeats);
+    std::printf("%-8s %12.3f %12.3f %8.2f\n", xcorr_target_name(),
+                normal_s * 1e3, denormal_s * 1e3, denormal_s / normal_s);
+  }
+  xcorr_force_target(nullptr);
+  xcorr_plan_destroy(plan);
+  return 0;
+}
