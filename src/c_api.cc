@@ -1,6 +1,7 @@
 // The C boundary: checks every pointer, turns Status into xcorr_status plus
 // the thread's last-error message, and lets no C++ exception out.
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -23,13 +24,21 @@ namespace {
 using xcorr::detail::InvalidArgument;
 using xcorr::detail::Status;
 
-std::string& LastError() {
-  thread_local std::string message;
+// This thread's last failure. A fixed buffer, so that recording a failure
+// (out of memory above all) never allocates; longer messages are cut.
+constexpr size_t kMaxErrorBytes = 512;
+char* LastError() {
+  thread_local char message[kMaxErrorBytes] = "";
   return message;
 }
 
+template <typename... Args>
+void SetLastError(const char* format, const Args&... args) {
+  std::snprintf(LastError(), kMaxErrorBytes, format, args...);
+}
+
 xcorr_status Report(const Status& status) {
-  if (!status.ok()) LastError() = status.message();
+  if (!status.ok()) SetLastError("%s", status.message().c_str());
   return status.code();
 }
 
@@ -40,14 +49,14 @@ xcorr_status Guarded(const char* function, const Body& body) {
   try {
     return Report(body());
   } catch (const std::bad_alloc&) {
-    return Report(Status(XCORR_ERR_OUT_OF_MEMORY,
-                         xcorr::detail::StrCat(function, ": out of memory")));
+    SetLastError("%s: out of memory", function);
+    return XCORR_ERR_OUT_OF_MEMORY;
   } catch (const std::exception& e) {
-    return Report(Status(XCORR_ERR_INTERNAL,
-                         xcorr::detail::StrCat(function, ": internal error: ", e.what())));
+    SetLastError("%s: internal error: %s", function, e.what());
+    return XCORR_ERR_INTERNAL;
   } catch (...) {
-    return Report(
-        Status(XCORR_ERR_INTERNAL, xcorr::detail::StrCat(function, ": internal error")));
+    SetLastError("%s: internal error", function);
+    return XCORR_ERR_INTERNAL;
   }
 }
 
@@ -202,7 +211,7 @@ const char* xcorr_status_string(xcorr_status status) {
   }
 }
 
-const char* xcorr_last_error(void) { return LastError().c_str(); }
+const char* xcorr_last_error(void) { return LastError(); }
 
 const char* xcorr_version(void) { return XCORR_VERSION_STRING; }
 
