@@ -1,0 +1,472 @@
+// Per-target code of the backward pass (Highway -inl.h: included once per
+// target by backward_kernels.cc).
+//
+// A tile first stages what it reads into zero-bordered scratch planes split
+// by stride phase (x column m*stride + p lands in phase p at m), so that every
+// tap of a strided, dilated, padded correlation becomes a constant offset into
+// a flat array and the kernels need neither bounds checks nor strided loads:
+//   dy: the group's output channels, rows [dy_begin, dy_end), each row
+//       max_col_shift zeros, out_width values, zeros to staged_row_stride;
+//   x:  the group's input channels, per (row phase, column phase), rows
+//       [out_begin, out_end + max_row_shift] (for dw only).
+// Both layouts stage to the same planes. Then
+//   dw[o][c][u][v] = sum_f dy[o][f] * x[c][phase(u, v)][f + offset(u, v)]
+//   dx (one phase) [c][f] = sum_{o,u,v} dy[o][f + offset'(u, v)] * w[o][c][u][v]
+// run as long flat loops; dx rows are computed per phase into scratch and
+// then interleaved into the caller's dx.
+#if defined(XCORR_SRC_BACKWARD_KERNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef XCORR_SRC_BACKWARD_KERNELS_INL_H_
+#undef XCORR_SRC_BACKWARD_KERNELS_INL_H_
+#else
+#define XCORR_SRC_BACKWARD_KERNELS_INL_H_
+#endif
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "hwy/aligned_allocator.h"
+#include "hwy/highway.h"
+#include "src/backward_kernels.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace xcorr {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Floor and ceiling of a / b for any sign of a, b > 0.
+HWY_INLINE int64_t FloorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((b - 1 - a) / b);
+}
+HWY_INLINE int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
+
+HWY_INLINE size_t Size(int64_t count) { return static_cast<size_t>(count); }
+
+// Zero-filled aligned scratch; a tile's only allocation per kind of data.
+HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> ZeroedScratch(int64_t floats) {
+  hwy::AlignedFreeUniquePtr<float[]> scratch = hwy::AllocateAligned<float>(Size(floats));
+  if (scratch == nullptr) throw std::bad_alloc();
+  std::memset(scratch.get(), 0, Size(floats) * sizeof(float));
+  return scratch;
+}
+
+// Copies count elements, src_stride apart, to contiguous dst.
+HWY_INLINE void CopyStrided(const float* src, int64_t src_stride, int64_t count,
+                            float* dst) {
+  if (src_stride == 1) {
+    std::memcpy(dst, src, Size(count) * sizeof(float));
+    return;
+  }
+  for (int64_t k = 0; k < count; ++k) dst[k] = src[k * src_stride];
+}
+
+// Which rows and images one tile covers, and what it stages.
+struct TileRows {
+  int64_t n, g;
+  int64_t out_begin, out_end;  // output rows whose dw/dbias terms it sums
+  int64_t in_begin, in_end;    // input rows whose dx it owns
+  int64_t dy_begin, dy_end;    // dy rows it stages (zero outside the output)
+};
+
+HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const detail::BackwardTiling& t = *task.tiling;
+  TileRows rows;
+  const int64_t block = tile % t.row_tiles;
+  rows.n = (tile / t.row_tiles) % d.batch;
+  rows.g = tile / (t.row_tiles * d.batch);
+  rows.out_begin = block * t.rows_per_tile;
+  rows.out_end = std::min(rows.out_begin + t.rows_per_tile, s.out_height);
+  // Input row r belongs to the block of output row (r + pad_top) / stride:
+  // the tiles' input rows partition [0, in_height).
+  const auto in_row = [&](int64_t b) {
+    if (b == 0) return int64_t{0};
+    if (b == t.row_tiles) return d.in_height;
+    return std::clamp(b * t.rows_per_tile * d.stride_height - d.pad_top, int64_t{0},
+                      d.in_height);
+  };
+  rows.in_begin = in_row(block);
+  rows.in_end = in_row(block + 1);
+  rows.dy_begin = INT64_MAX;
+  rows.dy_end = INT64_MIN;
+  if (task.dw_wanted || task.dbias_wanted) {
+    rows.dy_begin = rows.out_begin;
+    rows.dy_end = rows.out_end;
+  }
+  if (task.dx != nullptr && rows.in_begin < rows.in_end) {
+    // dx row r = R * stride + phase - pad_top reads dy rows R - shift.
+    rows.dy_begin = std::min(
+        rows.dy_begin,
+        CeilDiv(rows.in_begin + d.pad_top - (d.stride_height - 1), d.stride_height) -
+            t.max_row_shift);
+    rows.dy_end =
+        std::max(rows.dy_end, CeilDiv(rows.in_end + d.pad_top, d.stride_height));
+  }
+  return rows;
+}
+
+// Vector reads may run this far past the staged data.
+HWY_INLINE int64_t GuardFloats(const detail::BackwardTiling& t) {
+  return 8 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>())) +
+         t.staged_row_stride;
+}
+
+// Stages dy rows [dy_begin, dy_end) of the tile's group; see the file comment.
+HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> StageDy(const detail::BackwardTask& task,
+                                                      const TileRows& rows) {
+  const detail::ConvShape& s = *task.shape;
+  const detail::BackwardTiling& t = *task.tiling;
+  const int64_t stride = t.staged_row_stride;
+  const int64_t plane_floats = (rows.dy_end - rows.dy_begin) * stride;
+  hwy::AlignedFreeUniquePtr<float[]> staged =
+      ZeroedScratch(s.out_channels_per_group * plane_floats + GuardFloats(t));
+  for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
+    const float* plane = task.dy + rows.n * s.y_strides.n +
+                         (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
+    for (int64_t row = std::max<int64_t>(rows.dy_begin, 0);
+         row < std::min(rows.dy_end, s.out_height); ++row) {
+      CopyStrided(plane + row * s.y_strides.h, s.y_strides.w, s.out_width,
+                  staged.get() + ol * plane_floats + (row - rows.dy_begin) * stride +
+                      t.max_col_shift);
+    }
+  }
+  return staged;
+}
+
+// Floats of one staged x plane: max_col_shift leading zeros, then rows.
+HWY_INLINE int64_t XPlaneFloats(const detail::BackwardTiling& t, const TileRows& rows) {
+  return t.max_col_shift +
+         (rows.out_end - rows.out_begin + t.max_row_shift + 1) * t.staged_row_stride;
+}
+
+// Stages the x rows that the tile's output rows read, split into
+// stride_height * stride_width phase planes per input channel of the group.
+// Plane (c, py, px) row R, column m holds the padded input at row
+// (out_begin + R) * stride_height + py, column m * stride_width + px.
+HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> StageX(const detail::BackwardTask& task,
+                                                     const TileRows& rows) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const detail::BackwardTiling& t = *task.tiling;
+  const int64_t sh = d.stride_height, sw = d.stride_width;
+  const int64_t plane_floats = XPlaneFloats(t, rows);
+  const int64_t plane_rows = rows.out_end - rows.out_begin + t.max_row_shift + 1;
+  hwy::AlignedFreeUniquePtr<float[]> staged =
+      ZeroedScratch(s.in_channels_per_group * sh * sw * plane_floats + GuardFloats(t));
+  const int64_t phase_width = t.staged_row_stride - t.max_col_shift;
+  for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
+    const float* channel = task.x + rows.n * s.x_strides.n +
+                           (rows.g * s.in_channels_per_group + c) * s.x_strides.c;
+    for (int64_t py = 0; py < sh; ++py) {
+      for (int64_t px = 0; px < sw; ++px) {
+        float* plane = staged.get() + ((c * sh + py) * sw + px) * plane_floats +
+                       t.max_col_shift;
+        // Columns m with m * sw + px - pad_left inside the input.
+        const int64_t m_begin = CeilDiv(d.pad_left - px, sw);
+        const int64_t m_end =
+            std::min(phase_width, FloorDiv(d.in_width - 1 + d.pad_left - px, sw) + 1);
+        if (m_begin >= m_end) continue;
+        for (int64_t r = 0; r < plane_rows; ++r) {
+          const int64_t in_row = (rows.out_begin + r) * sh + py - d.pad_top;
+          if (in_row < 0 || in_row >= d.in_height) continue;
+          CopyStrided(channel + in_row * s.x_strides.h +
+                          (m_begin * sw + px - d.pad_left) * s.x_strides.w,
+                      sw * s.x_strides.w, m_end - m_begin,
+                      plane + r * t.staged_row_stride + m_begin);
+        }
+      }
+    }
+  }
+  return staged;
+}
+
+// sums[o * kV + v] = sum_{f < length} dy[o][f] * x[v][f]. Full vectors, then
+// a scalar tail; four-plus accumulators per vector load hide FMA latency.
+template <size_t kO, size_t kV>
+HWY_INLINE void DotBlock(const float* const* dy, const float* const* x, int64_t length,
+                         float* sums) {
+  const hn::ScalableTag<float> d;
+  using V = hn::Vec<decltype(d)>;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  V acc[kO][kV];
+  for (size_t o = 0; o < kO; ++o) {
+    for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::Zero(d);
+  }
+  int64_t f = 0;
+  for (; f + N <= length; f += N) {
+    V in[kV];
+    for (size_t v = 0; v < kV; ++v) in[v] = hn::LoadU(d, x[v] + f);
+    for (size_t o = 0; o < kO; ++o) {
+      const V g = hn::LoadU(d, dy[o] + f);
+      for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
+    }
+  }
+  for (size_t o = 0; o < kO; ++o) {
+    for (size_t v = 0; v < kV; ++v) {
+      float tail = 0.0f;
+      for (int64_t k = f; k < length; ++k) tail += dy[o][k] * x[v][k];
+      sums[o * kV + v] = hn::GetLane(hn::SumOfLanes(d, acc[o][v])) + tail;
+    }
+  }
+}
+
+// Group-local dw of taps (u, v_begin .. v_begin + kV) of input channel c
+// for every output channel, written into the tile's dw partial block.
+template <size_t kV>
+HWY_INLINE void WeightGradColumns(const detail::BackwardTask& task, const TileRows& rows,
+                                  const float* staged_dy, const float* staged_x,
+                                  int64_t c, int64_t u, int64_t v_begin, float* dw) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const detail::BackwardTiling& t = *task.tiling;
+  const int64_t stride = t.staged_row_stride;
+  const int64_t length = (rows.out_end - rows.out_begin) * stride;
+  const int64_t dy_plane = (rows.dy_end - rows.dy_begin) * stride;
+  const int64_t row_shift = u * d.dilation_height / d.stride_height;
+  const int64_t row_phase = u * d.dilation_height % d.stride_height;
+  const float* x[kV];
+  for (size_t k = 0; k < kV; ++k) {
+    const int64_t v = v_begin + static_cast<int64_t>(k);
+    const int64_t col_shift = v * d.dilation_width / d.stride_width;
+    const int64_t col_phase = v * d.dilation_width % d.stride_width;
+    // Staged dy column max_col_shift + j meets x column j + col_shift, which
+    // sits max_col_shift further on in the plane (its leading zeros).
+    x[k] = staged_x +
+           ((c * d.stride_height + row_phase) * d.stride_width + col_phase) *
+               XPlaneFloats(t, rows) +
+           row_shift * stride + col_shift;
+  }
+  const auto dw_index = [&](int64_t ol, size_t k) {
+    return ol * s.w_strides.n + c * s.w_strides.c + u * s.w_strides.h +
+           (v_begin + static_cast<int64_t>(k)) * s.w_strides.w;
+  };
+  const float* first_row = staged_dy + (rows.out_begin - rows.dy_begin) * stride;
+  int64_t ol = 0;
+  // Four output channels share each x load.
+  for (; ol + 4 <= s.out_channels_per_group; ol += 4) {
+    const float* dy[4];
+    for (int64_t k = 0; k < 4; ++k) dy[k] = first_row + (ol + k) * dy_plane;
+    float sums[4 * kV];
+    DotBlock<4, kV>(dy, x, length, sums);
+    for (int64_t k = 0; k < 4; ++k) {
+      for (size_t v = 0; v < kV; ++v) dw[dw_index(ol + k, v)] = sums[Size(k) * kV + v];
+    }
+  }
+  for (; ol < s.out_channels_per_group; ++ol) {
+    const float* dy[1] = {first_row + ol * dy_plane};
+    float sums[kV];
+    DotBlock<1, kV>(dy, x, length, sums);
+    for (size_t v = 0; v < kV; ++v) dw[dw_index(ol, v)] = sums[v];
+  }
+}
+
+// The tile's whole dw partial block: taps in groups of three columns.
+HWY_INLINE void WeightGrads(const detail::BackwardTask& task, const TileRows& rows,
+                            const float* staged_dy, float* dw) {
+  const detail::ConvShape& s = *task.shape;
+  const hwy::AlignedFreeUniquePtr<float[]> staged_x = StageX(task, rows);
+  for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
+    for (int64_t u = 0; u < s.desc.kernel_height; ++u) {
+      int64_t v = 0;
+      for (; v + 3 <= s.desc.kernel_width; v += 3) {
+        WeightGradColumns<3>(task, rows, staged_dy, staged_x.get(), c, u, v, dw);
+      }
+      if (s.desc.kernel_width - v == 2) {
+        WeightGradColumns<2>(task, rows, staged_dy, staged_x.get(), c, u, v, dw);
+      } else if (s.desc.kernel_width - v == 1) {
+        WeightGradColumns<1>(task, rows, staged_dy, staged_x.get(), c, u, v, dw);
+      }
+    }
+  }
+}
+
+// The tile's dbias partials: sums of its output rows of each channel.
+HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows,
+                          const float* staged_dy, float* dbias) {
+  const detail::ConvShape& s = *task.shape;
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t stride = task.tiling->staged_row_stride;
+  const int64_t length = (rows.out_end - rows.out_begin) * stride;
+  for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
+    const float* dy = staged_dy + (ol * (rows.dy_end - rows.dy_begin) + rows.out_begin -
+                                   rows.dy_begin) *
+                                      stride;
+    auto acc = hn::Zero(d);
+    int64_t f = 0;
+    for (; f + N <= length; f += N) acc = hn::Add(acc, hn::LoadU(d, dy + f));
+    float tail = 0.0f;
+    for (; f < length; ++f) tail += dy[f];
+    dbias[ol] = hn::GetLane(hn::SumOfLanes(d, acc)) + tail;
+  }
+}
+
+// out[cc * out_stride + f] = sum_k dy[offsets[k] + f] * weights[k * kC + cc]
+// for f in [0, length) rounded up to whole blocks of kVec vectors: kC input
+// channels share each dy load, kVec vectors share each weight broadcast.
+template <size_t kC, size_t kVec>
+HWY_INLINE void GatherBlock(const float* dy, const int64_t* offsets, const float* weights,
+                            int64_t taps, int64_t length, float* out, int64_t out_stride) {
+  const hn::ScalableTag<float> d;
+  using V = hn::Vec<decltype(d)>;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t step = static_cast<int64_t>(kVec) * N;
+  for (int64_t f = 0; f < length; f += step) {
+    V acc[kC][kVec];
+    for (size_t c = 0; c < kC; ++c) {
+      for (size_t v = 0; v < kVec; ++v) acc[c][v] = hn::Zero(d);
+    }
+    for (int64_t k = 0; k < taps; ++k) {
+      const float* in_ptr = dy + offsets[k] + f;
+      V in[kVec];
+      for (size_t v = 0; v < kVec; ++v) {
+        in[v] = hn::LoadU(d, in_ptr + static_cast<int64_t>(v) * N);
+      }
+      for (size_t c = 0; c < kC; ++c) {
+        const V weight = hn::Set(d, weights[Size(k) * kC + c]);
+        for (size_t v = 0; v < kVec; ++v) acc[c][v] = hn::MulAdd(in[v], weight, acc[c][v]);
+      }
+    }
+    for (size_t c = 0; c < kC; ++c) {
+      for (size_t v = 0; v < kVec; ++v) {
+        hn::Store(acc[c][v], d,
+                  out + static_cast<int64_t>(c) * out_stride + f + static_cast<int64_t>(v) * N);
+      }
+    }
+  }
+}
+
+// The dx rows the tile owns, one (row phase, column phase) at a time: each
+// phase is a plain correlation of the staged dy with the taps of that phase.
+template <size_t kC, size_t kVec>
+HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRows& rows,
+                                  const float* staged_dy, int64_t qy, int64_t qx,
+                                  float* scratch, int64_t scratch_stride) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const detail::BackwardTiling& t = *task.tiling;
+  const int64_t stride = t.staged_row_stride;
+  const int64_t sh = d.stride_height, sw = d.stride_width;
+  // Phase rows R give dx rows R * sh + qy - pad_top in [in_begin, in_end).
+  const int64_t r_begin = CeilDiv(rows.in_begin + d.pad_top - qy, sh);
+  const int64_t r_end = CeilDiv(rows.in_end + d.pad_top - qy, sh);
+  if (r_begin >= r_end) return;
+  const int64_t m_begin = CeilDiv(d.pad_left - qx, sw);
+  const int64_t m_end = FloorDiv(d.in_width - 1 + d.pad_left - qx, sw) + 1;
+  if (m_begin >= m_end) return;
+  const int64_t length = (r_end - r_begin) * stride;
+  const int64_t dy_plane = (rows.dy_end - rows.dy_begin) * stride;
+  // Taps of this phase: dx (R, m) reads dy (R - row_shift, m - col_shift).
+  std::vector<int64_t> offsets;
+  std::vector<const float*> tap_weights;  // w[o][c=0][u][v] of each tap
+  for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
+    for (int64_t u = 0; u < d.kernel_height; ++u) {
+      if (u * d.dilation_height % sh != qy) continue;
+      const int64_t row_shift = u * d.dilation_height / sh;
+      for (int64_t v = 0; v < d.kernel_width; ++v) {
+        if (v * d.dilation_width % sw != qx) continue;
+        const int64_t col_shift = v * d.dilation_width / sw;
+        offsets.push_back(ol * dy_plane + (r_begin - rows.dy_begin - row_shift) * stride +
+                          t.max_col_shift - col_shift);
+        tap_weights.push_back(task.w +
+                              (rows.g * s.out_channels_per_group + ol) * s.w_strides.n +
+                              u * s.w_strides.h + v * s.w_strides.w);
+      }
+    }
+  }
+  const int64_t taps = static_cast<int64_t>(offsets.size());
+  std::vector<float> weights(offsets.size() * kC);
+  for (int64_t c0 = 0; c0 < s.in_channels_per_group; c0 += static_cast<int64_t>(kC)) {
+    for (size_t k = 0; k < offsets.size(); ++k) {
+      for (size_t c = 0; c < kC; ++c) {
+        weights[k * kC + c] = tap_weights[k][(c0 + static_cast<int64_t>(c)) * s.w_strides.c];
+      }
+    }
+    GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(), taps, length, scratch,
+                          scratch_stride);
+    for (size_t c = 0; c < kC; ++c) {
+      float* channel = task.dx + rows.n * s.x_strides.n +
+                       (rows.g * s.in_channels_per_group + c0 + static_cast<int64_t>(c)) *
+                           s.x_strides.c;
+      for (int64_t r = r_begin; r < r_end; ++r) {
+        const float* from = scratch + static_cast<int64_t>(c) * scratch_stride +
+                            (r - r_begin) * stride + m_begin;
+        float* to = channel + (r * sh + qy - d.pad_top) * s.x_strides.h +
+                    (m_begin * sw + qx - d.pad_left) * s.x_strides.w;
+        const int64_t to_stride = sw * s.x_strides.w;
+        if (to_stride == 1) {
+          std::memcpy(to, from, Size(m_end - m_begin) * sizeof(float));
+        } else {
+          for (int64_t m = 0; m < m_end - m_begin; ++m) to[m * to_stride] = from[m];
+        }
+      }
+    }
+  }
+}
+
+// All phases of the tile's dx rows, for input channels in blocks of kC.
+template <size_t kC, size_t kVec>
+HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& rows,
+                           const float* staged_dy) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t step = static_cast<int64_t>(kVec) * N;
+  // The most phase rows any phase has, times the staged row length.
+  const int64_t max_rows = CeilDiv(rows.in_end - rows.in_begin, d.stride_height) + 1;
+  const int64_t scratch_stride =
+      CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
+  const hwy::AlignedFreeUniquePtr<float[]> scratch =
+      ZeroedScratch(static_cast<int64_t>(kC) * scratch_stride);
+  for (int64_t qy = 0; qy < d.stride_height; ++qy) {
+    for (int64_t qx = 0; qx < d.stride_width; ++qx) {
+      InputGradsOfPhase<kC, kVec>(task, rows, staged_dy, qy, qx, scratch.get(),
+                                  scratch_stride);
+    }
+  }
+}
+
+HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task, int64_t tile) {
+  const TileRows rows = RowsOf(task, tile);
+  if (rows.dy_begin >= rows.dy_end) return;
+  const hwy::AlignedFreeUniquePtr<float[]> staged_dy = StageDy(task, rows);
+  float* partials = task.partials + tile * task.tiling->partial_floats;
+  if (task.dw_wanted) WeightGrads(task, rows, staged_dy.get(), partials);
+  if (task.dbias_wanted) {
+    BiasGrads(task, rows, staged_dy.get(), partials + task.tiling->dw_partial_floats);
+  }
+  if (task.dx != nullptr && rows.in_begin < rows.in_end) {
+    if (task.shape->in_channels_per_group % 4 == 0) {
+      InputGrads<4, 3>(task, rows, staged_dy.get());
+    } else {
+      InputGrads<1, 4>(task, rows, staged_dy.get());
+    }
+  }
+}
+
+HWY_INLINE void SumTilePartials(const float* in, int64_t count, int64_t stride,
+                                int64_t length, float* out) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  int64_t k = 0;
+  for (; k + N <= length; k += N) {
+    auto sum = hn::LoadU(d, in + k);
+    for (int64_t t = 1; t < count; ++t) sum = hn::Add(sum, hn::LoadU(d, in + t * stride + k));
+    hn::StoreU(sum, d, out + k);
+  }
+  for (; k < length; ++k) {
+    float sum = in[k];
+    for (int64_t t = 1; t < count; ++t) sum += in[t * stride + k];
+    out[k] = sum;
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace xcorr
+HWY_AFTER_NAMESPACE();
+
+#endif  // XCORR_SRC_BACKWARD_KERNELS_INL_H_
