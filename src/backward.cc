@@ -46,7 +46,8 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.max_row_shift = (d.kernel_height - 1) * d.dilation_height / d.stride_height;
   t.max_col_shift = (d.kernel_width - 1) * d.dilation_width / d.stride_width;
   t.staged_row_stride =
-      t.max_col_shift + CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width);
+      std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
+               s.out_width + t.max_col_shift);
   t.dw_partial_floats = s.out_channels_per_group * s.w_strides.n;
   t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
 

@@ -6,9 +6,10 @@
 // tap of a strided, dilated, padded correlation becomes a constant offset into
 // a flat array and the kernels need neither bounds checks nor strided loads:
 //   dy: the group's output channels, rows [dy_begin, dy_end), each row
-//       max_col_shift zeros, out_width values, zeros to staged_row_stride;
+//       out_width values then zeros to staged_row_stride;
 //   x:  the group's input channels, per (row phase, column phase), rows
-//       [out_begin, out_end + max_row_shift] (for dw only).
+//       [out_begin, out_end + max_row_shift) (for dw only; read in place
+//       when it already has that form).
 // Both layouts stage to the same planes. Then
 //   dw[o][c][u][v] = sum_f dy[o][f] * x[c][phase(u, v)][f + offset(u, v)]
 //   dx (one phase) [c][f] = sum_{o,u,v} dy[o][f + offset'(u, v)] * w[o][c][u][v]
@@ -45,22 +46,31 @@ HWY_INLINE int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 
 HWY_INLINE size_t Size(int64_t count) { return static_cast<size_t>(count); }
 
-// Zero-filled aligned scratch; a tile's only allocation per kind of data.
-HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> ZeroedScratch(int64_t floats) {
+// Aligned scratch; a tile's only allocation per kind of data.
+HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> Scratch(int64_t floats) {
   hwy::AlignedFreeUniquePtr<float[]> scratch = hwy::AllocateAligned<float>(Size(floats));
   if (scratch == nullptr) throw std::bad_alloc();
-  std::memset(scratch.get(), 0, Size(floats) * sizeof(float));
   return scratch;
 }
 
-// Copies count elements, src_stride apart, to contiguous dst.
-HWY_INLINE void CopyStrided(const float* src, int64_t src_stride, int64_t count,
-                            float* dst) {
+HWY_INLINE void Zero(float* dst, int64_t count) {
+  if (count > 0) std::memset(dst, 0, Size(count) * sizeof(float));
+}
+
+// One staged row of `width` elements: zeros, then `count` elements read
+// src_stride apart from src at column `begin`, then zeros. Writing every
+// element once (rather than clearing the buffer first) keeps staging at one
+// store per element.
+HWY_INLINE void StageRow(const float* src, int64_t src_stride, int64_t begin,
+                         int64_t count, int64_t width, float* dst) {
+  count = std::max<int64_t>(count, 0);
+  Zero(dst, begin);
   if (src_stride == 1) {
-    std::memcpy(dst, src, Size(count) * sizeof(float));
-    return;
+    std::memcpy(dst + begin, src, Size(count) * sizeof(float));
+  } else {
+    for (int64_t k = 0; k < count; ++k) dst[begin + k] = src[k * src_stride];
   }
-  for (int64_t k = 0; k < count; ++k) dst[k] = src[k * src_stride];
+  Zero(dst + begin + count, width - begin - count);
 }
 
 // Which rows and images one tile covers, and what it stages.
@@ -109,86 +119,103 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   return rows;
 }
 
-// Vector reads may run this far past the staged data.
+// Staged dy planes are preceded by this many zeros (dx reads up to
+// max_col_shift before a row) and followed by as many (whole-vector reads).
 HWY_INLINE int64_t GuardFloats(const detail::BackwardTiling& t) {
-  return 8 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>())) +
-         t.staged_row_stride;
+  return std::max(t.staged_row_stride,
+                  8 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>())));
 }
 
-// Stages dy rows [dy_begin, dy_end) of the tile's group; see the file comment.
+// Stages dy rows [dy_begin, dy_end) of the tile's group, row R of channel ol
+// at (ol * rows + R - dy_begin) * staged_row_stride from the returned
+// buffer's GuardFloats(): out_width values, then zeros (at least
+// max_col_shift of them, which dx reads across row ends).
 HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> StageDy(const detail::BackwardTask& task,
                                                       const TileRows& rows) {
   const detail::ConvShape& s = *task.shape;
   const detail::BackwardTiling& t = *task.tiling;
   const int64_t stride = t.staged_row_stride;
-  const int64_t plane_floats = (rows.dy_end - rows.dy_begin) * stride;
-  hwy::AlignedFreeUniquePtr<float[]> staged =
-      ZeroedScratch(s.out_channels_per_group * plane_floats + GuardFloats(t));
+  const int64_t guard = GuardFloats(t);
+  const int64_t staged_rows = s.out_channels_per_group * (rows.dy_end - rows.dy_begin);
+  hwy::AlignedFreeUniquePtr<float[]> staged = Scratch(staged_rows * stride + 2 * guard);
+  Zero(staged.get(), guard);
+  Zero(staged.get() + guard + staged_rows * stride, guard);
+  float* row_out = staged.get() + guard;
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
     const float* plane = task.dy + rows.n * s.y_strides.n +
                          (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
-    for (int64_t row = std::max<int64_t>(rows.dy_begin, 0);
-         row < std::min(rows.dy_end, s.out_height); ++row) {
-      CopyStrided(plane + row * s.y_strides.h, s.y_strides.w, s.out_width,
-                  staged.get() + ol * plane_floats + (row - rows.dy_begin) * stride +
-                      t.max_col_shift);
+    for (int64_t row = rows.dy_begin; row < rows.dy_end; ++row, row_out += stride) {
+      const bool inside = row >= 0 && row < s.out_height;
+      StageRow(plane + row * s.y_strides.h, s.y_strides.w, 0, inside ? s.out_width : 0,
+               stride, row_out);
     }
   }
   return staged;
 }
 
-// Floats of one staged x plane: max_col_shift leading zeros, then rows.
-HWY_INLINE int64_t XPlaneFloats(const detail::BackwardTiling& t, const TileRows& rows) {
-  return t.max_col_shift +
-         (rows.out_end - rows.out_begin + t.max_row_shift + 1) * t.staged_row_stride;
+// Rows of one staged x plane: those the tile's output rows read.
+HWY_INLINE int64_t XPlaneRows(const detail::BackwardTiling& t, const TileRows& rows) {
+  return rows.out_end - rows.out_begin + t.max_row_shift;
 }
+
+// Where dw reads x: plane (c, py, px) row R, column m holds the padded input
+// at row (out_begin + R) * stride_height + py, column m * stride_width + px.
+struct XPlanes {
+  hwy::AlignedFreeUniquePtr<float[]> staged;  // empty when reading x in place
+  const float* first;   // plane (0, 0, 0)
+  int64_t plane_floats;  // from one plane to the next
+};
 
 // Stages the x rows that the tile's output rows read, split into
 // stride_height * stride_width phase planes per input channel of the group.
-// Plane (c, py, px) row R, column m holds the padded input at row
-// (out_begin + R) * stride_height + py, column m * stride_width + px.
-HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> StageX(const detail::BackwardTask& task,
-                                                     const TileRows& rows) {
+// Unpadded, unstrided NCHW input already is that plane: it is read in place.
+HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const detail::BackwardTiling& t = *task.tiling;
   const int64_t sh = d.stride_height, sw = d.stride_width;
-  const int64_t plane_floats = XPlaneFloats(t, rows);
-  const int64_t plane_rows = rows.out_end - rows.out_begin + t.max_row_shift + 1;
-  hwy::AlignedFreeUniquePtr<float[]> staged =
-      ZeroedScratch(s.in_channels_per_group * sh * sw * plane_floats + GuardFloats(t));
-  const int64_t phase_width = t.staged_row_stride - t.max_col_shift;
+  const int64_t stride = t.staged_row_stride;
+  const float* image = task.x + rows.n * s.x_strides.n +
+                       rows.g * s.in_channels_per_group * s.x_strides.c;
+  XPlanes planes;
+  if (sh == 1 && sw == 1 && d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
+      d.pad_right == 0 && s.x_strides.w == 1 && stride == d.in_width) {
+    planes.first = image + rows.out_begin * s.x_strides.h;
+    planes.plane_floats = s.x_strides.c;
+    return planes;
+  }
+  const int64_t plane_rows = XPlaneRows(t, rows);
+  planes.plane_floats = plane_rows * stride;
+  planes.staged = Scratch(s.in_channels_per_group * sh * sw * planes.plane_floats);
+  planes.first = planes.staged.get();
+  float* row_out = planes.staged.get();
   for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
-    const float* channel = task.x + rows.n * s.x_strides.n +
-                           (rows.g * s.in_channels_per_group + c) * s.x_strides.c;
+    const float* channel = image + c * s.x_strides.c;
     for (int64_t py = 0; py < sh; ++py) {
       for (int64_t px = 0; px < sw; ++px) {
-        float* plane = staged.get() + ((c * sh + py) * sw + px) * plane_floats +
-                       t.max_col_shift;
         // Columns m with m * sw + px - pad_left inside the input.
-        const int64_t m_begin = CeilDiv(d.pad_left - px, sw);
+        const int64_t m_begin = std::min(stride, CeilDiv(d.pad_left - px, sw));
         const int64_t m_end =
-            std::min(phase_width, FloorDiv(d.in_width - 1 + d.pad_left - px, sw) + 1);
-        if (m_begin >= m_end) continue;
-        for (int64_t r = 0; r < plane_rows; ++r) {
+            std::min(stride, FloorDiv(d.in_width - 1 + d.pad_left - px, sw) + 1);
+        for (int64_t r = 0; r < plane_rows; ++r, row_out += stride) {
           const int64_t in_row = (rows.out_begin + r) * sh + py - d.pad_top;
-          if (in_row < 0 || in_row >= d.in_height) continue;
-          CopyStrided(channel + in_row * s.x_strides.h +
-                          (m_begin * sw + px - d.pad_left) * s.x_strides.w,
-                      sw * s.x_strides.w, m_end - m_begin,
-                      plane + r * t.staged_row_stride + m_begin);
+          const bool inside = in_row >= 0 && in_row < d.in_height;
+          StageRow(channel + in_row * s.x_strides.h +
+                       (m_begin * sw + px - d.pad_left) * s.x_strides.w,
+                   sw * s.x_strides.w, m_begin, inside ? m_end - m_begin : 0, stride,
+                   row_out);
         }
       }
     }
   }
-  return staged;
+  return planes;
 }
 
-// sums[o * kV + v] = sum_{f < length} dy[o][f] * x[v][f]. Full vectors, then
-// a scalar tail; four-plus accumulators per vector load hide FMA latency.
+// sums[o * kV + v] (+)= sum_{f < length} dy[o][f] * x[v][f]. Full vectors,
+// then a scalar tail.
 template <size_t kO, size_t kV>
 HWY_INLINE void DotBlock(const float* const* dy, const float* const* x, int64_t length,
-                         float* sums) {
+                         bool accumulate, float* sums) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -209,76 +236,95 @@ HWY_INLINE void DotBlock(const float* const* dy, const float* const* x, int64_t 
     for (size_t v = 0; v < kV; ++v) {
       float tail = 0.0f;
       for (int64_t k = f; k < length; ++k) tail += dy[o][k] * x[v][k];
-      sums[o * kV + v] = hn::GetLane(hn::SumOfLanes(d, acc[o][v])) + tail;
+      const float sum = hn::GetLane(hn::SumOfLanes(d, acc[o][v])) + tail;
+      sums[o * kV + v] = accumulate ? sums[o * kV + v] + sum : sum;
     }
   }
 }
 
-// Group-local dw of taps (u, v_begin .. v_begin + kV) of input channel c
-// for every output channel, written into the tile's dw partial block.
-template <size_t kV>
-HWY_INLINE void WeightGradColumns(const detail::BackwardTask& task, const TileRows& rows,
-                                  const float* staged_dy, const float* staged_x,
-                                  int64_t c, int64_t u, int64_t v_begin, float* dw) {
+// Flat elements per dw pass: the dy rows of four output channels (16 KiB)
+// stay in L1 while every tap of every input channel streams past them.
+constexpr int64_t kDwChunk = 1024;
+
+// dw partials of output channels [ol, ol + kO) for taps (u, v_begin ..
+// v_begin + kV) of input channel c, over staged dy elements [begin, end).
+template <size_t kO, size_t kV>
+HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows& rows,
+                                const float* staged_dy, const XPlanes& x_planes,
+                                int64_t ol, int64_t c, int64_t u, int64_t v_begin,
+                                int64_t begin, int64_t end, float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
-  const detail::BackwardTiling& t = *task.tiling;
-  const int64_t stride = t.staged_row_stride;
-  const int64_t length = (rows.out_end - rows.out_begin) * stride;
+  const int64_t stride = task.tiling->staged_row_stride;
   const int64_t dy_plane = (rows.dy_end - rows.dy_begin) * stride;
   const int64_t row_shift = u * d.dilation_height / d.stride_height;
   const int64_t row_phase = u * d.dilation_height % d.stride_height;
   const float* x[kV];
   for (size_t k = 0; k < kV; ++k) {
     const int64_t v = v_begin + static_cast<int64_t>(k);
-    const int64_t col_shift = v * d.dilation_width / d.stride_width;
-    const int64_t col_phase = v * d.dilation_width % d.stride_width;
-    // Staged dy column max_col_shift + j meets x column j + col_shift, which
-    // sits max_col_shift further on in the plane (its leading zeros).
-    x[k] = staged_x +
-           ((c * d.stride_height + row_phase) * d.stride_width + col_phase) *
-               XPlaneFloats(t, rows) +
-           row_shift * stride + col_shift;
+    // dy (i, j) meets x plane (i + row_shift, j + col_shift).
+    x[k] = x_planes.first +
+           ((c * d.stride_height + row_phase) * d.stride_width +
+            v * d.dilation_width % d.stride_width) *
+               x_planes.plane_floats +
+           row_shift * stride + v * d.dilation_width / d.stride_width + begin;
   }
-  const auto dw_index = [&](int64_t ol, size_t k) {
-    return ol * s.w_strides.n + c * s.w_strides.c + u * s.w_strides.h +
-           (v_begin + static_cast<int64_t>(k)) * s.w_strides.w;
-  };
-  const float* first_row = staged_dy + (rows.out_begin - rows.dy_begin) * stride;
-  int64_t ol = 0;
-  // Four output channels share each x load.
-  for (; ol + 4 <= s.out_channels_per_group; ol += 4) {
-    const float* dy[4];
-    for (int64_t k = 0; k < 4; ++k) dy[k] = first_row + (ol + k) * dy_plane;
-    float sums[4 * kV];
-    DotBlock<4, kV>(dy, x, length, sums);
-    for (int64_t k = 0; k < 4; ++k) {
-      for (size_t v = 0; v < kV; ++v) dw[dw_index(ol + k, v)] = sums[Size(k) * kV + v];
+  const float* dy[kO];
+  const float* first_row = staged_dy + (rows.out_begin - rows.dy_begin) * stride + begin;
+  for (size_t k = 0; k < kO; ++k) dy[k] = first_row + (ol + static_cast<int64_t>(k)) * dy_plane;
+  float sums[kO * kV];
+  float* out[kO * kV];
+  for (size_t o = 0; o < kO; ++o) {
+    for (size_t k = 0; k < kV; ++k) {
+      out[o * kV + k] = dw + (ol + static_cast<int64_t>(o)) * s.w_strides.n +
+                        c * s.w_strides.c + u * s.w_strides.h +
+                        (v_begin + static_cast<int64_t>(k)) * s.w_strides.w;
+      sums[o * kV + k] = *out[o * kV + k];
     }
   }
-  for (; ol < s.out_channels_per_group; ++ol) {
-    const float* dy[1] = {first_row + ol * dy_plane};
-    float sums[kV];
-    DotBlock<1, kV>(dy, x, length, sums);
-    for (size_t v = 0; v < kV; ++v) dw[dw_index(ol, v)] = sums[v];
+  DotBlock<kO, kV>(dy, x, end - begin, begin > 0, sums);
+  for (size_t k = 0; k < kO * kV; ++k) *out[k] = sums[k];
+}
+
+// All taps of input channel c for output channels [ol, ol + kO), in column
+// groups of three: 4 dy + 3 x loads feed 12 FMAs.
+template <size_t kO>
+HWY_INLINE void WeightGradTaps(const detail::BackwardTask& task, const TileRows& rows,
+                               const float* staged_dy, const XPlanes& x_planes, int64_t ol,
+                               int64_t c, int64_t begin, int64_t end, float* dw) {
+  const xcorr_conv2d_desc& d = task.shape->desc;
+  for (int64_t u = 0; u < d.kernel_height; ++u) {
+    int64_t v = 0;
+    for (; v + 3 <= d.kernel_width; v += 3) {
+      WeightGradBlock<kO, 3>(task, rows, staged_dy, x_planes, ol, c, u, v, begin, end, dw);
+    }
+    if (d.kernel_width - v == 2) {
+      WeightGradBlock<kO, 2>(task, rows, staged_dy, x_planes, ol, c, u, v, begin, end, dw);
+    } else if (d.kernel_width - v == 1) {
+      WeightGradBlock<kO, 1>(task, rows, staged_dy, x_planes, ol, c, u, v, begin, end, dw);
+    }
   }
 }
 
-// The tile's whole dw partial block: taps in groups of three columns.
+// The tile's whole dw partial block. The flat length stops at the last dy
+// element of the last row, so that in-place x is never read past its end.
 HWY_INLINE void WeightGrads(const detail::BackwardTask& task, const TileRows& rows,
                             const float* staged_dy, float* dw) {
   const detail::ConvShape& s = *task.shape;
-  const hwy::AlignedFreeUniquePtr<float[]> staged_x = StageX(task, rows);
-  for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
-    for (int64_t u = 0; u < s.desc.kernel_height; ++u) {
-      int64_t v = 0;
-      for (; v + 3 <= s.desc.kernel_width; v += 3) {
-        WeightGradColumns<3>(task, rows, staged_dy, staged_x.get(), c, u, v, dw);
+  const XPlanes x_planes = StageX(task, rows);
+  const int64_t length =
+      (rows.out_end - rows.out_begin - 1) * task.tiling->staged_row_stride + s.out_width;
+  for (int64_t begin = 0; begin < length; begin += kDwChunk) {
+    const int64_t end = std::min(begin + kDwChunk, length);
+    int64_t ol = 0;
+    for (; ol + 4 <= s.out_channels_per_group; ol += 4) {
+      for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
+        WeightGradTaps<4>(task, rows, staged_dy, x_planes, ol, c, begin, end, dw);
       }
-      if (s.desc.kernel_width - v == 2) {
-        WeightGradColumns<2>(task, rows, staged_dy, staged_x.get(), c, u, v, dw);
-      } else if (s.desc.kernel_width - v == 1) {
-        WeightGradColumns<1>(task, rows, staged_dy, staged_x.get(), c, u, v, dw);
+    }
+    for (; ol < s.out_channels_per_group; ++ol) {
+      for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
+        WeightGradTaps<1>(task, rows, staged_dy, x_planes, ol, c, begin, end, dw);
       }
     }
   }
@@ -292,6 +338,7 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t stride = task.tiling->staged_row_stride;
   const int64_t length = (rows.out_end - rows.out_begin) * stride;
+  // Zeros between rows add nothing.
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
     const float* dy = staged_dy + (ol * (rows.dy_end - rows.dy_begin) + rows.out_begin -
                                    rows.dy_begin) *
@@ -370,8 +417,8 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
       for (int64_t v = 0; v < d.kernel_width; ++v) {
         if (v * d.dilation_width % sw != qx) continue;
         const int64_t col_shift = v * d.dilation_width / sw;
-        offsets.push_back(ol * dy_plane + (r_begin - rows.dy_begin - row_shift) * stride +
-                          t.max_col_shift - col_shift);
+        offsets.push_back(ol * dy_plane + (r_begin - rows.dy_begin - row_shift) * stride -
+                          col_shift);
         tap_weights.push_back(task.w +
                               (rows.g * s.out_channels_per_group + ol) * s.w_strides.n +
                               u * s.w_strides.h + v * s.w_strides.w);
@@ -421,7 +468,7 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& row
   const int64_t scratch_stride =
       CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
   const hwy::AlignedFreeUniquePtr<float[]> scratch =
-      ZeroedScratch(static_cast<int64_t>(kC) * scratch_stride);
+      Scratch(static_cast<int64_t>(kC) * scratch_stride);
   for (int64_t qy = 0; qy < d.stride_height; ++qy) {
     for (int64_t qx = 0; qx < d.stride_width; ++qx) {
       InputGradsOfPhase<kC, kVec>(task, rows, staged_dy, qy, qx, scratch.get(),
@@ -433,17 +480,18 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& row
 HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task, int64_t tile) {
   const TileRows rows = RowsOf(task, tile);
   if (rows.dy_begin >= rows.dy_end) return;
-  const hwy::AlignedFreeUniquePtr<float[]> staged_dy = StageDy(task, rows);
+  const hwy::AlignedFreeUniquePtr<float[]> staged = StageDy(task, rows);
+  const float* staged_dy = staged.get() + GuardFloats(*task.tiling);
   float* partials = task.partials + tile * task.tiling->partial_floats;
-  if (task.dw_wanted) WeightGrads(task, rows, staged_dy.get(), partials);
+  if (task.dw_wanted) WeightGrads(task, rows, staged_dy, partials);
   if (task.dbias_wanted) {
-    BiasGrads(task, rows, staged_dy.get(), partials + task.tiling->dw_partial_floats);
+    BiasGrads(task, rows, staged_dy, partials + task.tiling->dw_partial_floats);
   }
   if (task.dx != nullptr && rows.in_begin < rows.in_end) {
     if (task.shape->in_channels_per_group % 4 == 0) {
-      InputGrads<4, 3>(task, rows, staged_dy.get());
+      InputGrads<4, 3>(task, rows, staged_dy);
     } else {
-      InputGrads<1, 4>(task, rows, staged_dy.get());
+      InputGrads<1, 4>(task, rows, staged_dy);
     }
   }
 }

@@ -26,8 +26,9 @@ struct BackwardTiling {
   // (columns) down (right) in stride phase u * dilation % stride. The largest
   // shifts size the zero borders of the staged planes.
   int64_t max_row_shift, max_col_shift;
-  // Elements per staged row: max_col_shift zeros, then one column phase of a
-  // padded input row (ceil(padded width / stride_width) elements).
+  // Elements per staged row: room for one column phase of a padded input row
+  // (ceil(padded width / stride_width) elements) and for a dy row followed by
+  // max_col_shift zeros.
   int64_t staged_row_stride;
   // Floats of one tile's partial sums: its group's dw block (in dw's layout)
   // followed by its group's dbias.
