@@ -1,6 +1,7 @@
 // Conv2D: the layer of the seed chapter, on conv2d plans.
 #include <cmath>
 
+#include "src/loss.h"
 #include "src/status.h"
 #include "xcorr/xcorr.hpp"
 
@@ -18,6 +19,11 @@ uint64_t NextRandom(uint64_t* state) {
 
 void AddInto(const Tensor& from, Tensor* to) {
   for (int64_t k = 0; k < to->size(); ++k) to->data()[k] += from.data()[k];
+}
+
+// Makes `t` a tensor of `dims`, reusing its storage when they already match.
+void Reshape(const Dims& dims, Tensor* t) {
+  if (t->dims() != dims) *t = Tensor(dims);
 }
 
 }  // namespace
@@ -96,13 +102,25 @@ void Conv2D::backward(const TensorView& dy, const TensorView& dx) {
   if (grads_are_zero_) {
     plan_->backward(input_, weight, dy, dx, weight_grad, bias_grad);
   } else {
-    Tensor dw(weight.dims());
-    Tensor dbias = bias.size() > 0 ? Tensor(bias.dims()) : Tensor();
-    plan_->backward(input_, weight, dy, dx, dw, dbias);
-    AddInto(dw, &weight_grad);
-    if (bias.size() > 0) AddInto(dbias, &bias_grad);
+    // Accumulate as PyTorch does: backward overwrites, so compute aside.
+    Reshape(weight.dims(), &weight_delta_);
+    if (bias.size() > 0) Reshape(bias.dims(), &bias_delta_);
+    plan_->backward(input_, weight, dy, dx, weight_delta_, bias_delta_);
+    AddInto(weight_delta_, &weight_grad);
+    if (bias.size() > 0) AddInto(bias_delta_, &bias_grad);
   }
   grads_are_zero_ = false;
+}
+
+float Conv2D::loss_and_backward(const TensorView& y_hat, const TensorView& y,
+                                const TensorView& dx) {
+  if (y_hat.rank() == 0) {
+    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT, "Conv2D::loss_and_backward of no y_hat");
+  }
+  Reshape(y_hat.dims(), &dy_);
+  const float loss = detail::SquaredLossAndGradient(y_hat, y, dy_.data());
+  backward(dy_, dx);
+  return loss;
 }
 
 void Conv2D::zero_grad() {
