@@ -46,11 +46,28 @@ HWY_INLINE int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 
 HWY_INLINE size_t Size(int64_t count) { return static_cast<size_t>(count); }
 
-// Aligned scratch; a tile's only allocation per kind of data.
-HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> Scratch(int64_t floats) {
-  hwy::AlignedFreeUniquePtr<float[]> scratch = hwy::AllocateAligned<float>(Size(floats));
-  if (scratch == nullptr) throw std::bad_alloc();
-  return scratch;
+// What a tile stages into; each has its own per-thread buffer.
+enum class ScratchUse { kDy, kX, kDx, kCount };
+
+// A per-thread buffer of at least `floats` floats, kept for later tiles and
+// calls: fresh multi-page allocations per tile cost a page fault per 4 KiB,
+// more than the staging itself. Tiles never nest on a thread (they make no
+// TBB calls), so each use has one owner at a time.
+HWY_INLINE float* ThreadScratch(ScratchUse use, int64_t floats) {
+  struct Buffer {
+    hwy::AlignedFreeUniquePtr<float[]> data;
+    int64_t capacity = 0;
+  };
+  thread_local Buffer buffers[static_cast<size_t>(ScratchUse::kCount)];
+  Buffer& buffer = buffers[static_cast<size_t>(use)];
+  if (buffer.capacity < floats) {
+    buffer.data.reset();
+    buffer.capacity = 0;
+    buffer.data = hwy::AllocateAligned<float>(Size(floats));
+    if (buffer.data == nullptr) throw std::bad_alloc();
+    buffer.capacity = floats;
+  }
+  return buffer.data.get();
 }
 
 HWY_INLINE void Zero(float* dst, int64_t count) {
@@ -128,19 +145,18 @@ HWY_INLINE int64_t GuardFloats(const detail::BackwardTiling& t) {
 
 // Stages dy rows [dy_begin, dy_end) of the tile's group, row R of channel ol
 // at (ol * rows + R - dy_begin) * staged_row_stride from the returned
-// buffer's GuardFloats(): out_width values, then zeros (at least
+// pointer: out_width values, then zeros (at least
 // max_col_shift of them, which dx reads across row ends).
-HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> StageDy(const detail::BackwardTask& task,
-                                                      const TileRows& rows) {
+HWY_INLINE const float* StageDy(const detail::BackwardTask& task, const TileRows& rows) {
   const detail::ConvShape& s = *task.shape;
   const detail::BackwardTiling& t = *task.tiling;
   const int64_t stride = t.staged_row_stride;
   const int64_t guard = GuardFloats(t);
   const int64_t staged_rows = s.out_channels_per_group * (rows.dy_end - rows.dy_begin);
-  hwy::AlignedFreeUniquePtr<float[]> staged = Scratch(staged_rows * stride + 2 * guard);
-  Zero(staged.get(), guard);
-  Zero(staged.get() + guard + staged_rows * stride, guard);
-  float* row_out = staged.get() + guard;
+  float* staged = ThreadScratch(ScratchUse::kDy, staged_rows * stride + 2 * guard);
+  Zero(staged, guard);
+  Zero(staged + guard + staged_rows * stride, guard);
+  float* row_out = staged + guard;
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
     const float* plane = task.dy + rows.n * s.y_strides.n +
                          (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
@@ -150,7 +166,7 @@ HWY_INLINE hwy::AlignedFreeUniquePtr<float[]> StageDy(const detail::BackwardTask
                stride, row_out);
     }
   }
-  return staged;
+  return staged + guard;
 }
 
 // Rows of one staged x plane: those the tile's output rows read.
@@ -161,8 +177,8 @@ HWY_INLINE int64_t XPlaneRows(const detail::BackwardTiling& t, const TileRows& r
 // Where dw reads x: plane (c, py, px) row R, column m holds the padded input
 // at row (out_begin + R) * stride_height + py, column m * stride_width + px.
 struct XPlanes {
-  hwy::AlignedFreeUniquePtr<float[]> staged;  // empty when reading x in place
-  const float* first;   // plane (0, 0, 0)
+  const float* first;          // plane (0, 0, 0)
+  const float* in_place_end;   // the end of x when read in place, else NULL
   int64_t plane_floats;  // from one plane to the next
 };
 
@@ -181,14 +197,17 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows
   if (sh == 1 && sw == 1 && d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
       d.pad_right == 0 && s.x_strides.w == 1 && stride == d.in_width) {
     planes.first = image + rows.out_begin * s.x_strides.h;
+    planes.in_place_end = task.x + s.x_elements;
     planes.plane_floats = s.x_strides.c;
     return planes;
   }
   const int64_t plane_rows = XPlaneRows(t, rows);
   planes.plane_floats = plane_rows * stride;
-  planes.staged = Scratch(s.in_channels_per_group * sh * sw * planes.plane_floats);
-  planes.first = planes.staged.get();
-  float* row_out = planes.staged.get();
+  const int64_t staged_floats = s.in_channels_per_group * sh * sw * planes.plane_floats;
+  float* row_out = ThreadScratch(ScratchUse::kX, staged_floats + GuardFloats(t));
+  Zero(row_out + staged_floats, GuardFloats(t));
+  planes.first = row_out;
+  planes.in_place_end = nullptr;
   for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
     const float* channel = image + c * s.x_strides.c;
     for (int64_t py = 0; py < sh; ++py) {
@@ -212,10 +231,11 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows
 }
 
 // sums[o * kV + v] (+)= sum_{f < length} dy[o][f] * x[v][f]. Full vectors,
-// then a scalar tail.
+// then the tail as one masked vector when `vector_tail` says that whole
+// vectors may be read there, else as scalars.
 template <size_t kO, size_t kV>
 HWY_INLINE void DotBlock(const float* const* dy, const float* const* x, int64_t length,
-                         bool accumulate, float* sums) {
+                         bool vector_tail, bool accumulate, float* sums) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -231,6 +251,17 @@ HWY_INLINE void DotBlock(const float* const* dy, const float* const* x, int64_t 
       const V g = hn::LoadU(d, dy[o] + f);
       for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
     }
+  }
+  if (vector_tail && f < length) {
+    // Masking both factors keeps whatever lies past the end out of the sum.
+    const auto mask = hn::FirstN(d, Size(length - f));
+    V in[kV];
+    for (size_t v = 0; v < kV; ++v) in[v] = hn::IfThenElseZero(mask, hn::LoadU(d, x[v] + f));
+    for (size_t o = 0; o < kO; ++o) {
+      const V g = hn::IfThenElseZero(mask, hn::LoadU(d, dy[o] + f));
+      for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
+    }
+    f = length;
   }
   for (size_t o = 0; o < kO; ++o) {
     for (size_t v = 0; v < kV; ++v) {
@@ -282,7 +313,12 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows
       sums[o * kV + k] = *out[o * kV + k];
     }
   }
-  DotBlock<kO, kV>(dy, x, end - begin, begin > 0, sums);
+  // Staged planes have a vector of guard; x read in place has one unless the
+  // read ends at the very end of x.
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const bool vector_tail =
+      x_planes.in_place_end == nullptr || x[kV - 1] + (end - begin) + N <= x_planes.in_place_end;
+  DotBlock<kO, kV>(dy, x, end - begin, vector_tail, begin > 0, sums);
   for (size_t k = 0; k < kO * kV; ++k) *out[k] = sums[k];
 }
 
@@ -467,12 +503,10 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& row
   const int64_t max_rows = CeilDiv(rows.in_end - rows.in_begin, d.stride_height) + 1;
   const int64_t scratch_stride =
       CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
-  const hwy::AlignedFreeUniquePtr<float[]> scratch =
-      Scratch(static_cast<int64_t>(kC) * scratch_stride);
+  float* scratch = ThreadScratch(ScratchUse::kDx, static_cast<int64_t>(kC) * scratch_stride);
   for (int64_t qy = 0; qy < d.stride_height; ++qy) {
     for (int64_t qx = 0; qx < d.stride_width; ++qx) {
-      InputGradsOfPhase<kC, kVec>(task, rows, staged_dy, qy, qx, scratch.get(),
-                                  scratch_stride);
+      InputGradsOfPhase<kC, kVec>(task, rows, staged_dy, qy, qx, scratch, scratch_stride);
     }
   }
 }
@@ -480,8 +514,7 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& row
 HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task, int64_t tile) {
   const TileRows rows = RowsOf(task, tile);
   if (rows.dy_begin >= rows.dy_end) return;
-  const hwy::AlignedFreeUniquePtr<float[]> staged = StageDy(task, rows);
-  const float* staged_dy = staged.get() + GuardFloats(*task.tiling);
+  const float* staged_dy = StageDy(task, rows);
   float* partials = task.partials + tile * task.tiling->partial_floats;
   if (task.dw_wanted) WeightGrads(task, rows, staged_dy, partials);
   if (task.dbias_wanted) {
