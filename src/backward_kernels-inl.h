@@ -96,7 +96,14 @@ struct TileRows {
   int64_t out_begin, out_end;  // output rows whose dw/dbias terms it sums
   int64_t in_begin, in_end;    // input rows whose dx it owns
   int64_t dy_begin, dy_end;    // dy rows it stages (zero outside the output)
+  // Each staged dy plane takes dy_pitch floats, its rows starting after
+  // dy_lead zeros chosen so that row out_begin, where the dw and dbias loops
+  // start, is aligned: their dy loads then never straddle cache lines.
+  int64_t dy_lead, dy_pitch;
 };
+
+// Staged dy alignment, in floats (a cache line).
+constexpr int64_t kAlignFloats = 16;
 
 HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   const detail::ConvShape& s = *task.shape;
@@ -133,38 +140,51 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
     rows.dy_end =
         std::max(rows.dy_end, CeilDiv(rows.in_end + d.pad_top, d.stride_height));
   }
+  const int64_t misalignment =
+      ((rows.out_begin - rows.dy_begin) * t.staged_row_stride % kAlignFloats + kAlignFloats) %
+      kAlignFloats;
+  rows.dy_lead = (kAlignFloats - misalignment) % kAlignFloats;
+  rows.dy_pitch =
+      CeilDiv(rows.dy_lead + (rows.dy_end - rows.dy_begin) * t.staged_row_stride,
+              kAlignFloats) *
+      kAlignFloats;
   return rows;
 }
 
 // Staged dy planes are preceded by this many zeros (dx reads up to
 // max_col_shift before a row) and followed by as many (whole-vector reads).
 HWY_INLINE int64_t GuardFloats(const detail::BackwardTiling& t) {
-  return std::max(t.staged_row_stride,
-                  8 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>())));
+  return CeilDiv(std::max(t.staged_row_stride,
+                          8 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()))),
+                 kAlignFloats) *
+         kAlignFloats;
 }
 
 // Stages dy rows [dy_begin, dy_end) of the tile's group, row R of channel ol
-// at (ol * rows + R - dy_begin) * staged_row_stride from the returned
-// pointer: out_width values, then zeros (at least
-// max_col_shift of them, which dx reads across row ends).
+// at ol * dy_pitch + dy_lead + (R - dy_begin) * staged_row_stride from the
+// returned pointer: out_width values, then zeros (at least max_col_shift of
+// them, which dx reads across row ends).
 HWY_INLINE const float* StageDy(const detail::BackwardTask& task, const TileRows& rows) {
   const detail::ConvShape& s = *task.shape;
   const detail::BackwardTiling& t = *task.tiling;
   const int64_t stride = t.staged_row_stride;
   const int64_t guard = GuardFloats(t);
-  const int64_t staged_rows = s.out_channels_per_group * (rows.dy_end - rows.dy_begin);
-  float* staged = ThreadScratch(ScratchUse::kDy, staged_rows * stride + 2 * guard);
+  const int64_t planes_floats = s.out_channels_per_group * rows.dy_pitch;
+  float* staged = ThreadScratch(ScratchUse::kDy, planes_floats + 2 * guard);
   Zero(staged, guard);
-  Zero(staged + guard + staged_rows * stride, guard);
-  float* row_out = staged + guard;
+  Zero(staged + guard + planes_floats, guard);
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
     const float* plane = task.dy + rows.n * s.y_strides.n +
                          (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
+    float* plane_out = staged + guard + ol * rows.dy_pitch;
+    Zero(plane_out, rows.dy_lead);
+    float* row_out = plane_out + rows.dy_lead;
     for (int64_t row = rows.dy_begin; row < rows.dy_end; ++row, row_out += stride) {
       const bool inside = row >= 0 && row < s.out_height;
       StageRow(plane + row * s.y_strides.h, s.y_strides.w, 0, inside ? s.out_width : 0,
                stride, row_out);
     }
+    Zero(row_out, plane_out + rows.dy_pitch - row_out);
   }
   return staged + guard;
 }
@@ -287,7 +307,6 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t stride = task.tiling->staged_row_stride;
-  const int64_t dy_plane = (rows.dy_end - rows.dy_begin) * stride;
   const int64_t row_shift = u * d.dilation_height / d.stride_height;
   const int64_t row_phase = u * d.dilation_height % d.stride_height;
   const float* x[kV];
@@ -301,8 +320,11 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows
            row_shift * stride + v * d.dilation_width / d.stride_width + begin;
   }
   const float* dy[kO];
-  const float* first_row = staged_dy + (rows.out_begin - rows.dy_begin) * stride + begin;
-  for (size_t k = 0; k < kO; ++k) dy[k] = first_row + (ol + static_cast<int64_t>(k)) * dy_plane;
+  const float* first_row =
+      staged_dy + rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride + begin;
+  for (size_t k = 0; k < kO; ++k) {
+    dy[k] = first_row + (ol + static_cast<int64_t>(k)) * rows.dy_pitch;
+  }
   float sums[kO * kV];
   float* out[kO * kV];
   for (size_t o = 0; o < kO; ++o) {
@@ -376,9 +398,8 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows
   const int64_t length = (rows.out_end - rows.out_begin) * stride;
   // Zeros between rows add nothing.
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
-    const float* dy = staged_dy + (ol * (rows.dy_end - rows.dy_begin) + rows.out_begin -
-                                   rows.dy_begin) *
-                                      stride;
+    const float* dy = staged_dy + ol * rows.dy_pitch + rows.dy_lead +
+                      (rows.out_begin - rows.dy_begin) * stride;
     auto acc = hn::Zero(d);
     int64_t f = 0;
     for (; f + N <= length; f += N) acc = hn::Add(acc, hn::LoadU(d, dy + f));
@@ -442,7 +463,6 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
   const int64_t m_end = FloorDiv(d.in_width - 1 + d.pad_left - qx, sw) + 1;
   if (m_begin >= m_end) return;
   const int64_t length = (r_end - r_begin) * stride;
-  const int64_t dy_plane = (rows.dy_end - rows.dy_begin) * stride;
   // Taps of this phase: dx (R, m) reads dy (R - row_shift, m - col_shift).
   std::vector<int64_t> offsets;
   std::vector<const float*> tap_weights;  // w[o][c=0][u][v] of each tap
@@ -453,8 +473,8 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
       for (int64_t v = 0; v < d.kernel_width; ++v) {
         if (v * d.dilation_width % sw != qx) continue;
         const int64_t col_shift = v * d.dilation_width / sw;
-        offsets.push_back(ol * dy_plane + (r_begin - rows.dy_begin - row_shift) * stride -
-                          col_shift);
+        offsets.push_back(ol * rows.dy_pitch + rows.dy_lead +
+                          (r_begin - rows.dy_begin - row_shift) * stride - col_shift);
         tap_weights.push_back(task.w +
                               (rows.g * s.out_channels_per_group + ol) * s.w_strides.n +
                               u * s.w_strides.h + v * s.w_strides.w);
