@@ -444,44 +444,85 @@ HWY_INLINE void GatherBlock(const float* dy, const int64_t* offsets, const float
   }
 }
 
-// The dx rows the tile owns, one (row phase, column phase) at a time: each
-// phase is a plain correlation of the staged dy with the taps of that phase.
+// The dx rows and columns of one (row, column) stride phase that a tile
+// owns, and the taps that reach them.
+struct PhaseTaps {
+  int64_t r_begin, r_end;  // phase rows R: dx rows R * stride_height + qy - pad_top
+  int64_t m_begin, m_end;  // phase columns m: dx columns m * stride_width + qx - pad_left
+  // dx (R, m) reads dy (R - row_shifts[i], m - col_shifts[j]) with weight
+  // w[o][c][rows[i]][cols[j]].
+  std::vector<int64_t> row_shifts, rows, col_shifts, cols;
+};
+
+HWY_INLINE PhaseTaps TapsOfPhase(const detail::BackwardTask& task, const TileRows& rows,
+                                 int64_t qy, int64_t qx) {
+  const xcorr_conv2d_desc& d = task.shape->desc;
+  const int64_t sh = d.stride_height, sw = d.stride_width;
+  PhaseTaps p;
+  p.r_begin = CeilDiv(rows.in_begin + d.pad_top - qy, sh);
+  p.r_end = CeilDiv(rows.in_end + d.pad_top - qy, sh);
+  p.m_begin = CeilDiv(d.pad_left - qx, sw);
+  p.m_end = FloorDiv(d.in_width - 1 + d.pad_left - qx, sw) + 1;
+  for (int64_t u = 0; u < d.kernel_height; ++u) {
+    if (u * d.dilation_height % sh != qy) continue;
+    p.row_shifts.push_back(u * d.dilation_height / sh);
+    p.rows.push_back(u);
+  }
+  for (int64_t v = 0; v < d.kernel_width; ++v) {
+    if (v * d.dilation_width % sw != qx) continue;
+    p.col_shifts.push_back(v * d.dilation_width / sw);
+    p.cols.push_back(v);
+  }
+  return p;
+}
+
+// Copies phase rows of input channel c from scratch (rows staged_row_stride
+// apart, from phase row r_begin) to their places in dx.
+HWY_INLINE void StoreDxRows(const detail::BackwardTask& task, const TileRows& rows,
+                            const PhaseTaps& p, int64_t qy, int64_t qx, int64_t c,
+                            const float* scratch) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  float* channel = task.dx + rows.n * s.x_strides.n +
+                   (rows.g * s.in_channels_per_group + c) * s.x_strides.c;
+  const int64_t to_stride = d.stride_width * s.x_strides.w;
+  for (int64_t r = p.r_begin; r < p.r_end; ++r) {
+    const float* from =
+        scratch + (r - p.r_begin) * task.tiling->staged_row_stride + p.m_begin;
+    float* to = channel + (r * d.stride_height + qy - d.pad_top) * s.x_strides.h +
+                (p.m_begin * d.stride_width + qx - d.pad_left) * s.x_strides.w;
+    if (to_stride == 1) {
+      std::memcpy(to, from, Size(p.m_end - p.m_begin) * sizeof(float));
+    } else {
+      for (int64_t m = 0; m < p.m_end - p.m_begin; ++m) to[m * to_stride] = from[m];
+    }
+  }
+}
+
+// One phase of dx for input channels in blocks of kC, as one flat
+// correlation per block (GatherBlock).
 template <size_t kC, size_t kVec>
 HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRows& rows,
                                   const float* staged_dy, int64_t qy, int64_t qx,
                                   float* scratch, int64_t scratch_stride) {
   const detail::ConvShape& s = *task.shape;
-  const xcorr_conv2d_desc& d = s.desc;
-  const detail::BackwardTiling& t = *task.tiling;
-  const int64_t stride = t.staged_row_stride;
-  const int64_t sh = d.stride_height, sw = d.stride_width;
-  // Phase rows R give dx rows R * sh + qy - pad_top in [in_begin, in_end).
-  const int64_t r_begin = CeilDiv(rows.in_begin + d.pad_top - qy, sh);
-  const int64_t r_end = CeilDiv(rows.in_end + d.pad_top - qy, sh);
-  if (r_begin >= r_end) return;
-  const int64_t m_begin = CeilDiv(d.pad_left - qx, sw);
-  const int64_t m_end = FloorDiv(d.in_width - 1 + d.pad_left - qx, sw) + 1;
-  if (m_begin >= m_end) return;
-  const int64_t length = (r_end - r_begin) * stride;
-  // Taps of this phase: dx (R, m) reads dy (R - row_shift, m - col_shift).
+  const int64_t stride = task.tiling->staged_row_stride;
+  const PhaseTaps p = TapsOfPhase(task, rows, qy, qx);
+  if (p.r_begin >= p.r_end || p.m_begin >= p.m_end) return;
   std::vector<int64_t> offsets;
-  std::vector<const float*> tap_weights;  // w[o][c=0][u][v] of each tap
+  std::vector<const float*> tap_weights;  // w[o][c = 0][u][v] of each tap
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
-    for (int64_t u = 0; u < d.kernel_height; ++u) {
-      if (u * d.dilation_height % sh != qy) continue;
-      const int64_t row_shift = u * d.dilation_height / sh;
-      for (int64_t v = 0; v < d.kernel_width; ++v) {
-        if (v * d.dilation_width % sw != qx) continue;
-        const int64_t col_shift = v * d.dilation_width / sw;
+    for (size_t i = 0; i < p.rows.size(); ++i) {
+      for (size_t j = 0; j < p.cols.size(); ++j) {
         offsets.push_back(ol * rows.dy_pitch + rows.dy_lead +
-                          (r_begin - rows.dy_begin - row_shift) * stride - col_shift);
+                          (p.r_begin - rows.dy_begin - p.row_shifts[i]) * stride -
+                          p.col_shifts[j]);
         tap_weights.push_back(task.w +
                               (rows.g * s.out_channels_per_group + ol) * s.w_strides.n +
-                              u * s.w_strides.h + v * s.w_strides.w);
+                              p.rows[i] * s.w_strides.h + p.cols[j] * s.w_strides.w);
       }
     }
   }
-  const int64_t taps = static_cast<int64_t>(offsets.size());
   std::vector<float> weights(offsets.size() * kC);
   for (int64_t c0 = 0; c0 < s.in_channels_per_group; c0 += static_cast<int64_t>(kC)) {
     for (size_t k = 0; k < offsets.size(); ++k) {
@@ -489,37 +530,24 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
         weights[k * kC + c] = tap_weights[k][(c0 + static_cast<int64_t>(c)) * s.w_strides.c];
       }
     }
-    GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(), taps, length, scratch,
-                          scratch_stride);
+    GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(),
+                       static_cast<int64_t>(offsets.size()), (p.r_end - p.r_begin) * stride,
+                       scratch, scratch_stride);
     for (size_t c = 0; c < kC; ++c) {
-      float* channel = task.dx + rows.n * s.x_strides.n +
-                       (rows.g * s.in_channels_per_group + c0 + static_cast<int64_t>(c)) *
-                           s.x_strides.c;
-      for (int64_t r = r_begin; r < r_end; ++r) {
-        const float* from = scratch + static_cast<int64_t>(c) * scratch_stride +
-                            (r - r_begin) * stride + m_begin;
-        float* to = channel + (r * sh + qy - d.pad_top) * s.x_strides.h +
-                    (m_begin * sw + qx - d.pad_left) * s.x_strides.w;
-        const int64_t to_stride = sw * s.x_strides.w;
-        if (to_stride == 1) {
-          std::memcpy(to, from, Size(m_end - m_begin) * sizeof(float));
-        } else {
-          for (int64_t m = 0; m < m_end - m_begin; ++m) to[m * to_stride] = from[m];
-        }
-      }
+      StoreDxRows(task, rows, p, qy, qx, c0 + static_cast<int64_t>(c),
+                  scratch + static_cast<int64_t>(c) * scratch_stride);
     }
   }
 }
 
-// All phases of the tile's dx rows, for input channels in blocks of kC.
+// All phases of the tile's dx rows, for input channels in blocks of kC:
+// four channels share each dy load (with 3 vectors, 12 accumulators) when
+// the group has a multiple of four; one channel takes 4 vectors at a time.
 template <size_t kC, size_t kVec>
 HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& rows,
                            const float* staged_dy) {
-  const detail::ConvShape& s = *task.shape;
-  const xcorr_conv2d_desc& d = s.desc;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-  const int64_t step = static_cast<int64_t>(kVec) * N;
-  // The most phase rows any phase has, times the staged row length.
+  const xcorr_conv2d_desc& d = task.shape->desc;
+  const int64_t step = static_cast<int64_t>(kVec * hn::Lanes(hn::ScalableTag<float>()));
   const int64_t max_rows = CeilDiv(rows.in_end - rows.in_begin, d.stride_height) + 1;
   const int64_t scratch_stride =
       CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
