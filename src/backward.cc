@@ -27,6 +27,8 @@ constexpr int64_t kTileMultiplyAdds = 1 << 18;
 // And at least this many staged dy elements, over which each dw partial is
 // one horizontal sum of vector accumulators.
 constexpr int64_t kMinTileElements = 1024;
+// Tile rows per row of dx halo (see PlanBackwardTiling).
+constexpr int64_t kMinRowsPerHaloRow = 4;
 // Partial sums stay below this many bytes; larger shapes get fewer, taller
 // tiles.
 constexpr int64_t kMaxPartialBytes = int64_t{256} << 20;
@@ -54,8 +56,11 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   // Saturating: a huge shape only needs the comparisons below to hold.
   const int64_t row_multiply_adds =
       std::min<int64_t>(s.out_channels_per_group * s.w_strides.n, 1 << 20) * s.out_width;
-  int64_t rows = std::max(CeilDiv(kTileMultiplyAdds, row_multiply_adds),
-                          CeilDiv(kMinTileElements, t.staged_row_stride));
+  // dx of a tile reads max_row_shift dy rows above its own: tall enough
+  // tiles keep that halo a small part of what they stage.
+  int64_t rows = std::max({CeilDiv(kTileMultiplyAdds, row_multiply_adds),
+                           CeilDiv(kMinTileElements, t.staged_row_stride),
+                           kMinRowsPerHaloRow * t.max_row_shift});
   int64_t row_tiles = CeilDiv(s.out_height, std::min(rows, s.out_height));
   const int64_t planes = d.groups * d.batch;
   int64_t partial_bytes_per_row_tile = 0;
