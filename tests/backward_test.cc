@@ -4,6 +4,7 @@
 // reproducible whatever the thread count.
 #include <cmath>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 #include "hwy/tests/hwy_gtest.h"
@@ -160,8 +161,28 @@ TEST_P(BackwardTest, EachSubsetOfGradientsIsWrittenAndNoOther) {
   EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy.data(), nullptr,
                                             nullptr, nullptr, nullptr));
   xcorr_plan_destroy(plan);
-  // A gradient alone needs only what it reads: dbias needs neither x nor w.
-  CheckBackward(Desc(1, 2, 3, 5, 7, 2, 3), kDbias, 5);
+  // A gradient alone needs only what it reads: dbias needs neither x nor w,
+  // dx no x, dw no w.
+  const xcorr_conv2d_desc small = Desc(2, 2, 3, 9, 11, 2, 3);
+  const detail::ConvShape shape = test::ShapeOf(small);
+  const std::vector<float> x = RandomVector(shape.x_elements, 1);
+  const std::vector<float> w = RandomVector(shape.w_elements, 2);
+  const std::vector<float> dy_small = RandomVector(shape.y_elements, 3);
+  const test::BackwardOracle o = test::ReferenceBackward(small, x, w, dy_small);
+  Gradients g = RunBackward(small, x, w, dy_small, kAll, true);
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&small, &plan));
+  std::vector<float> dbias(3, NAN), dx(x.size(), NAN), dw(w.size(), NAN);
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy_small.data(), nullptr,
+                                            nullptr, dbias.data(), nullptr));
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, w.data(), dy_small.data(),
+                                            dx.data(), nullptr, nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), nullptr, dy_small.data(),
+                                            nullptr, dw.data(), nullptr, nullptr));
+  xcorr_plan_destroy(plan);
+  // Each gradient is the same alone as together.
+  EXPECT_EQ(g.dbias, dbias);
+  EXPECT_EQ(g.dx, dx);
+  EXPECT_EQ(g.dw, dw);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
@@ -240,6 +261,39 @@ TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
       }
     }
     ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(0));
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+// One plan, several threads calling backward at once with their own
+// outputs (and workspaces allocated by each call): all equal one serial call.
+TEST_P(BackwardTest, OnePlanFromSeveralThreadsAtOnce) {
+  xcorr_conv2d_desc desc = Desc(2, 4, 8, 33, 29, 3, 3);
+  SetPads(1, 1, 1, 1, &desc);
+  const detail::ConvShape shape = test::ShapeOf(desc);
+  const std::vector<float> x = RandomVector(shape.x_elements, 51);
+  const std::vector<float> w = RandomVector(shape.w_elements, 52);
+  const std::vector<float> dy = RandomVector(shape.y_elements, 53);
+  const Gradients want = RunBackward(desc, x, w, dy, kAll, true);
+  xcorr_plan* plan = nullptr;
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
+  std::vector<Gradients> got(4, want);
+  std::vector<std::thread> threads;
+  for (Gradients& g : got) {
+    threads.emplace_back([&] {
+      for (int run = 0; run < 3; ++run) {
+        EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(),
+                                                  g.dx.data(), g.dw.data(), g.dbias.data(),
+                                                  nullptr));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  xcorr_plan_destroy(plan);
+  for (const Gradients& g : got) {
+    EXPECT_EQ(want.dx, g.dx);
+    EXPECT_EQ(want.dw, g.dw);
+    EXPECT_EQ(want.dbias, g.dbias);
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
