@@ -47,9 +47,8 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   BackwardTiling t;
   t.max_row_shift = (d.kernel_height - 1) * d.dilation_height / d.stride_height;
   t.max_col_shift = (d.kernel_width - 1) * d.dilation_width / d.stride_width;
-  t.staged_row_stride =
-      std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
-               s.out_width + t.max_col_shift);
+  t.staged_row_stride = std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
+                                 s.out_width + t.max_col_shift);
   t.dw_partial_floats = s.out_channels_per_group * s.w_strides.n;
   t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
 
@@ -68,28 +67,26 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
                              &partial_bytes_per_row_tile)) {
     partial_bytes_per_row_tile = INT64_MAX;
   }
-  row_tiles = std::max<int64_t>(
-      1, std::min(row_tiles, kMaxPartialBytes / partial_bytes_per_row_tile));
+  row_tiles =
+      std::max<int64_t>(1, std::min(row_tiles, kMaxPartialBytes / partial_bytes_per_row_tile));
   // Even blocks: 56 rows in 4 tiles of 14, not 3 of 18 and one of 2.
   t.rows_per_tile = CeilDiv(s.out_height, row_tiles);
   t.row_tiles = CeilDiv(s.out_height, t.rows_per_tile);
   t.tile_count = planes * t.row_tiles;
 
   int64_t multiply_adds = 0;
-  t.serial = !__builtin_mul_overflow(planes * s.out_height, row_multiply_adds,
-                                     &multiply_adds) &&
+  t.serial = !__builtin_mul_overflow(planes * s.out_height, row_multiply_adds, &multiply_adds) &&
              multiply_adds < kSerialMultiplyAdds;
   int64_t partial_bytes = 0;
-  t.workspace_bytes =
-      __builtin_mul_overflow(t.tile_count, t.partial_floats * int64_t{sizeof(float)},
-                             &partial_bytes)
-          ? SIZE_MAX
-          : static_cast<size_t>(partial_bytes) + kAlignment;
+  t.workspace_bytes = __builtin_mul_overflow(
+                          t.tile_count, t.partial_floats * int64_t{sizeof(float)}, &partial_bytes)
+                          ? SIZE_MAX
+                          : static_cast<size_t>(partial_bytes) + kAlignment;
   return t;
 }
 
-void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
-              float* dx, float* dw, float* dbias, void* workspace) {
+void Backward(const Plan& plan, const float* x, const float* w, const float* dy, float* dx,
+              float* dw, float* dbias, void* workspace) {
   ApplyTargetFromEnvironment();
   const ConvShape& s = plan.shape;
   const BackwardTiling& t = plan.backward;

@@ -39,9 +39,7 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Floor and ceiling of a / b for any sign of a, b > 0.
-HWY_INLINE int64_t FloorDiv(int64_t a, int64_t b) {
-  return a >= 0 ? a / b : -((b - 1 - a) / b);
-}
+HWY_INLINE int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((b - 1 - a) / b); }
 HWY_INLINE int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 
 HWY_INLINE size_t Size(int64_t count) { return static_cast<size_t>(count); }
@@ -78,8 +76,8 @@ HWY_INLINE void Zero(float* dst, int64_t count) {
 // src_stride apart from src at column `begin`, then zeros. Writing every
 // element once (rather than clearing the buffer first) keeps staging at one
 // store per element.
-HWY_INLINE void StageRow(const float* src, int64_t src_stride, int64_t begin,
-                         int64_t count, int64_t width, float* dst) {
+HWY_INLINE void StageRow(const float* src, int64_t src_stride, int64_t begin, int64_t count,
+                         int64_t width, float* dst) {
   count = std::max<int64_t>(count, 0);
   Zero(dst, begin);
   if (src_stride == 1) {
@@ -120,8 +118,7 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   const auto in_row = [&](int64_t b) {
     if (b == 0) return int64_t{0};
     if (b == t.row_tiles) return d.in_height;
-    return std::clamp(b * t.rows_per_tile * d.stride_height - d.pad_top, int64_t{0},
-                      d.in_height);
+    return std::clamp(b * t.rows_per_tile * d.stride_height - d.pad_top, int64_t{0}, d.in_height);
   };
   rows.in_begin = in_row(block);
   rows.in_end = in_row(block + 1);
@@ -134,19 +131,20 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   if (task.dx != nullptr && rows.in_begin < rows.in_end) {
     // dx row r = R * stride + phase - pad_top reads dy rows R - shift.
     rows.dy_begin = std::min(
-        rows.dy_begin,
-        CeilDiv(rows.in_begin + d.pad_top - (d.stride_height - 1), d.stride_height) -
-            t.max_row_shift);
-    rows.dy_end =
-        std::max(rows.dy_end, CeilDiv(rows.in_end + d.pad_top, d.stride_height));
+        rows.dy_begin, CeilDiv(rows.in_begin + d.pad_top - (d.stride_height - 1), d.stride_height) -
+                           t.max_row_shift);
+    rows.dy_end = std::max(rows.dy_end, CeilDiv(rows.in_end + d.pad_top, d.stride_height));
+  }
+  if (rows.dy_begin >= rows.dy_end) {  // nothing to do
+    rows.dy_lead = rows.dy_pitch = 0;
+    return rows;
   }
   const int64_t misalignment =
       ((rows.out_begin - rows.dy_begin) * t.staged_row_stride % kAlignFloats + kAlignFloats) %
       kAlignFloats;
   rows.dy_lead = (kAlignFloats - misalignment) % kAlignFloats;
   rows.dy_pitch =
-      CeilDiv(rows.dy_lead + (rows.dy_end - rows.dy_begin) * t.staged_row_stride,
-              kAlignFloats) *
+      CeilDiv(rows.dy_lead + (rows.dy_end - rows.dy_begin) * t.staged_row_stride, kAlignFloats) *
       kAlignFloats;
   return rows;
 }
@@ -174,15 +172,15 @@ HWY_INLINE const float* StageDy(const detail::BackwardTask& task, const TileRows
   Zero(staged, guard);
   Zero(staged + guard + planes_floats, guard);
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
-    const float* plane = task.dy + rows.n * s.y_strides.n +
-                         (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
+    const float* plane =
+        task.dy + rows.n * s.y_strides.n + (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
     float* plane_out = staged + guard + ol * rows.dy_pitch;
     Zero(plane_out, rows.dy_lead);
     float* row_out = plane_out + rows.dy_lead;
     for (int64_t row = rows.dy_begin; row < rows.dy_end; ++row, row_out += stride) {
       const bool inside = row >= 0 && row < s.out_height;
-      StageRow(plane + row * s.y_strides.h, s.y_strides.w, 0, inside ? s.out_width : 0,
-               stride, row_out);
+      StageRow(plane + row * s.y_strides.h, s.y_strides.w, 0, inside ? s.out_width : 0, stride,
+               row_out);
     }
     Zero(row_out, plane_out + rows.dy_pitch - row_out);
   }
@@ -197,9 +195,9 @@ HWY_INLINE int64_t XPlaneRows(const detail::BackwardTiling& t, const TileRows& r
 // Where dw reads x: plane (c, py, px) row R, column m holds the padded input
 // at row (out_begin + R) * stride_height + py, column m * stride_width + px.
 struct XPlanes {
-  const float* first;          // plane (0, 0, 0)
-  const float* in_place_end;   // the end of x when read in place, else NULL
-  int64_t plane_floats;  // from one plane to the next
+  const float* first;         // plane (0, 0, 0)
+  const float* in_place_end;  // the end of x when read in place, else NULL
+  int64_t plane_floats;       // from one plane to the next
 };
 
 // Stages the x rows that the tile's output rows read, split into
@@ -211,8 +209,8 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows
   const detail::BackwardTiling& t = *task.tiling;
   const int64_t sh = d.stride_height, sw = d.stride_width;
   const int64_t stride = t.staged_row_stride;
-  const float* image = task.x + rows.n * s.x_strides.n +
-                       rows.g * s.in_channels_per_group * s.x_strides.c;
+  const float* image =
+      task.x + rows.n * s.x_strides.n + rows.g * s.in_channels_per_group * s.x_strides.c;
   XPlanes planes;
   if (sh == 1 && sw == 1 && d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
       d.pad_right == 0 && s.x_strides.w == 1 && stride == d.in_width) {
@@ -234,15 +232,13 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows
       for (int64_t px = 0; px < sw; ++px) {
         // Columns m with m * sw + px - pad_left inside the input.
         const int64_t m_begin = std::min(stride, CeilDiv(d.pad_left - px, sw));
-        const int64_t m_end =
-            std::min(stride, FloorDiv(d.in_width - 1 + d.pad_left - px, sw) + 1);
+        const int64_t m_end = std::min(stride, FloorDiv(d.in_width - 1 + d.pad_left - px, sw) + 1);
         for (int64_t r = 0; r < plane_rows; ++r, row_out += stride) {
           const int64_t in_row = (rows.out_begin + r) * sh + py - d.pad_top;
           const bool inside = in_row >= 0 && in_row < d.in_height;
-          StageRow(channel + in_row * s.x_strides.h +
-                       (m_begin * sw + px - d.pad_left) * s.x_strides.w,
-                   sw * s.x_strides.w, m_begin, inside ? m_end - m_begin : 0, stride,
-                   row_out);
+          StageRow(
+              channel + in_row * s.x_strides.h + (m_begin * sw + px - d.pad_left) * s.x_strides.w,
+              sw * s.x_strides.w, m_begin, inside ? m_end - m_begin : 0, stride, row_out);
         }
       }
     }
@@ -301,9 +297,9 @@ constexpr int64_t kDwChunk = 1024;
 // v_begin + kV) of input channel c, over staged dy elements [begin, end).
 template <size_t kO, size_t kV>
 HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows& rows,
-                                const float* staged_dy, const XPlanes& x_planes,
-                                int64_t ol, int64_t c, int64_t u, int64_t v_begin,
-                                int64_t begin, int64_t end, float* dw) {
+                                const float* staged_dy, const XPlanes& x_planes, int64_t ol,
+                                int64_t c, int64_t u, int64_t v_begin, int64_t begin, int64_t end,
+                                float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t stride = task.tiling->staged_row_stride;
@@ -329,9 +325,8 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows
   float* out[kO * kV];
   for (size_t o = 0; o < kO; ++o) {
     for (size_t k = 0; k < kV; ++k) {
-      out[o * kV + k] = dw + (ol + static_cast<int64_t>(o)) * s.w_strides.n +
-                        c * s.w_strides.c + u * s.w_strides.h +
-                        (v_begin + static_cast<int64_t>(k)) * s.w_strides.w;
+      out[o * kV + k] = dw + (ol + static_cast<int64_t>(o)) * s.w_strides.n + c * s.w_strides.c +
+                        u * s.w_strides.h + (v_begin + static_cast<int64_t>(k)) * s.w_strides.w;
       sums[o * kV + k] = *out[o * kV + k];
     }
   }
@@ -398,8 +393,8 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows
   const int64_t length = (rows.out_end - rows.out_begin) * stride;
   // Zeros between rows add nothing.
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
-    const float* dy = staged_dy + ol * rows.dy_pitch + rows.dy_lead +
-                      (rows.out_begin - rows.dy_begin) * stride;
+    const float* dy =
+        staged_dy + ol * rows.dy_pitch + rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride;
     auto acc = hn::Zero(d);
     int64_t f = 0;
     for (; f + N <= length; f += N) acc = hn::Add(acc, hn::LoadU(d, dy + f));
@@ -454,8 +449,8 @@ struct PhaseTaps {
   std::vector<int64_t> row_shifts, rows, col_shifts, cols;
 };
 
-HWY_INLINE PhaseTaps TapsOfPhase(const detail::BackwardTask& task, const TileRows& rows,
-                                 int64_t qy, int64_t qx) {
+HWY_INLINE PhaseTaps TapsOfPhase(const detail::BackwardTask& task, const TileRows& rows, int64_t qy,
+                                 int64_t qx) {
   const xcorr_conv2d_desc& d = task.shape->desc;
   const int64_t sh = d.stride_height, sw = d.stride_width;
   PhaseTaps p;
@@ -483,12 +478,11 @@ HWY_INLINE void StoreDxRows(const detail::BackwardTask& task, const TileRows& ro
                             const float* scratch) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
-  float* channel = task.dx + rows.n * s.x_strides.n +
-                   (rows.g * s.in_channels_per_group + c) * s.x_strides.c;
+  float* channel =
+      task.dx + rows.n * s.x_strides.n + (rows.g * s.in_channels_per_group + c) * s.x_strides.c;
   const int64_t to_stride = d.stride_width * s.x_strides.w;
   for (int64_t r = p.r_begin; r < p.r_end; ++r) {
-    const float* from =
-        scratch + (r - p.r_begin) * task.tiling->staged_row_stride + p.m_begin;
+    const float* from = scratch + (r - p.r_begin) * task.tiling->staged_row_stride + p.m_begin;
     float* to = channel + (r * d.stride_height + qy - d.pad_top) * s.x_strides.h +
                 (p.m_begin * d.stride_width + qx - d.pad_left) * s.x_strides.w;
     if (to_stride == 1) {
@@ -503,8 +497,8 @@ HWY_INLINE void StoreDxRows(const detail::BackwardTask& task, const TileRows& ro
 // correlation per block (GatherBlock).
 template <size_t kC, size_t kVec>
 HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRows& rows,
-                                  const float* staged_dy, int64_t qy, int64_t qx,
-                                  float* scratch, int64_t scratch_stride) {
+                                  const float* staged_dy, int64_t qy, int64_t qx, float* scratch,
+                                  int64_t scratch_stride) {
   const detail::ConvShape& s = *task.shape;
   const int64_t stride = task.tiling->staged_row_stride;
   const PhaseTaps p = TapsOfPhase(task, rows, qy, qx);
@@ -515,10 +509,8 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
     for (size_t i = 0; i < p.rows.size(); ++i) {
       for (size_t j = 0; j < p.cols.size(); ++j) {
         offsets.push_back(ol * rows.dy_pitch + rows.dy_lead +
-                          (p.r_begin - rows.dy_begin - p.row_shifts[i]) * stride -
-                          p.col_shifts[j]);
-        tap_weights.push_back(task.w +
-                              (rows.g * s.out_channels_per_group + ol) * s.w_strides.n +
+                          (p.r_begin - rows.dy_begin - p.row_shifts[i]) * stride - p.col_shifts[j]);
+        tap_weights.push_back(task.w + (rows.g * s.out_channels_per_group + ol) * s.w_strides.n +
                               p.rows[i] * s.w_strides.h + p.cols[j] * s.w_strides.w);
       }
     }
@@ -531,8 +523,8 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
       }
     }
     GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(),
-                       static_cast<int64_t>(offsets.size()), (p.r_end - p.r_begin) * stride,
-                       scratch, scratch_stride);
+                          static_cast<int64_t>(offsets.size()), (p.r_end - p.r_begin) * stride,
+                          scratch, scratch_stride);
     for (size_t c = 0; c < kC; ++c) {
       StoreDxRows(task, rows, p, qy, qx, c0 + static_cast<int64_t>(c),
                   scratch + static_cast<int64_t>(c) * scratch_stride);
@@ -549,8 +541,7 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& row
   const xcorr_conv2d_desc& d = task.shape->desc;
   const int64_t step = static_cast<int64_t>(kVec * hn::Lanes(hn::ScalableTag<float>()));
   const int64_t max_rows = CeilDiv(rows.in_end - rows.in_begin, d.stride_height) + 1;
-  const int64_t scratch_stride =
-      CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
+  const int64_t scratch_stride = CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
   float* scratch = ThreadScratch(ScratchUse::kDx, static_cast<int64_t>(kC) * scratch_stride);
   for (int64_t qy = 0; qy < d.stride_height; ++qy) {
     for (int64_t qx = 0; qx < d.stride_width; ++qx) {
@@ -577,8 +568,8 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task, int64_t tile)
   }
 }
 
-HWY_INLINE void SumTilePartials(const float* in, int64_t count, int64_t stride,
-                                int64_t length, float* out) {
+HWY_INLINE void SumTilePartials(const float* in, int64_t count, int64_t stride, int64_t length,
+                                float* out) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   int64_t k = 0;

@@ -28,8 +28,8 @@ void Reshape(const Dims& dims, Tensor* t) {
 
 }  // namespace
 
-Conv2D::Conv2D(int64_t in_channels, int64_t out_channels,
-               std::pair<int64_t, int64_t> kernel_size, const Conv2DOptions& options)
+Conv2D::Conv2D(int64_t in_channels, int64_t out_channels, std::pair<int64_t, int64_t> kernel_size,
+               const Conv2DOptions& options)
     : in_channels_(in_channels),
       out_channels_(out_channels),
       kernel_size_(kernel_size),
@@ -42,10 +42,9 @@ Conv2D::Conv2D(int64_t in_channels, int64_t out_channels,
                        " must be positive and divisible by groups ", options.groups_));
   }
   const int64_t per_group = in_channels / options.groups_;
-  const Dims dims =
-      options.layout_ == XCORR_LAYOUT_NHWC
-          ? Dims{out_channels, kernel_size.first, kernel_size.second, per_group}
-          : Dims{out_channels, per_group, kernel_size.first, kernel_size.second};
+  const Dims dims = options.layout_ == XCORR_LAYOUT_NHWC
+                        ? Dims{out_channels, kernel_size.first, kernel_size.second, per_group}
+                        : Dims{out_channels, per_group, kernel_size.first, kernel_size.second};
   weight = Tensor(dims);
   weight_grad = Tensor(dims);
   // PyTorch's default: uniform in +-1/sqrt(fan_in).
@@ -79,8 +78,8 @@ const Conv2dPlan& Conv2D::PlanFor(const TensorView& x) {
                               .layout(options_.layout_);
   if (desc.get().in_channels != in_channels_) {
     throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          detail::StrCat("Conv2D expects ", in_channels_,
-                                         " input channels, got ", desc.get().in_channels));
+                          detail::StrCat("Conv2D expects ", in_channels_, " input channels, got ",
+                                         desc.get().in_channels));
   }
   if (plan_ == nullptr || plan_->x_dims() != x.dims()) {
     plan_ = std::make_unique<Conv2dPlan>(desc);

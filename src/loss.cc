@@ -9,9 +9,9 @@ namespace detail {
 
 float SquaredLossAndGradient(const TensorView& y_hat, const TensorView& y, float* gradient) {
   if (y_hat.size() != y.size() || y_hat.size() == 0) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          StrCat("squared loss of y_hat with ", y_hat.size(),
-                                 " elements against y with ", y.size()));
+    throw InvalidArgument(
+        XCORR_ERR_INVALID_ARGUMENT,
+        StrCat("squared loss of y_hat with ", y_hat.size(), " elements against y with ", y.size()));
   }
   double sum = 0.0;
   for (int64_t k = 0; k < y.size(); ++k) {

@@ -32,8 +32,8 @@ struct Gradients {
 // every requested element must be written) and NULL for the others. Uses a
 // caller workspace or, when `own_workspace` is false, lets the call allocate.
 Gradients RunBackward(const xcorr_conv2d_desc& desc, const std::vector<float>& x,
-                      const std::vector<float>& w, const std::vector<float>& dy,
-                      unsigned want, bool own_workspace) {
+                      const std::vector<float>& w, const std::vector<float>& dy, unsigned want,
+                      bool own_workspace) {
   const detail::ConvShape shape = test::ShapeOf(desc);
   Gradients g;
   g.dx.assign(static_cast<size_t>(shape.x_elements), NAN);
@@ -41,15 +41,13 @@ Gradients RunBackward(const xcorr_conv2d_desc& desc, const std::vector<float>& x
   g.dbias.assign(static_cast<size_t>(desc.out_channels), NAN);
   xcorr_plan* plan = nullptr;
   EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
-  std::vector<unsigned char> workspace(own_workspace ? xcorr_plan_workspace_size(plan) + 3
-                                                     : 0);
+  std::vector<unsigned char> workspace(own_workspace ? xcorr_plan_workspace_size(plan) + 3 : 0);
   // An odd address: the workspace needs no alignment.
   void* workspace_ptr = own_workspace ? workspace.data() + 3 : nullptr;
-  EXPECT_EQ(XCORR_OK,
-            xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(),
-                                  (want & kDx) ? g.dx.data() : nullptr,
-                                  (want & kDw) ? g.dw.data() : nullptr,
-                                  (want & kDbias) ? g.dbias.data() : nullptr, workspace_ptr))
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(
+                          plan, x.data(), w.data(), dy.data(), (want & kDx) ? g.dx.data() : nullptr,
+                          (want & kDw) ? g.dw.data() : nullptr,
+                          (want & kDbias) ? g.dbias.data() : nullptr, workspace_ptr))
       << xcorr_last_error() << " " << Describe(desc);
   xcorr_plan_destroy(plan);
   return g;
@@ -66,8 +64,8 @@ void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want, uint64_t seed) 
   const Gradients g = RunBackward(desc, x, w, dy, want, seed % 2 == 0);
   const std::string what = Describe(desc);
   const auto check = [&](unsigned bit, const std::vector<float>& got,
-                         const std::vector<float>& want_values,
-                         const std::vector<float>& sums, const char* name) {
+                         const std::vector<float>& want_values, const std::vector<float>& sums,
+                         const char* name) {
     if (want & bit) {
       test::ExpectWithinBound(got, want_values, sums, what + " " + name);
     } else {
@@ -79,9 +77,8 @@ void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want, uint64_t seed) 
   check(kDbias, g.dbias, o.dbias, o.dbias_sums, "dbias");
 }
 
-xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_channels,
-                       int64_t height, int64_t width, int64_t kernel_height,
-                       int64_t kernel_width) {
+xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_channels, int64_t height,
+                       int64_t width, int64_t kernel_height, int64_t kernel_width) {
   xcorr_conv2d_desc desc;
   xcorr_conv2d_desc_init(&desc);
   desc.batch = batch;
@@ -94,8 +91,7 @@ xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_channels,
   return desc;
 }
 
-void SetPads(int64_t top, int64_t bottom, int64_t left, int64_t right,
-             xcorr_conv2d_desc* desc) {
+void SetPads(int64_t top, int64_t bottom, int64_t left, int64_t right, xcorr_conv2d_desc* desc) {
   desc->pad_top = top;
   desc->pad_bottom = bottom;
   desc->pad_left = left;
@@ -158,8 +154,8 @@ TEST_P(BackwardTest, EachSubsetOfGradientsIsWrittenAndNoOther) {
   xcorr_plan* plan = nullptr;
   ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
   const std::vector<float> dy(9, 1.0f);
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy.data(), nullptr,
-                                            nullptr, nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy.data(), nullptr, nullptr,
+                                            nullptr, nullptr));
   xcorr_plan_destroy(plan);
   // A gradient alone needs only what it reads: dbias needs neither x nor w,
   // dx no x, dw no w.
@@ -174,10 +170,10 @@ TEST_P(BackwardTest, EachSubsetOfGradientsIsWrittenAndNoOther) {
   std::vector<float> dbias(3, NAN), dx(x.size(), NAN), dw(w.size(), NAN);
   EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy_small.data(), nullptr,
                                             nullptr, dbias.data(), nullptr));
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, w.data(), dy_small.data(),
-                                            dx.data(), nullptr, nullptr, nullptr));
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), nullptr, dy_small.data(),
-                                            nullptr, dw.data(), nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, w.data(), dy_small.data(), dx.data(),
+                                            nullptr, nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), nullptr, dy_small.data(), nullptr,
+                                            dw.data(), nullptr, nullptr));
   xcorr_plan_destroy(plan);
   // Each gradient is the same alone as together.
   EXPECT_EQ(g.dbias, dbias);
@@ -282,9 +278,8 @@ TEST_P(BackwardTest, OnePlanFromSeveralThreadsAtOnce) {
   for (Gradients& g : got) {
     threads.emplace_back([&] {
       for (int run = 0; run < 3; ++run) {
-        EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(),
-                                                  g.dx.data(), g.dw.data(), g.dbias.data(),
-                                                  nullptr));
+        EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(), g.dx.data(),
+                                                  g.dw.data(), g.dbias.data(), nullptr));
       }
     });
   }

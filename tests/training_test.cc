@@ -96,8 +96,8 @@ TEST(TrainingTest, LearnsSobelAndBoxBlurTogether) {
   const Conv2dPlan truth(
       Conv2dDesc().batch(4).channels(1, 2).input(12, 12).kernel(3, 3).padding(1));
   const float b = 1.0f / 9.0f;
-  const Tensor kernels = Tensor::from(
-      {2, 1, 3, 3}, {-1, 0, 1, -2, 0, 2, -1, 0, 1, b, b, b, b, b, b, b, b, b});
+  const Tensor kernels =
+      Tensor::from({2, 1, 3, 3}, {-1, 0, 1, -2, 0, 2, -1, 0, 1, b, b, b, b, b, b, b, b, b});
   const Tensor X = Tensor::from({4, 1, 12, 12}, test::RandomVector(4 * 144, 5));
   const Tensor Y = truth.forward(X, kernels);
   Conv2D conv2d(1, 2, {3, 3}, Conv2DOptions().padding(1).bias(false).seed(11));
