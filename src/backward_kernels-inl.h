@@ -405,11 +405,13 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows
 }
 
 // out[cc * out_stride + f] = sum_k dy[offsets[k] + f] * weights[k * kC + cc]
-// for f in [0, length) rounded up to whole blocks of kVec vectors: kC input
-// channels share each dy load, kVec vectors share each weight broadcast.
+// for f in [0, length): kC input channels share each dy load, kVec vectors
+// share each weight broadcast. The last, partial block goes through `spill`
+// (kC * kVec vectors) so that nothing past `length` is written.
 template <size_t kC, size_t kVec>
 HWY_INLINE void GatherBlock(const float* dy, const int64_t* offsets, const float* weights,
-                            int64_t taps, int64_t length, float* out, int64_t out_stride) {
+                            int64_t taps, int64_t length, float* out, int64_t out_stride,
+                            float* spill) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -430,11 +432,14 @@ HWY_INLINE void GatherBlock(const float* dy, const int64_t* offsets, const float
         for (size_t v = 0; v < kVec; ++v) acc[c][v] = hn::MulAdd(in[v], weight, acc[c][v]);
       }
     }
+    const int64_t valid = std::min(step, length - f);
     for (size_t c = 0; c < kC; ++c) {
+      float* to = out + static_cast<int64_t>(c) * out_stride + f;
+      float* block = valid == step ? to : spill + static_cast<int64_t>(c) * step;
       for (size_t v = 0; v < kVec; ++v) {
-        hn::Store(acc[c][v], d,
-                  out + static_cast<int64_t>(c) * out_stride + f + static_cast<int64_t>(v) * N);
+        hn::StoreU(acc[c][v], d, block + static_cast<int64_t>(v) * N);
       }
+      if (block != to) std::memcpy(to, block, Size(valid) * sizeof(float));
     }
   }
 }
@@ -494,7 +499,9 @@ HWY_INLINE void StoreDxRows(const detail::BackwardTask& task, const TileRows& ro
 }
 
 // One phase of dx for input channels in blocks of kC, as one flat
-// correlation per block (GatherBlock).
+// correlation per block (GatherBlock). When the phase's rows are dx's rows
+// (stride 1, no left or right padding, NCHW: staged rows as long as dx
+// rows), it writes dx directly; otherwise into scratch, then StoreDxRows.
 template <size_t kC, size_t kVec>
 HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRows& rows,
                                   const float* staged_dy, int64_t qy, int64_t qx, float* scratch,
@@ -503,6 +510,9 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
   const int64_t stride = task.tiling->staged_row_stride;
   const PhaseTaps p = TapsOfPhase(task, rows, qy, qx);
   if (p.r_begin >= p.r_end || p.m_begin >= p.m_end) return;
+  const xcorr_conv2d_desc& d = s.desc;
+  const bool direct = d.stride_height == 1 && d.stride_width == 1 && d.pad_left == 0 &&
+                      s.x_strides.w == 1 && s.x_strides.h == stride;
   std::vector<int64_t> offsets;
   std::vector<const float*> tap_weights;  // w[o][c = 0][u][v] of each tap
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
@@ -522,9 +532,19 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
         weights[k * kC + c] = tap_weights[k][(c0 + static_cast<int64_t>(c)) * s.w_strides.c];
       }
     }
+    const int64_t length = (p.r_end - p.r_begin) * stride;
+    if (direct) {
+      float* dx = task.dx + rows.n * s.x_strides.n +
+                  (rows.g * s.in_channels_per_group + c0) * s.x_strides.c +
+                  (p.r_begin - d.pad_top) * s.x_strides.h;
+      GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(),
+                            static_cast<int64_t>(offsets.size()), length, dx, s.x_strides.c,
+                            scratch);
+      continue;
+    }
     GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(),
-                          static_cast<int64_t>(offsets.size()), (p.r_end - p.r_begin) * stride,
-                          scratch, scratch_stride);
+                          static_cast<int64_t>(offsets.size()), length, scratch, scratch_stride,
+                          scratch + kC * Size(scratch_stride));
     for (size_t c = 0; c < kC; ++c) {
       StoreDxRows(task, rows, p, qy, qx, c0 + static_cast<int64_t>(c),
                   scratch + static_cast<int64_t>(c) * scratch_stride);
@@ -542,7 +562,9 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& row
   const int64_t step = static_cast<int64_t>(kVec * hn::Lanes(hn::ScalableTag<float>()));
   const int64_t max_rows = CeilDiv(rows.in_end - rows.in_begin, d.stride_height) + 1;
   const int64_t scratch_stride = CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
-  float* scratch = ThreadScratch(ScratchUse::kDx, static_cast<int64_t>(kC) * scratch_stride);
+  // kC rows of scratch_stride, then kC blocks of spill.
+  float* scratch =
+      ThreadScratch(ScratchUse::kDx, static_cast<int64_t>(kC) * (scratch_stride + step));
   for (int64_t qy = 0; qy < d.stride_height; ++qy) {
     for (int64_t qx = 0; qx < d.stride_width; ++qx) {
       InputGradsOfPhase<kC, kVec>(task, rows, staged_dy, qy, qx, scratch, scratch_stride);

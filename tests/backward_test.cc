@@ -210,6 +210,13 @@ TEST_P(BackwardTest, LargerShapesRunInManyTilesAndMatchReference) {
   multi.stride_height = 2;
   CheckBackward(multi, kAll, 22);
   CheckBackward(Desc(1, 1, 1, 150, 97, 5, 7), kAll, 23);
+  // Stride 1 without column padding: dx is written in place, rows offset by
+  // the row padding.
+  xcorr_conv2d_desc in_place = Desc(2, 8, 4, 30, 37, 3, 3);
+  SetPads(1, 2, 0, 0, &in_place);
+  CheckBackward(in_place, kAll, 24);
+  in_place.in_channels = 3;
+  CheckBackward(in_place, kDx, 25);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
