@@ -293,6 +293,14 @@ HWY_INLINE void DotBlock(const float* const* dy, const float* const* x, int64_t 
 // stay in L1 while every tap of every input channel streams past them.
 constexpr int64_t kDwChunk = 1024;
 
+// Whether whole vectors may be read at x + length (see DotBlock): staged
+// planes have a guard; x read in place has one unless the read ends at its
+// very end.
+HWY_INLINE bool VectorTail(const XPlanes& x_planes, const float* x, int64_t length) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  return x_planes.in_place_end == nullptr || x + length + N <= x_planes.in_place_end;
+}
+
 // dw partials of output channels [ol, ol + kO) for taps (u, v_begin ..
 // v_begin + kV) of input channel c, over staged dy elements [begin, end).
 template <size_t kO, size_t kV>
@@ -330,12 +338,8 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows
       sums[o * kV + k] = *out[o * kV + k];
     }
   }
-  // Staged planes have a vector of guard; x read in place has one unless the
-  // read ends at the very end of x.
-  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-  const bool vector_tail =
-      x_planes.in_place_end == nullptr || x[kV - 1] + (end - begin) + N <= x_planes.in_place_end;
-  DotBlock<kO, kV>(dy, x, end - begin, vector_tail, begin > 0, sums);
+  DotBlock<kO, kV>(dy, x, end - begin, VectorTail(x_planes, x[kV - 1], end - begin), begin > 0,
+                   sums);
   for (size_t k = 0; k < kO * kV; ++k) *out[k] = sums[k];
 }
 
@@ -359,25 +363,119 @@ HWY_INLINE void WeightGradTaps(const detail::BackwardTask& task, const TileRows&
   }
 }
 
-// The tile's whole dw partial block. The flat length stops at the last dy
-// element of the last row, so that in-place x is never read past its end.
+// dw partials of one output channel ol for taps (u_begin .. u_begin + kU,
+// v_begin .. v_begin + kV) of input channel c with stride_height 1, over the
+// whole staged length. Kernel rows u read x rows u * dilation further down,
+// so with x[g] shared, dy enters shifted by -u * dilation rows: where all kU
+// shifts stay inside the tile's rows, each x load feeds kU rows of taps
+// (kU + kV loads for kU * kV FMAs); the few rows at either end run per u.
+template <size_t kU, size_t kV>
+HWY_INLINE void WeightGradRows(const detail::BackwardTask& task, const TileRows& rows,
+                               const float* staged_dy, const XPlanes& x_planes, int64_t ol,
+                               int64_t c, int64_t u_begin, int64_t v_begin, int64_t length,
+                               float* dw) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t stride = task.tiling->staged_row_stride;
+  const int64_t row_step = d.dilation_height * stride;  // from one u to the next
+  const float* dy_row =
+      staged_dy + ol * rows.dy_pitch + rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride;
+  const float* x[kV];  // for u_begin
+  for (size_t k = 0; k < kV; ++k) {
+    const int64_t v = v_begin + static_cast<int64_t>(k);
+    x[k] = x_planes.first +
+           (c * d.stride_width + v * d.dilation_width % d.stride_width) * x_planes.plane_floats +
+           u_begin * row_step + v * d.dilation_width / d.stride_width;
+  }
+  const int64_t body_begin = static_cast<int64_t>(kU - 1) * row_step;
+  float sums[kU * kV];
+  const float* dy[kU];
+  const float* x_body[kV];
+  for (size_t k = 0; k < kV; ++k) x_body[k] = x[k] + body_begin;
+  for (size_t r = 0; r < kU; ++r) dy[r] = dy_row + body_begin - static_cast<int64_t>(r) * row_step;
+  DotBlock<kU, kV>(dy, x_body, length - body_begin,
+                   VectorTail(x_planes, x_body[kV - 1], length - body_begin), false, sums);
+  for (size_t r = 0; r < kU; ++r) {
+    const int64_t shift = static_cast<int64_t>(r) * row_step;
+    // This row's x, and the dy ranges the shared part left out.
+    const float* x_row[kV];
+    for (size_t k = 0; k < kV; ++k) x_row[k] = x[k] + shift;
+    const int64_t ranges[2][2] = {{0, body_begin - shift}, {length - shift, length}};
+    for (const auto& range : ranges) {
+      if (range[0] >= range[1]) continue;
+      const float* dy_part[1] = {dy_row + range[0]};
+      const float* x_part[kV];
+      for (size_t k = 0; k < kV; ++k) x_part[k] = x_row[k] + range[0];
+      DotBlock<1, kV>(dy_part, x_part, range[1] - range[0],
+                      VectorTail(x_planes, x_part[kV - 1], range[1] - range[0]), true,
+                      sums + r * kV);
+    }
+    for (size_t k = 0; k < kV; ++k) {
+      dw[ol * s.w_strides.n + c * s.w_strides.c +
+         (u_begin + static_cast<int64_t>(r)) * s.w_strides.h +
+         (v_begin + static_cast<int64_t>(k)) * s.w_strides.w] = sums[r * kV + k];
+    }
+  }
+}
+
+// All taps of input channel c for output channel ol by WeightGradRows:
+// blocks of three kernel rows by three columns.
+template <size_t kU>
+HWY_INLINE void WeightGradRowColumns(const detail::BackwardTask& task, const TileRows& rows,
+                                     const float* staged_dy, const XPlanes& x_planes, int64_t ol,
+                                     int64_t c, int64_t u, int64_t length, float* dw) {
+  const int64_t kernel_width = task.shape->desc.kernel_width;
+  int64_t v = 0;
+  for (; v + 3 <= kernel_width; v += 3) {
+    WeightGradRows<kU, 3>(task, rows, staged_dy, x_planes, ol, c, u, v, length, dw);
+  }
+  if (kernel_width - v == 2) {
+    WeightGradRows<kU, 2>(task, rows, staged_dy, x_planes, ol, c, u, v, length, dw);
+  } else if (kernel_width - v == 1) {
+    WeightGradRows<kU, 1>(task, rows, staged_dy, x_planes, ol, c, u, v, length, dw);
+  }
+}
+
+// The tile's whole dw partial block. Output channels in fours share x
+// loads, chunk by chunk; the rest share them across kernel rows when the
+// row stride is 1 and the tile is taller than the kernel. The flat length
+// stops at the last dy element of the last row, so that in-place x is never
+// read past its end.
 HWY_INLINE void WeightGrads(const detail::BackwardTask& task, const TileRows& rows,
                             const float* staged_dy, float* dw) {
   const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t stride = task.tiling->staged_row_stride;
   const XPlanes x_planes = StageX(task, rows);
-  const int64_t length =
-      (rows.out_end - rows.out_begin - 1) * task.tiling->staged_row_stride + s.out_width;
+  const int64_t length = (rows.out_end - rows.out_begin - 1) * stride + s.out_width;
+  const int64_t blocked = s.out_channels_per_group / 4 * 4;
+  const bool by_rows =
+      d.stride_height == 1 && length > 2 * (d.kernel_height - 1) * d.dilation_height * stride;
   for (int64_t begin = 0; begin < length; begin += kDwChunk) {
     const int64_t end = std::min(begin + kDwChunk, length);
-    int64_t ol = 0;
-    for (; ol + 4 <= s.out_channels_per_group; ol += 4) {
+    for (int64_t ol = 0; ol < blocked; ol += 4) {
       for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
         WeightGradTaps<4>(task, rows, staged_dy, x_planes, ol, c, begin, end, dw);
       }
     }
-    for (; ol < s.out_channels_per_group; ++ol) {
+    if (by_rows) continue;
+    for (int64_t ol = blocked; ol < s.out_channels_per_group; ++ol) {
       for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
         WeightGradTaps<1>(task, rows, staged_dy, x_planes, ol, c, begin, end, dw);
+      }
+    }
+  }
+  if (!by_rows) return;
+  for (int64_t ol = blocked; ol < s.out_channels_per_group; ++ol) {
+    for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
+      int64_t u = 0;
+      for (; u + 3 <= d.kernel_height; u += 3) {
+        WeightGradRowColumns<3>(task, rows, staged_dy, x_planes, ol, c, u, length, dw);
+      }
+      if (d.kernel_height - u == 2) {
+        WeightGradRowColumns<2>(task, rows, staged_dy, x_planes, ol, c, u, length, dw);
+      } else if (d.kernel_height - u == 1) {
+        WeightGradRowColumns<1>(task, rows, staged_dy, x_planes, ol, c, u, length, dw);
       }
     }
   }
