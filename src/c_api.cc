@@ -161,8 +161,9 @@ xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan, const float* x, const
         {{"x", x, s.x_elements}, {"w", w, s.w_elements}, {"dy", dy, s.y_elements}}));
     if (dx == nullptr && dw == nullptr && dbias == nullptr) return Status();
     // A NULL workspace: allocate it here (bad_alloc becomes OUT_OF_MEMORY).
+    // Only dw and dbias use it, for their per-tile partial sums.
     std::unique_ptr<unsigned char[]> owned;
-    if (workspace == nullptr) {
+    if (workspace == nullptr && (dw != nullptr || dbias != nullptr)) {
       owned.reset(new unsigned char[plan->plan.workspace_bytes]);
       workspace = owned.get();
     }
