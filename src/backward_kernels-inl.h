@@ -502,43 +502,55 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows
   }
 }
 
+// to[cc][v * N + lane] = sum_k dy[offsets[k] + f + v * N + lane] *
+// weights[k * kC + cc]: kC input channels share each dy load, kVec vectors
+// share each weight broadcast. (Accumulators local to this function stay in
+// registers; passed in as an array, GCC keeps them on the stack.)
+template <size_t kC, size_t kVec, class D>
+HWY_INLINE void GatherVectors(D d, const float* dy, const int64_t* offsets, const float* weights,
+                              int64_t taps, int64_t f, float* const* to) {
+  using V = hn::Vec<D>;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  V acc[kC][kVec];
+  for (size_t c = 0; c < kC; ++c) {
+    for (size_t v = 0; v < kVec; ++v) acc[c][v] = hn::Zero(d);
+  }
+  for (int64_t k = 0; k < taps; ++k) {
+    const float* in_ptr = dy + offsets[k] + f;
+    V in[kVec];
+    for (size_t v = 0; v < kVec; ++v) in[v] = hn::LoadU(d, in_ptr + static_cast<int64_t>(v) * N);
+    for (size_t c = 0; c < kC; ++c) {
+      const V weight = hn::Set(d, weights[Size(k) * kC + c]);
+      for (size_t v = 0; v < kVec; ++v) acc[c][v] = hn::MulAdd(in[v], weight, acc[c][v]);
+    }
+  }
+  for (size_t c = 0; c < kC; ++c) {
+    for (size_t v = 0; v < kVec; ++v) hn::StoreU(acc[c][v], d, to[c] + static_cast<int64_t>(v) * N);
+  }
+}
+
 // out[cc * out_stride + f] = sum_k dy[offsets[k] + f] * weights[k * kC + cc]
-// for f in [0, length): kC input channels share each dy load, kVec vectors
-// share each weight broadcast. The last, partial block goes through `spill`
-// (kC * kVec vectors) so that nothing past `length` is written.
+// for f in [0, length), in blocks of kVec vectors. The last, partial block
+// goes through `spill` (kC * kVec vectors) so that nothing past `length` is
+// written.
 template <size_t kC, size_t kVec>
 HWY_INLINE void GatherBlock(const float* dy, const int64_t* offsets, const float* weights,
                             int64_t taps, int64_t length, float* out, int64_t out_stride,
                             float* spill) {
   const hn::ScalableTag<float> d;
-  using V = hn::Vec<decltype(d)>;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t step = static_cast<int64_t>(kVec) * N;
-  for (int64_t f = 0; f < length; f += step) {
-    V acc[kC][kVec];
-    for (size_t c = 0; c < kC; ++c) {
-      for (size_t v = 0; v < kVec; ++v) acc[c][v] = hn::Zero(d);
-    }
-    for (int64_t k = 0; k < taps; ++k) {
-      const float* in_ptr = dy + offsets[k] + f;
-      V in[kVec];
-      for (size_t v = 0; v < kVec; ++v) {
-        in[v] = hn::LoadU(d, in_ptr + static_cast<int64_t>(v) * N);
-      }
-      for (size_t c = 0; c < kC; ++c) {
-        const V weight = hn::Set(d, weights[Size(k) * kC + c]);
-        for (size_t v = 0; v < kVec; ++v) acc[c][v] = hn::MulAdd(in[v], weight, acc[c][v]);
-      }
-    }
-    const int64_t valid = std::min(step, length - f);
-    for (size_t c = 0; c < kC; ++c) {
-      float* to = out + static_cast<int64_t>(c) * out_stride + f;
-      float* block = valid == step ? to : spill + static_cast<int64_t>(c) * step;
-      for (size_t v = 0; v < kVec; ++v) {
-        hn::StoreU(acc[c][v], d, block + static_cast<int64_t>(v) * N);
-      }
-      if (block != to) std::memcpy(to, block, Size(valid) * sizeof(float));
-    }
+  const int64_t step = static_cast<int64_t>(kVec * hn::Lanes(d));
+  float* to[kC];
+  int64_t f = 0;
+  for (; f + step <= length; f += step) {
+    for (size_t c = 0; c < kC; ++c) to[c] = out + static_cast<int64_t>(c) * out_stride + f;
+    GatherVectors<kC, kVec>(d, dy, offsets, weights, taps, f, to);
+  }
+  if (f == length) return;
+  for (size_t c = 0; c < kC; ++c) to[c] = spill + static_cast<int64_t>(c) * step;
+  GatherVectors<kC, kVec>(d, dy, offsets, weights, taps, f, to);
+  for (size_t c = 0; c < kC; ++c) {
+    std::memcpy(out + static_cast<int64_t>(c) * out_stride + f, to[c],
+                Size(length - f) * sizeof(float));
   }
 }
 
