@@ -14,7 +14,8 @@
 //   dw[o][c][u][v] = sum_f dy[o][f] * x[c][phase(u, v)][f + offset(u, v)]
 //   dx (one phase) [c][f] = sum_{o,u,v} dy[o][f + offset'(u, v)] * w[o][c][u][v]
 // run as long flat loops; dx rows are computed per phase into scratch and
-// then interleaved into the caller's dx.
+// then interleaved into the caller's dx (or, for stride 1 without column
+// padding in NCHW, written in place).
 #if defined(XCORR_SRC_BACKWARD_KERNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef XCORR_SRC_BACKWARD_KERNELS_INL_H_
 #undef XCORR_SRC_BACKWARD_KERNELS_INL_H_
