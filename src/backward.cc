@@ -1,16 +1,125 @@
-// Backward conv2d. For now every shape runs the scalar reference, which
-// already computes all requested gradients in one pass over dy; the SIMD
-// backward kernels replace it shape by shape.
+// Backward conv2d: the tile grid (PlanBackwardTiling), the parallel loop over
+// tiles, and the fixed-order reduction of the dw/dbias partials.
+//
+// Each tile (group, image, block of output rows) reads its dy rows once for
+// all requested gradients: dbias and dw partials of its output rows, and dx
+// of the input rows it owns (gather form, so no two tiles write one dx
+// element). See backward_tiling.h and backward_kernels-inl.h.
 #include "src/backward.h"
 
-#include "src/reference.h"
+#include <algorithm>
+#include <cstdint>
+
+#include "src/backward_kernels.h"
+#include "src/kernels.h"
+#include "src/threading.h"
 
 namespace xcorr {
 namespace detail {
+namespace {
 
-void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
-              float* dx, float* dw, float* dbias) {
-  reference::Backward(plan.shape, x, w, dy, dx, dw, dbias);
+// Below this many multiply-adds (per gradient) a call runs on the calling
+// thread: a TBB task costs about a microsecond.
+constexpr int64_t kSerialMultiplyAdds = 1 << 16;
+// A tile aims at this many multiply-adds per gradient: enough to hide the task
+// overhead and the per-tile staging, few enough to balance 16 cores.
+constexpr int64_t kTileMultiplyAdds = 1 << 18;
+// And at least this many staged dy elements, over which each dw partial is
+// one horizontal sum of vector accumulators.
+constexpr int64_t kMinTileElements = 1024;
+// Tile rows per row of dx halo (see PlanBackwardTiling).
+constexpr int64_t kMinRowsPerHaloRow = 4;
+// Partial sums stay below this many bytes; larger shapes get fewer, taller
+// tiles.
+constexpr int64_t kMaxPartialBytes = int64_t{256} << 20;
+// The workspace pointer may have any alignment; partials start at the next
+// 64-byte boundary.
+constexpr size_t kAlignment = 64;
+// dw/dbias elements per reduction task.
+constexpr int64_t kReduceChunk = 4096;
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+BackwardTiling PlanBackwardTiling(const ConvShape& s) {
+  const xcorr_conv2d_desc& d = s.desc;
+  BackwardTiling t;
+  t.max_row_shift = (d.kernel_height - 1) * d.dilation_height / d.stride_height;
+  t.max_col_shift = (d.kernel_width - 1) * d.dilation_width / d.stride_width;
+  t.staged_row_stride = std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
+                                 s.out_width + t.max_col_shift);
+  t.dw_partial_floats = s.out_channels_per_group * s.w_strides.n;
+  t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
+
+  // Saturating: a huge shape only needs the comparisons below to hold.
+  const int64_t row_multiply_adds =
+      std::min<int64_t>(s.out_channels_per_group * s.w_strides.n, 1 << 20) * s.out_width;
+  // dx of a tile reads max_row_shift dy rows above its own: tall enough
+  // tiles keep that halo a small part of what they stage.
+  int64_t rows = std::max({CeilDiv(kTileMultiplyAdds, row_multiply_adds),
+                           CeilDiv(kMinTileElements, t.staged_row_stride),
+                           kMinRowsPerHaloRow * t.max_row_shift});
+  int64_t row_tiles = CeilDiv(s.out_height, std::min(rows, s.out_height));
+  const int64_t planes = d.groups * d.batch;
+  int64_t partial_bytes_per_row_tile = 0;
+  if (__builtin_mul_overflow(planes, t.partial_floats * int64_t{sizeof(float)},
+                             &partial_bytes_per_row_tile)) {
+    partial_bytes_per_row_tile = INT64_MAX;
+  }
+  row_tiles =
+      std::max<int64_t>(1, std::min(row_tiles, kMaxPartialBytes / partial_bytes_per_row_tile));
+  // Even blocks: 56 rows in 4 tiles of 14, not 3 of 18 and one of 2.
+  t.rows_per_tile = CeilDiv(s.out_height, row_tiles);
+  t.row_tiles = CeilDiv(s.out_height, t.rows_per_tile);
+  t.tile_count = planes * t.row_tiles;
+
+  int64_t multiply_adds = 0;
+  t.serial = !__builtin_mul_overflow(planes * s.out_height, row_multiply_adds, &multiply_adds) &&
+             multiply_adds < kSerialMultiplyAdds;
+  int64_t partial_bytes = 0;
+  t.workspace_bytes = __builtin_mul_overflow(
+                          t.tile_count, t.partial_floats * int64_t{sizeof(float)}, &partial_bytes)
+                          ? SIZE_MAX
+                          : static_cast<size_t>(partial_bytes) + kAlignment;
+  return t;
+}
+
+void Backward(const Plan& plan, const float* x, const float* w, const float* dy, float* dx,
+              float* dw, float* dbias, void* workspace) {
+  ApplyTargetFromEnvironment();
+  const ConvShape& s = plan.shape;
+  const BackwardTiling& t = plan.backward;
+  BackwardTask task{&s, &t, x, w, dy, dx, nullptr, dw != nullptr, dbias != nullptr};
+  if (task.dw_wanted || task.dbias_wanted) {
+    const auto address = reinterpret_cast<uintptr_t>(workspace);
+    task.partials = reinterpret_cast<float*>((address + kAlignment - 1) & ~(kAlignment - 1));
+  }
+  ForEachTile(t.tile_count, t.serial, [&](int64_t tile) { BackwardTile(task, tile); });
+  if (task.partials == nullptr) return;
+
+  // Group g's partials are tiles [g, g + 1) * tiles_per_group, added in tile
+  // order; its dw block (o outermost in both layouts) and dbias are
+  // contiguous in the outputs.
+  const int64_t tiles_per_group = t.tile_count / s.desc.groups;
+  const int64_t chunks = CeilDiv(t.partial_floats, kReduceChunk);
+  ForEachTile(s.desc.groups * chunks, t.serial, [&](int64_t job) {
+    const int64_t g = job / chunks;
+    const int64_t begin = job % chunks * kReduceChunk;
+    const int64_t end = std::min(begin + kReduceChunk, t.partial_floats);
+    const float* in = task.partials + g * tiles_per_group * t.partial_floats;
+    // Split at the dw/dbias boundary of the partial block.
+    const int64_t dw_end = std::min(end, t.dw_partial_floats);
+    if (dw != nullptr && begin < dw_end) {
+      SumPartials(in + begin, tiles_per_group, t.partial_floats, dw_end - begin,
+                  dw + g * t.dw_partial_floats + begin);
+    }
+    const int64_t dbias_begin = std::max(begin, t.dw_partial_floats);
+    if (dbias != nullptr && dbias_begin < end) {
+      SumPartials(in + dbias_begin, tiles_per_group, t.partial_floats, end - dbias_begin,
+                  dbias + g * s.out_channels_per_group + dbias_begin - t.dw_partial_floats);
+    }
+  });
 }
 
 }  // namespace detail

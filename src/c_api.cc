@@ -168,9 +168,15 @@ xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan, const float* x, const
         {{"dx", dx, s.x_elements}, {"dw", dw, s.w_elements},
          {"dbias", dbias, s.desc.out_channels}},
         {{"x", x, s.x_elements}, {"w", w, s.w_elements}, {"dy", dy, s.y_elements}}));
-    (void)workspace;  // backward needs no scratch yet (workspace_bytes is 0)
     if (dx == nullptr && dw == nullptr && dbias == nullptr) return Status();
-    xcorr::detail::Backward(plan->plan, x, w, dy, dx, dw, dbias);
+    // A NULL workspace: allocate it here (bad_alloc becomes OUT_OF_MEMORY).
+    // Only dw and dbias use it, for their per-tile partial sums.
+    std::unique_ptr<unsigned char[]> owned;
+    if (workspace == nullptr && (dw != nullptr || dbias != nullptr)) {
+      owned.reset(new unsigned char[plan->plan.workspace_bytes]);
+      workspace = owned.get();
+    }
+    xcorr::detail::Backward(plan->plan, x, w, dy, dx, dw, dbias, workspace);
     return Status();
   });
 }

@@ -1,6 +1,7 @@
 // Conv2D: the layer of the seed chapter, on conv2d plans.
 #include <cmath>
 
+#include "src/loss.h"
 #include "src/status.h"
 #include "xcorr/xcorr.hpp"
 
@@ -20,10 +21,15 @@ void AddInto(const Tensor& from, Tensor* to) {
   for (int64_t k = 0; k < to->size(); ++k) to->data()[k] += from.data()[k];
 }
 
+// Makes `t` a tensor of `dims`, reusing its storage when they already match.
+void Reshape(const Dims& dims, Tensor* t) {
+  if (t->dims() != dims) *t = Tensor(dims);
+}
+
 }  // namespace
 
-Conv2D::Conv2D(int64_t in_channels, int64_t out_channels,
-               std::pair<int64_t, int64_t> kernel_size, const Conv2DOptions& options)
+Conv2D::Conv2D(int64_t in_channels, int64_t out_channels, std::pair<int64_t, int64_t> kernel_size,
+               const Conv2DOptions& options)
     : in_channels_(in_channels),
       out_channels_(out_channels),
       kernel_size_(kernel_size),
@@ -36,10 +42,9 @@ Conv2D::Conv2D(int64_t in_channels, int64_t out_channels,
                        " must be positive and divisible by groups ", options.groups_));
   }
   const int64_t per_group = in_channels / options.groups_;
-  const Dims dims =
-      options.layout_ == XCORR_LAYOUT_NHWC
-          ? Dims{out_channels, kernel_size.first, kernel_size.second, per_group}
-          : Dims{out_channels, per_group, kernel_size.first, kernel_size.second};
+  const Dims dims = options.layout_ == XCORR_LAYOUT_NHWC
+                        ? Dims{out_channels, kernel_size.first, kernel_size.second, per_group}
+                        : Dims{out_channels, per_group, kernel_size.first, kernel_size.second};
   weight = Tensor(dims);
   weight_grad = Tensor(dims);
   // PyTorch's default: uniform in +-1/sqrt(fan_in).
@@ -73,8 +78,8 @@ const Conv2dPlan& Conv2D::PlanFor(const TensorView& x) {
                               .layout(options_.layout_);
   if (desc.get().in_channels != in_channels_) {
     throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          detail::StrCat("Conv2D expects ", in_channels_,
-                                         " input channels, got ", desc.get().in_channels));
+                          detail::StrCat("Conv2D expects ", in_channels_, " input channels, got ",
+                                         desc.get().in_channels));
   }
   if (plan_ == nullptr || plan_->x_dims() != x.dims()) {
     plan_ = std::make_unique<Conv2dPlan>(desc);
@@ -96,13 +101,25 @@ void Conv2D::backward(const TensorView& dy, const TensorView& dx) {
   if (grads_are_zero_) {
     plan_->backward(input_, weight, dy, dx, weight_grad, bias_grad);
   } else {
-    Tensor dw(weight.dims());
-    Tensor dbias = bias.size() > 0 ? Tensor(bias.dims()) : Tensor();
-    plan_->backward(input_, weight, dy, dx, dw, dbias);
-    AddInto(dw, &weight_grad);
-    if (bias.size() > 0) AddInto(dbias, &bias_grad);
+    // Accumulate as PyTorch does: backward overwrites, so compute aside.
+    Reshape(weight.dims(), &weight_delta_);
+    if (bias.size() > 0) Reshape(bias.dims(), &bias_delta_);
+    plan_->backward(input_, weight, dy, dx, weight_delta_, bias_delta_);
+    AddInto(weight_delta_, &weight_grad);
+    if (bias.size() > 0) AddInto(bias_delta_, &bias_grad);
   }
   grads_are_zero_ = false;
+}
+
+float Conv2D::loss_and_backward(const TensorView& y_hat, const TensorView& y,
+                                const TensorView& dx) {
+  if (y_hat.rank() == 0) {
+    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT, "Conv2D::loss_and_backward of no y_hat");
+  }
+  Reshape(y_hat.dims(), &dy_);
+  const float loss = detail::SquaredLossAndGradient(y_hat, y, dy_.data());
+  backward(dy_, dx);
+  return loss;
 }
 
 void Conv2D::zero_grad() {

@@ -45,6 +45,8 @@ Plan MakePlan(const ConvShape& shape) {
                                         &multiply_adds) &&
                 multiply_adds < kSerialMultiplyAdds;
   plan.workspace_bytes = 0;
+  plan.backward = PlanBackwardTiling(shape);
+  plan.workspace_bytes = std::max(plan.workspace_bytes, plan.backward.workspace_bytes);
   return plan;
 }
 

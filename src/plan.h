@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "src/backward_tiling.h"
 #include "src/shape.h"
 
 namespace xcorr {
@@ -29,6 +30,7 @@ struct Plan {
   int64_t rows_per_tile;  // output rows in one forward tile
   int64_t row_tiles;      // tiles per output plane
   bool serial;            // too small to be worth running tasks
+  BackwardTiling backward;  // the backward pass's own grid
   size_t workspace_bytes;
 };
 

@@ -1,1 +1,350 @@
-// placeholder
+// Backward conv2d (dx, dw, dbias in one pass) on every compiled SIMD target:
+// against the scalar reference within the contract's bound, against f64
+// finite differences, for every subset of requested gradients, and bitwise
+// reproducible whatever the thread count.
+#include <cmath>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "hwy/tests/hwy_gtest.h"
+#include "src/kernels.h"
+#include "tests/test_util.h"
+#include "xcorr/xcorr.h"
+
+namespace xcorr {
+namespace {
+
+using test::Describe;
+using test::RandomVector;
+
+class BackwardTest : public hwy::TestWithParamTarget {};
+HWY_TARGET_INSTANTIATE_TEST_SUITE_P(BackwardTest);
+
+// Which gradients a call requests.
+enum Want : unsigned { kDx = 1, kDw = 2, kDbias = 4, kAll = 7 };
+
+struct Gradients {
+  std::vector<float> dx, dw, dbias;
+};
+
+// Runs backward through the C API on outputs poisoned with NaN (so that
+// every requested element must be written) and NULL for the others. Uses a
+// caller workspace or, when `own_workspace` is false, lets the call allocate.
+Gradients RunBackward(const xcorr_conv2d_desc& desc, const std::vector<float>& x,
+                      const std::vector<float>& w, const std::vector<float>& dy, unsigned want,
+                      bool own_workspace) {
+  const detail::ConvShape shape = test::ShapeOf(desc);
+  Gradients g;
+  g.dx.assign(static_cast<size_t>(shape.x_elements), NAN);
+  g.dw.assign(static_cast<size_t>(shape.w_elements), NAN);
+  g.dbias.assign(static_cast<size_t>(desc.out_channels), NAN);
+  xcorr_plan* plan = nullptr;
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
+  std::vector<unsigned char> workspace(own_workspace ? xcorr_plan_workspace_size(plan) + 3 : 0);
+  // An odd address: the workspace needs no alignment.
+  void* workspace_ptr = own_workspace ? workspace.data() + 3 : nullptr;
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(
+                          plan, x.data(), w.data(), dy.data(), (want & kDx) ? g.dx.data() : nullptr,
+                          (want & kDw) ? g.dw.data() : nullptr,
+                          (want & kDbias) ? g.dbias.data() : nullptr, workspace_ptr))
+      << xcorr_last_error() << " " << Describe(desc);
+  xcorr_plan_destroy(plan);
+  return g;
+}
+
+// Checks the requested gradients against the reference; the others must be
+// untouched (still NaN).
+void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want, uint64_t seed) {
+  const detail::ConvShape shape = test::ShapeOf(desc);
+  const std::vector<float> x = RandomVector(shape.x_elements, seed);
+  const std::vector<float> w = RandomVector(shape.w_elements, seed + 1);
+  const std::vector<float> dy = RandomVector(shape.y_elements, seed + 2);
+  const test::BackwardOracle o = test::ReferenceBackward(desc, x, w, dy);
+  const Gradients g = RunBackward(desc, x, w, dy, want, seed % 2 == 0);
+  const std::string what = Describe(desc);
+  const auto check = [&](unsigned bit, const std::vector<float>& got,
+                         const std::vector<float>& want_values, const std::vector<float>& sums,
+                         const char* name) {
+    if (want & bit) {
+      test::ExpectWithinBound(got, want_values, sums, what + " " + name);
+    } else {
+      for (float value : got) ASSERT_TRUE(std::isnan(value)) << what << " wrote " << name;
+    }
+  };
+  check(kDx, g.dx, o.dx, o.dx_sums, "dx");
+  check(kDw, g.dw, o.dw, o.dw_sums, "dw");
+  check(kDbias, g.dbias, o.dbias, o.dbias_sums, "dbias");
+}
+
+xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_channels, int64_t height,
+                       int64_t width, int64_t kernel_height, int64_t kernel_width) {
+  xcorr_conv2d_desc desc;
+  xcorr_conv2d_desc_init(&desc);
+  desc.batch = batch;
+  desc.in_channels = in_channels;
+  desc.out_channels = out_channels;
+  desc.in_height = height;
+  desc.in_width = width;
+  desc.kernel_height = kernel_height;
+  desc.kernel_width = kernel_width;
+  return desc;
+}
+
+void SetPads(int64_t top, int64_t bottom, int64_t left, int64_t right, xcorr_conv2d_desc* desc) {
+  desc->pad_top = top;
+  desc->pad_bottom = bottom;
+  desc->pad_left = left;
+  desc->pad_right = right;
+}
+
+TEST_P(BackwardTest, OneChannelMatchesReferenceAtEveryWidth) {
+  // Widths around one and two vectors of every target (up to 16 lanes), with
+  // strides and dilations that change the phase split.
+  for (int64_t width = 1; width <= 33; ++width) {
+    for (int64_t kernel : {1, 2, 3, 5}) {
+      xcorr_conv2d_desc desc = Desc(1, 1, 1, 6, width, kernel, kernel);
+      desc.stride_width = 1 + width % 3;
+      desc.dilation_width = 1 + (width / 3) % 3;
+      SetPads(kernel / 2, 0, kernel - 1, width % 2, &desc);
+      if (width + desc.pad_left + desc.pad_right <= (kernel - 1) * desc.dilation_width) {
+        continue;
+      }
+      CheckBackward(desc, kAll, static_cast<uint64_t>(width * 10 + kernel));
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+TEST_P(BackwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
+  uint64_t seed = 1;
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    for (int64_t stride = 1; stride <= 3; ++stride) {
+      for (int64_t dilation = 1; dilation <= 3; ++dilation) {
+        for (int64_t pad : {0, 2}) {
+          for (int64_t groups : {1, 2}) {
+            xcorr_conv2d_desc desc = Desc(2, 2 * groups, 3 * groups, 11, 13, 3, 2);
+            desc.stride_height = stride;
+            desc.stride_width = stride % 3 + 1;
+            desc.dilation_height = dilation;
+            desc.dilation_width = 4 - dilation;
+            SetPads(pad, (pad + 1) % 3, 2 - pad, pad, &desc);
+            desc.groups = groups;
+            desc.layout = layout;
+            CheckBackward(desc, kAll, seed++);
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+TEST_P(BackwardTest, EachSubsetOfGradientsIsWrittenAndNoOther) {
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    xcorr_conv2d_desc desc = Desc(2, 4, 8, 9, 12, 3, 3);
+    desc.stride_height = 2;
+    desc.dilation_width = 2;
+    SetPads(1, 0, 2, 1, &desc);
+    desc.layout = layout;
+    for (unsigned want = 1; want <= kAll; ++want) CheckBackward(desc, want, want);
+  }
+  // Nothing requested: nothing to do, and OK.
+  const xcorr_conv2d_desc desc = Desc(1, 1, 1, 4, 4, 2, 2);
+  xcorr_plan* plan = nullptr;
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
+  const std::vector<float> dy(9, 1.0f);
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy.data(), nullptr, nullptr,
+                                            nullptr, nullptr));
+  xcorr_plan_destroy(plan);
+  // A gradient alone needs only what it reads: dbias needs neither x nor w,
+  // dx no x, dw no w.
+  const xcorr_conv2d_desc small = Desc(2, 2, 3, 9, 11, 2, 3);
+  const detail::ConvShape shape = test::ShapeOf(small);
+  const std::vector<float> x = RandomVector(shape.x_elements, 1);
+  const std::vector<float> w = RandomVector(shape.w_elements, 2);
+  const std::vector<float> dy_small = RandomVector(shape.y_elements, 3);
+  const test::BackwardOracle o = test::ReferenceBackward(small, x, w, dy_small);
+  Gradients g = RunBackward(small, x, w, dy_small, kAll, true);
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&small, &plan));
+  std::vector<float> dbias(3, NAN), dx(x.size(), NAN), dw(w.size(), NAN);
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy_small.data(), nullptr,
+                                            nullptr, dbias.data(), nullptr));
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, w.data(), dy_small.data(), dx.data(),
+                                            nullptr, nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), nullptr, dy_small.data(), nullptr,
+                                            dw.data(), nullptr, nullptr));
+  xcorr_plan_destroy(plan);
+  // Each gradient is the same alone as together.
+  EXPECT_EQ(g.dbias, dbias);
+  EXPECT_EQ(g.dx, dx);
+  EXPECT_EQ(g.dw, dw);
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+TEST_P(BackwardTest, DepthwiseOneByOneAndWholeInputKernels) {
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    xcorr_conv2d_desc depthwise = Desc(2, 5, 10, 9, 17, 3, 3);
+    depthwise.groups = 5;
+    SetPads(1, 1, 1, 1, &depthwise);
+    depthwise.layout = layout;
+    CheckBackward(depthwise, kAll, 7);
+    xcorr_conv2d_desc pointwise = Desc(3, 8, 5, 6, 19, 1, 1);
+    pointwise.layout = layout;
+    CheckBackward(pointwise, kAll, 8);
+    pointwise.stride_height = pointwise.stride_width = 3;
+    CheckBackward(pointwise, kAll, 9);
+    xcorr_conv2d_desc whole = Desc(1, 2, 3, 5, 6, 7, 8);
+    SetPads(1, 1, 1, 1, &whole);
+    whole.layout = layout;
+    CheckBackward(whole, kAll, 11);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+TEST_P(BackwardTest, LargerShapesRunInManyTilesAndMatchReference) {
+  xcorr_conv2d_desc multi = Desc(2, 8, 8, 40, 37, 3, 3);
+  SetPads(1, 1, 1, 1, &multi);
+  CheckBackward(multi, kAll, 21);
+  multi.layout = XCORR_LAYOUT_NHWC;
+  multi.stride_height = 2;
+  CheckBackward(multi, kAll, 22);
+  CheckBackward(Desc(1, 1, 1, 150, 97, 5, 7), kAll, 23);
+  // Stride 1 without column padding: dx is written in place, rows offset by
+  // the row padding.
+  xcorr_conv2d_desc in_place = Desc(2, 8, 4, 30, 37, 3, 3);
+  SetPads(1, 2, 0, 0, &in_place);
+  CheckBackward(in_place, kAll, 24);
+  in_place.in_channels = 3;
+  CheckBackward(in_place, kDx, 25);
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+// Integer-valued data has exact sums in f32: every target must match the
+// reference exactly.
+TEST_P(BackwardTest, IntegerDataIsExact) {
+  xcorr_conv2d_desc desc = Desc(1, 4, 4, 12, 21, 3, 3);
+  SetPads(1, 2, 0, 1, &desc);
+  const detail::ConvShape shape = test::ShapeOf(desc);
+  const auto integers = [](int64_t count, uint64_t seed) {
+    std::vector<float> values = RandomVector(count, seed);
+    for (float& value : values) value = std::round(value * 4.0f);
+    return values;
+  };
+  const std::vector<float> x = integers(shape.x_elements, 1);
+  const std::vector<float> w = integers(shape.w_elements, 2);
+  const std::vector<float> dy = integers(shape.y_elements, 3);
+  const test::BackwardOracle o = test::ReferenceBackward(desc, x, w, dy);
+  const Gradients g = RunBackward(desc, x, w, dy, kAll, true);
+  EXPECT_EQ(o.dx, g.dx);
+  EXPECT_EQ(o.dw, g.dw);
+  EXPECT_EQ(o.dbias, g.dbias);
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    xcorr_conv2d_desc desc = Desc(2, 8, 12, 61, 45, 3, 3);
+    SetPads(1, 1, 1, 1, &desc);
+    desc.layout = layout;
+    const detail::ConvShape shape = test::ShapeOf(desc);
+    const std::vector<float> x = RandomVector(shape.x_elements, 31);
+    const std::vector<float> w = RandomVector(shape.w_elements, 32);
+    const std::vector<float> dy = RandomVector(shape.y_elements, 33);
+    ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(1));
+    const Gradients first = RunBackward(desc, x, w, dy, kAll, true);
+    for (int threads : {1, 2, 3, 16}) {
+      ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(threads));
+      for (int run = 0; run < 2; ++run) {
+        const Gradients again = RunBackward(desc, x, w, dy, kAll, run == 0);
+        // memcmp-like: NaN-free, so == on the vectors is bitwise here.
+        EXPECT_EQ(first.dx, again.dx) << threads << " threads";
+        EXPECT_EQ(first.dw, again.dw) << threads << " threads";
+        EXPECT_EQ(first.dbias, again.dbias) << threads << " threads";
+      }
+    }
+    ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(0));
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+// One plan, several threads calling backward at once with their own
+// outputs (and workspaces allocated by each call): all equal one serial call.
+TEST_P(BackwardTest, OnePlanFromSeveralThreadsAtOnce) {
+  xcorr_conv2d_desc desc = Desc(2, 4, 8, 33, 29, 3, 3);
+  SetPads(1, 1, 1, 1, &desc);
+  const detail::ConvShape shape = test::ShapeOf(desc);
+  const std::vector<float> x = RandomVector(shape.x_elements, 51);
+  const std::vector<float> w = RandomVector(shape.w_elements, 52);
+  const std::vector<float> dy = RandomVector(shape.y_elements, 53);
+  const Gradients want = RunBackward(desc, x, w, dy, kAll, true);
+  xcorr_plan* plan = nullptr;
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
+  std::vector<Gradients> got(4, want);
+  std::vector<std::thread> threads;
+  for (Gradients& g : got) {
+    threads.emplace_back([&] {
+      for (int run = 0; run < 3; ++run) {
+        EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(), g.dx.data(),
+                                                  g.dw.data(), g.dbias.data(), nullptr));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  xcorr_plan_destroy(plan);
+  for (const Gradients& g : got) {
+    EXPECT_EQ(want.dx, g.dx);
+    EXPECT_EQ(want.dw, g.dw);
+    EXPECT_EQ(want.dbias, g.dbias);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+// f64 central differences of L = sum(dy * y(x, w, bias)) through the
+// reference forward. L is linear in each input, so a large step is exact up
+// to the rounding of y to f32.
+TEST_P(BackwardTest, GradientsMatchFiniteDifferences) {
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    xcorr_conv2d_desc desc = Desc(2, 4, 6, 7, 9, 3, 2);
+    desc.groups = 2;
+    desc.stride_height = 2;
+    desc.dilation_width = 2;
+    SetPads(1, 0, 2, 1, &desc);
+    desc.layout = layout;
+    const detail::ConvShape shape = test::ShapeOf(desc);
+    std::vector<float> x = RandomVector(shape.x_elements, 41);
+    std::vector<float> w = RandomVector(shape.w_elements, 42);
+    std::vector<float> bias = RandomVector(desc.out_channels, 43);
+    const std::vector<float> dy = RandomVector(shape.y_elements, 44);
+    const Gradients g = RunBackward(desc, x, w, dy, kAll, false);
+    std::vector<float> y(static_cast<size_t>(shape.y_elements));
+    const auto loss = [&] {
+      reference::Forward(shape, x.data(), w.data(), bias.data(), y.data());
+      double sum = 0.0;
+      for (size_t k = 0; k < y.size(); ++k) sum += static_cast<double>(dy[k]) * y[k];
+      return sum;
+    };
+    const auto check = [&](std::vector<float>* input, const std::vector<float>& grad,
+                           const char* name) {
+      constexpr float kStep = 0.5f;
+      for (size_t k = 0; k < input->size(); ++k) {
+        const float saved = (*input)[k];
+        (*input)[k] = saved + kStep;
+        const double up = loss();
+        (*input)[k] = saved - kStep;
+        const double down = loss();
+        (*input)[k] = saved;
+        const double expected = (up - down) / (2.0 * kStep);
+        EXPECT_NEAR(grad[k], expected, 1e-4 * (1.0 + std::fabs(expected)))
+            << name << "[" << k << "] " << Describe(desc);
+      }
+    };
+    check(&x, g.dx, "dx");
+    check(&w, g.dw, "dw");
+    check(&bias, g.dbias, "dbias");
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+}  // namespace
+}  // namespace xcorr

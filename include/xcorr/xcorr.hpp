@@ -20,6 +20,10 @@
 //   conv2d.zero_grad();
 //   conv2d.backward(loss.gradient());
 //   sgd.step();
+// or, with the loss's gradient fused into the layer's backward:
+//   conv2d.zero_grad();
+//   float l = conv2d.loss_and_backward(Y_hat, Y.reshape({1, 1, 6, 7}));
+//   sgd.step();
 //
 // Thread safety: Conv2dPlan is immutable and may be shared; Tensor, Conv2D and
 // SGD are plain values, like std::vector.
@@ -264,6 +268,13 @@ class XCORR_API Conv2D {
   // Given dy = dL/dy of the last forward(), adds dL/dw and dL/dbias into the
   // gradients and, when dx is non-empty, overwrites it with dL/dx; one pass.
   void backward(const TensorView& dy, const TensorView& dx = TensorView());
+  // The seed's squared loss sum((y_hat - y)^2) of this layer's output y_hat
+  // (the last forward()'s) against y, fused with its backward: the loss and
+  // its gradient 2 * (y_hat - y) come from one pass into a buffer the layer
+  // keeps between steps, which backward() then reads. Returns the loss.
+  //   float l = conv2d.loss_and_backward(conv2d(X), Y);  sgd.step();
+  float loss_and_backward(const TensorView& y_hat, const TensorView& y,
+                          const TensorView& dx = TensorView());
   void zero_grad();
   std::vector<Parameter> parameters();
 
@@ -278,6 +289,9 @@ class XCORR_API Conv2D {
   std::unique_ptr<Conv2dPlan> plan_;
   Tensor input_;               // the last forward()'s input
   bool grads_are_zero_ = true;  // lets backward() write instead of accumulate
+  // Kept between steps: loss_and_backward()'s dy, and backward()'s fresh
+  // gradients when it must add them to earlier ones.
+  Tensor dy_, weight_delta_, bias_delta_;
 };
 
 // Stochastic gradient descent as torch.optim.SGD: with weight decay wd and

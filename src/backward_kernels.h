@@ -1,0 +1,41 @@
+// The dispatching SIMD kernels of the backward pass, as plain (non-SIMD)
+// declarations. They are written once with Highway in backward_kernels-inl.h
+// and compiled for every target in backward_kernels.cc; each call runs the
+// target that detail::DispatchedTarget() reports. Callers dispatch once per
+// tile (or per reduction chunk), never per row.
+#ifndef XCORR_SRC_BACKWARD_KERNELS_H_
+#define XCORR_SRC_BACKWARD_KERNELS_H_
+
+#include <cstdint>
+
+#include "src/backward_tiling.h"
+#include "src/shape.h"
+
+namespace xcorr {
+namespace detail {
+
+// One backward call: validated pointers, NULL for gradients to skip.
+struct BackwardTask {
+  const ConvShape* shape;
+  const BackwardTiling* tiling;
+  const float* x;
+  const float* w;
+  const float* dy;
+  float* dx;
+  // Tile t's partial sums start at partials + t * tiling->partial_floats:
+  // the dw block (when dw_wanted), then dbias (when dbias_wanted).
+  float* partials;
+  bool dw_wanted, dbias_wanted;
+};
+
+// Computes tile `tile` of the grid in task.tiling: its dx rows and partials.
+void BackwardTile(const BackwardTask& task, int64_t tile);
+
+// out[k] = sum over t in [0, count) of in[t * stride + k], added in order of
+// t, for k in [0, length).
+void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length, float* out);
+
+}  // namespace detail
+}  // namespace xcorr
+
+#endif  // XCORR_SRC_BACKWARD_KERNELS_H_

@@ -1,0 +1,46 @@
+// The backward pass's tile grid and scratch geometry, chosen once per plan
+// (the plan's `backward` field) from the shape alone.
+//
+// Tiles are (group, image, block of output rows), numbered in that order.
+// Tile t computes dx for the input rows of its block (gather form: every dx
+// element has exactly one writer tile), and partial dw/dbias sums for its
+// output rows into its own slot of the workspace. The partials are then
+// added in tile order. Neither the grid nor that order depends on the thread
+// count, which makes dw and dbias bitwise reproducible.
+#ifndef XCORR_SRC_BACKWARD_TILING_H_
+#define XCORR_SRC_BACKWARD_TILING_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "src/shape.h"
+
+namespace xcorr {
+namespace detail {
+
+struct BackwardTiling {
+  int64_t rows_per_tile;  // output rows per tile (the last tile may have fewer)
+  int64_t row_tiles;      // tiles per (group, image)
+  int64_t tile_count;     // groups * batch * row_tiles
+  // Stride decomposition: tap u (v) lands kernel_row_shift (col) rows
+  // (columns) down (right) in stride phase u * dilation % stride. The largest
+  // shifts size the zero borders of the staged planes.
+  int64_t max_row_shift, max_col_shift;
+  // Elements per staged row: room for one column phase of a padded input row
+  // (ceil(padded width / stride_width) elements) and for a dy row followed by
+  // max_col_shift zeros.
+  int64_t staged_row_stride;
+  // Floats of one tile's partial sums: its group's dw block (in dw's layout)
+  // followed by its group's dbias.
+  int64_t dw_partial_floats, partial_floats;
+  bool serial;  // small enough to run on the calling thread
+  size_t workspace_bytes;
+};
+
+// Picks the tile grid for a validated shape; defined in backward.cc.
+BackwardTiling PlanBackwardTiling(const ConvShape& shape);
+
+}  // namespace detail
+}  // namespace xcorr
+
+#endif  // XCORR_SRC_BACKWARD_TILING_H_
