@@ -8,10 +8,12 @@
 #include "src/backward.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "src/backward_kernels.h"
 #include "src/kernels.h"
+#include "src/reference.h"
 #include "src/threading.h"
 
 namespace xcorr {
@@ -39,6 +41,13 @@ constexpr size_t kAlignment = 64;
 constexpr int64_t kReduceChunk = 4096;
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+bool AllFinite(const float* values, int64_t count) {
+  for (int64_t k = 0; k < count; ++k) {
+    if (!std::isfinite(values[k])) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -91,6 +100,14 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
   const ConvShape& s = plan.shape;
   const BackwardTiling& t = plan.backward;
   BackwardTask task{&s, &t, x, w, dy, dx, nullptr, dw != nullptr, dbias != nullptr};
+  // dx's gather form multiplies w by the zero border around dy, where no real
+  // term exists: an Inf or NaN weight would make NaN there (0 * Inf). Such
+  // rare weights get dx from the reference, which, like PyTorch, sums only
+  // the real terms.
+  if (dx != nullptr && !AllFinite(w, s.w_elements)) {
+    reference::Backward(s, x, w, dy, dx, nullptr, nullptr);
+    task.dx = nullptr;
+  }
   if (task.dw_wanted || task.dbias_wanted) {
     const auto address = reinterpret_cast<uintptr_t>(workspace);
     task.partials = reinterpret_cast<float*>((address + kAlignment - 1) & ~(kAlignment - 1));

@@ -9,7 +9,7 @@ namespace detail {
 
 float SquaredLossAndGradient(const TensorView& y_hat, const TensorView& y, float* gradient) {
   if (y_hat.size() != y.size() || y_hat.size() == 0) {
-    throw InvalidArgument(
+    throw xcorr::InvalidArgument(
         XCORR_ERR_INVALID_ARGUMENT,
         StrCat("squared loss of y_hat with ", y_hat.size(), " elements against y with ", y.size()));
   }

@@ -4,7 +4,9 @@
 //
 // It is written to be obviously correct, not fast: one output (or one dy
 // element) at a time, taps read through the layout's element strides, sums
-// accumulated in double. It is the oracle of every test and the baseline of
+// accumulated in double. As in PyTorch, padding is made of real zeros for y
+// and dw (so 0 * Inf = NaN there), while dx sums only the terms of real
+// input elements. It is the oracle of every test and the baseline of
 // every benchmark, and it lives in the internal target xcorr_reference.
 #ifndef XCORR_SRC_REFERENCE_H_
 #define XCORR_SRC_REFERENCE_H_

@@ -77,6 +77,8 @@ void StressOnePlan(const xcorr_conv2d_desc& desc, int callers, int repeats) {
   std::vector<std::thread> threads;
   for (int caller = 0; caller < callers; ++caller) {
     threads.emplace_back([&] {
+      // Start once the resizer runs, so that calls and resizes overlap.
+      while (resizes.load() == 0) std::this_thread::yield();
       Results got;
       std::vector<unsigned char> own_workspace;
       for (int repeat = 0; repeat < repeats; ++repeat) {
