@@ -565,11 +565,15 @@ struct PhaseTaps {
   std::vector<int64_t> row_shifts, rows, col_shifts, cols;
 };
 
-HWY_INLINE PhaseTaps TapsOfPhase(const detail::BackwardTask& task, const TileRows& rows, int64_t qy,
-                                 int64_t qx) {
+// Fills `p`, reusing the capacity of its lists.
+HWY_INLINE void TapsOfPhase(const detail::BackwardTask& task, const TileRows& rows, int64_t qy,
+                            int64_t qx, PhaseTaps& p) {
   const xcorr_conv2d_desc& d = task.shape->desc;
   const int64_t sh = d.stride_height, sw = d.stride_width;
-  PhaseTaps p;
+  p.row_shifts.clear();
+  p.rows.clear();
+  p.col_shifts.clear();
+  p.cols.clear();
   p.r_begin = CeilDiv(rows.in_begin + d.pad_top - qy, sh);
   p.r_end = CeilDiv(rows.in_end + d.pad_top - qy, sh);
   p.m_begin = CeilDiv(d.pad_left - qx, sw);
@@ -584,7 +588,20 @@ HWY_INLINE PhaseTaps TapsOfPhase(const detail::BackwardTask& task, const TileRow
     p.col_shifts.push_back(v * d.dilation_width / sw);
     p.cols.push_back(v);
   }
-  return p;
+}
+
+// A thread's lists for one phase of dx, kept across tiles and calls so that a
+// warm thread allocates nothing (tiles never nest on a thread).
+struct PhaseLists {
+  PhaseTaps taps;
+  std::vector<int64_t> offsets;
+  std::vector<const float*> tap_weights;  // w[o][c = 0][u][v] of each tap
+  std::vector<float> weights;
+};
+
+HWY_INLINE PhaseLists& ThreadPhaseLists() {
+  thread_local PhaseLists lists;
+  return lists;
 }
 
 // Copies phase rows of input channel c from scratch (rows staged_row_stride
@@ -619,13 +636,17 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
                                   int64_t scratch_stride) {
   const detail::ConvShape& s = *task.shape;
   const int64_t stride = task.tiling->staged_row_stride;
-  const PhaseTaps p = TapsOfPhase(task, rows, qy, qx);
+  PhaseLists& lists = ThreadPhaseLists();
+  const PhaseTaps& p = lists.taps;
+  TapsOfPhase(task, rows, qy, qx, lists.taps);
   if (p.r_begin >= p.r_end || p.m_begin >= p.m_end) return;
   const xcorr_conv2d_desc& d = s.desc;
   const bool direct = d.stride_height == 1 && d.stride_width == 1 && d.pad_left == 0 &&
                       s.x_strides.w == 1 && s.x_strides.h == stride;
-  std::vector<int64_t> offsets;
-  std::vector<const float*> tap_weights;  // w[o][c = 0][u][v] of each tap
+  std::vector<int64_t>& offsets = lists.offsets;
+  std::vector<const float*>& tap_weights = lists.tap_weights;
+  offsets.clear();
+  tap_weights.clear();
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
     for (size_t i = 0; i < p.rows.size(); ++i) {
       for (size_t j = 0; j < p.cols.size(); ++j) {
@@ -636,7 +657,8 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
       }
     }
   }
-  std::vector<float> weights(offsets.size() * kC);
+  std::vector<float>& weights = lists.weights;
+  weights.resize(offsets.size() * kC);
   for (int64_t c0 = 0; c0 < s.in_channels_per_group; c0 += static_cast<int64_t>(kC)) {
     for (size_t k = 0; k < offsets.size(); ++k) {
       for (size_t c = 0; c < kC; ++c) {
