@@ -193,6 +193,7 @@ constexpr int64_t kPackFloats = 8192;
 // several and y is revisited rarely.
 constexpr int64_t kSegmentFloats = kPackFloats / 4;
 constexpr int64_t kMaxSegments = 256;
+constexpr int64_t kMaxTaps = 64;
 
 // Packs the columns of x_row (width floats) that `phases` stride phases of a
 // run of output columns read:
@@ -225,9 +226,7 @@ struct DirectPass {
   const int64_t* weight_offsets;   // per segment: first tap's offset in w[o]
   const int64_t* taps;             // per segment
   int64_t segments;
-  // A tap's packed offset advances by dilation / stride columns and
-  // dilation % stride phases.
-  int64_t stride, column_step, phase_step;
+  const int64_t* tap_offsets;      // of each tap in a segment
   const float* w;
   int64_t w_channel_stride;
   const float* bias;  // NULL: none
@@ -239,50 +238,65 @@ struct DirectPass {
 // Output channels [o, o + kChannels) x vectors [col, col + kVectors * N) of a
 // pass. Each tap broadcasts kChannels weights and loads kVectors inputs for
 // kChannels * kVectors FMAs.
+// Adds bias (first pass) or y (later passes) to the sums of a block of
+// `channels` x `vectors` vectors and stores them, the last vector of a row
+// only up to the pass width.
+template <class D>
+HWY_NOINLINE void FinishBlock(D d, const DirectPass& pass, int64_t o, int64_t col,
+                              size_t channels, size_t vectors, const float* sums) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  for (size_t k = 0; k < channels; ++k) {
+    const int64_t channel = o + static_cast<int64_t>(k);
+    float* y = pass.y + channel * pass.y_channel_stride + col;
+    for (size_t v = 0; v < vectors; ++v) {
+      const int64_t offset = static_cast<int64_t>(v) * N;
+      const int64_t count = pass.width - col - offset;
+      const hn::Vec<D> base =
+          pass.first ? hn::Set(d, pass.bias != nullptr ? pass.bias[channel] : 0.0f)
+                     : LoadUpTo(d, y + offset, count);
+      const hn::Vec<D> sum = hn::Load(d, sums + (k * vectors + v) * static_cast<size_t>(N));
+      StoreUpTo(d, hn::Add(base, sum), y + offset, count);
+    }
+  }
+}
+
+// Output channels [o, o + kChannels) x vectors [col, col + kVectors * N) of a
+// pass. Each tap broadcasts kChannels weights and loads kVectors inputs for
+// kChannels * kVectors FMAs. The accumulators leave through an aligned
+// buffer so that the tap loop carries none of the epilogue's branches (with
+// them, GCC spills accumulators on 16-register targets).
 template <size_t kChannels, size_t kVectors, class D>
 HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o, int64_t col) {
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   V acc[kChannels][kVectors];
   for (size_t k = 0; k < kChannels; ++k) {
-    const int64_t channel = o + static_cast<int64_t>(k);
-    float* y = pass.y + channel * pass.y_channel_stride + col;
-    for (size_t v = 0; v < kVectors; ++v) {
-      const int64_t offset = static_cast<int64_t>(v) * N;
-      acc[k][v] = pass.first ? hn::Set(d, pass.bias != nullptr ? pass.bias[channel] : 0.0f)
-                             : LoadUpTo(d, y + offset, pass.width - col - offset);
-    }
+    for (size_t v = 0; v < kVectors; ++v) acc[k][v] = hn::Zero(d);
   }
-  const float* w = pass.w + o * pass.w_channel_stride;
   for (int64_t s = 0; s < pass.segments; ++s) {
     const float* packed = pass.packed + s * pass.segment_floats + col;
-    const float* w_segment = w + pass.weight_offsets[s];
-    int64_t phase = 0, column = 0;
+    const float* w[kChannels];
+    for (size_t k = 0; k < kChannels; ++k) {
+      w[k] = pass.w + (o + static_cast<int64_t>(k)) * pass.w_channel_stride +
+             pass.weight_offsets[s];
+    }
     for (int64_t t = 0; t < pass.taps[s]; ++t) {
-      const float* in_tap = packed + phase * pass.length + column;
+      const float* in_tap = packed + pass.tap_offsets[t];
       V weight[kChannels];
-      for (size_t k = 0; k < kChannels; ++k) {
-        weight[k] = hn::Set(d, w_segment[static_cast<int64_t>(k) * pass.w_channel_stride + t]);
-      }
+      for (size_t k = 0; k < kChannels; ++k) weight[k] = hn::Set(d, w[k][t]);
       for (size_t v = 0; v < kVectors; ++v) {
         const V in = hn::LoadU(d, in_tap + static_cast<int64_t>(v) * N);
         for (size_t k = 0; k < kChannels; ++k) acc[k][v] = hn::MulAdd(in, weight[k], acc[k][v]);
       }
-      column += pass.column_step;
-      phase += pass.phase_step;
-      if (phase >= pass.stride) {
-        phase -= pass.stride;
-        ++column;
-      }
     }
   }
+  HWY_ALIGN float sums[kChannels * kVectors * HWY_MAX_BYTES / sizeof(float)];
   for (size_t k = 0; k < kChannels; ++k) {
-    float* y = pass.y + (o + static_cast<int64_t>(k)) * pass.y_channel_stride + col;
     for (size_t v = 0; v < kVectors; ++v) {
-      const int64_t offset = static_cast<int64_t>(v) * N;
-      StoreUpTo(d, acc[k][v], y + offset, pass.width - col - offset);
+      hn::Store(acc[k][v], d, sums + (k * kVectors + v) * static_cast<size_t>(N));
     }
   }
+  FinishBlock(d, pass, o, col, kChannels, kVectors, sums);
 }
 
 // AVX-512: 16 accumulators + 4 weights + 1 input of 32 registers; others:
@@ -335,19 +349,19 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
   while (chunk > N && phases_for(taps) * length_for(chunk, taps) > kSegmentFloats) {
     chunk = RoundUp(chunk / 2, N);
   }
-  while (taps > 1 && phases_for(taps) * length_for(chunk, taps) > kSegmentFloats) {
+  while (taps > kMaxTaps ||
+         (taps > 1 && phases_for(taps) * length_for(chunk, taps) > kSegmentFloats)) {
     taps = (taps + 1) / 2;
   }
   HWY_ALIGN float packed[kPackFloats];
   int64_t weight_offsets[kMaxSegments];
   int64_t segment_taps[kMaxSegments];
+  int64_t tap_offsets[kMaxTaps];
   DirectPass pass;
   pass.packed = packed;
   pass.weight_offsets = weight_offsets;
   pass.taps = segment_taps;
-  pass.stride = stride;
-  pass.column_step = dilation / stride;
-  pass.phase_step = dilation % stride;
+  pass.tap_offsets = tap_offsets;
   pass.w = tile.w;
   pass.w_channel_stride = g.in_channels * g.kernel_height * g.kernel_width;
   pass.bias = tile.bias;
@@ -357,6 +371,11 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
     pass.width = std::min(chunk, tile.col_end - col);
     pass.length = length_for(pass.width, taps);
     pass.segment_floats = phases * pass.length;
+    for (int64_t t = 0; t < taps; ++t) {
+      // Tap t reads column j * stride + t * dilation of the packed run: phase
+      // (t * dilation) % stride, (t * dilation) / stride vectors in.
+      tap_offsets[t] = (t * dilation) % stride * pass.length + t * dilation / stride;
+    }
     const int64_t capacity = std::min(kMaxSegments, kPackFloats / pass.segment_floats);
     for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
       pass.y = tile.y + row * g.out_width + col;
