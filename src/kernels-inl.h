@@ -149,6 +149,21 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
   }
 }
 
+// The plane kernels' block sizes, rows x vectors: accumulators, plus one
+// kernel column of weights for the fixed sizes, plus the loaded inputs fill
+// the registers (AVX-512: 16 + 3 + 2, 12 + 5 + 2, 16 + 1 + 4 of 32; the
+// others 10 + 3 + 2, 8 + 5 + 2, 8 + 1 + 2 of 16).
+constexpr bool kWideRegisters = kVectorRegisters == 32;
+HWY_INLINE void PlaneTileGeneric(const detail::PlaneTile& tile) {
+  PlaneRows<4, kWideRegisters ? 4 : 2, PlaneShape<0, 0>>(tile);
+}
+HWY_INLINE void PlaneTileK3x3(const detail::PlaneTile& tile) {
+  PlaneRows<kWideRegisters ? 8 : 5, 2, PlaneShape<3, 3>>(tile);
+}
+HWY_INLINE void PlaneTileK5x5(const detail::PlaneTile& tile) {
+  PlaneRows<kWideRegisters ? 6 : 4, 2, PlaneShape<5, 5>>(tile);
+}
+
 // ---------------------------------------------------------------------------
 // Shared by the direct kernels.
 

@@ -18,22 +18,9 @@ HWY_BEFORE_NAMESPACE();
 namespace xcorr {
 namespace HWY_NAMESPACE {
 
-// Plane kernels, rows x vectors per block: accumulators, plus one kernel
-// column of weights for the fixed sizes, plus the loaded inputs fill the
-// registers (AVX-512: 16 + 3 + 2, 12 + 5 + 2, 16 + 1 + 4 of 32; the others
-// 10 + 3 + 2, 8 + 5 + 2, 8 + 1 + 2 of 16).
-constexpr bool kWide = kVectorRegisters == 32;
-
-void CorrPlaneTileGeneric(const detail::PlaneTile& tile) {
-  PlaneRows<4, kWide ? 4 : 2, PlaneShape<0, 0>>(tile);
-}
-void CorrPlaneTileK3x3(const detail::PlaneTile& tile) {
-  PlaneRows<kWide ? 8 : 5, 2, PlaneShape<3, 3>>(tile);
-}
-void CorrPlaneTileK5x5(const detail::PlaneTile& tile) {
-  PlaneRows<kWide ? 6 : 4, 2, PlaneShape<5, 5>>(tile);
-}
-
+void CorrPlaneTileGeneric(const detail::PlaneTile& tile) { PlaneTileGeneric(tile); }
+void CorrPlaneTileK3x3(const detail::PlaneTile& tile) { PlaneTileK3x3(tile); }
+void CorrPlaneTileK5x5(const detail::PlaneTile& tile) { PlaneTileK5x5(tile); }
 void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
 void ForwardNhwcTile(const detail::NhwcTile& tile) { ForwardNhwc(tile); }
 
