@@ -40,6 +40,19 @@ constexpr size_t kVectorRegisters = 32;
 constexpr size_t kVectorRegisters = 16;
 #endif
 
+// When weights sit in registers, GCC folds the input loads into every FMA
+// that uses them instead (one load per FMA). With 64-byte vectors most of
+// those unaligned loads split cache lines and the kernel becomes load-bound,
+// so on AVX-512 an empty asm pins each loaded input in a register.
+template <class V>
+HWY_INLINE void KeepInRegister(V& v) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && defined(__GNUC__)
+  asm("" : "+v"(v.raw));
+#else
+  (void)v;
+#endif
+}
+
 inline int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
 // ---------------------------------------------------------------------------
@@ -79,19 +92,20 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row, int6
   const int64_t input_rows = static_cast<int64_t>(kRows) + kh - 1;
   for (int64_t kv = 0; kv < kw; ++kv) {
     // Only fixed sizes hold a column of weights; other sizes broadcast from
-    // memory at each use (a broadcast load costs what a register move does).
+    // memory at each use.
     V column[Shape::kColumn];
     if constexpr (Shape::kFixed) {
       for (int64_t u = 0; u < kh; ++u) column[u] = hn::Set(d, tile.k[u * kw + kv]);
     }
-    for (int64_t in_row = 0; in_row < input_rows; ++in_row) {
+    const auto input_row = [&](int64_t in_row) HWY_ATTR {
       V in[kVectors];
       for (size_t v = 0; v < kVectors; ++v) {
         in[v] = hn::LoadU(d, x + in_row * tile.x_row_stride + kv + static_cast<int64_t>(v) * N);
+        if constexpr (Shape::kFixed) KeepInRegister(in[v]);
       }
       for (size_t r = 0; r < kRows; ++r) {
         const int64_t u = in_row - static_cast<int64_t>(r);
-        if (u < 0 || u >= kh) continue;
+        if (u < 0 || u >= Shape::Height(tile)) continue;
         V weight;
         if constexpr (Shape::kFixed) {
           weight = column[u];
@@ -100,6 +114,14 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row, int6
         }
         for (size_t v = 0; v < kVectors; ++v) acc[r][v] = hn::MulAdd(in[v], weight, acc[r][v]);
       }
+    };
+    if constexpr (Shape::kFixed) {
+      // Fully unrolled, every row's kernel row u is a constant: the tests
+      // above vanish and the column stays in registers.
+      HWY_UNROLL(32)
+      for (int64_t in_row = 0; in_row < input_rows; ++in_row) input_row(in_row);
+    } else {
+      for (int64_t in_row = 0; in_row < input_rows; ++in_row) input_row(in_row);
     }
   }
   for (size_t r = 0; r < kRows; ++r) {
@@ -158,7 +180,7 @@ HWY_INLINE void PlaneTileGeneric(const detail::PlaneTile& tile) {
   PlaneRows<4, kWideRegisters ? 4 : 2, PlaneShape<0, 0>>(tile);
 }
 HWY_INLINE void PlaneTileK3x3(const detail::PlaneTile& tile) {
-  PlaneRows<kWideRegisters ? 8 : 5, 2, PlaneShape<3, 3>>(tile);
+  PlaneRows<kWideRegisters ? 6 : 5, 2, PlaneShape<3, 3>>(tile);
 }
 HWY_INLINE void PlaneTileK5x5(const detail::PlaneTile& tile) {
   PlaneRows<kWideRegisters ? 6 : 4, 2, PlaneShape<5, 5>>(tile);
