@@ -337,19 +337,36 @@ HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o, int64_t col)
 }
 
 // AVX-512: 16 accumulators + 4 weights + 1 input of 32 registers; others:
-// 9 + 3 + 1 of 16. Both load at most 8 vectors per 16 (or 9) FMAs.
+// 12 + 3 + 1 of 16. Per tap, 8 loads feed 16 FMAs, or 7 feed 12; a row's
+// last vectors go in one narrower block.
 constexpr size_t kDirectChannels = kVectorRegisters == 32 ? 4 : 3;
-constexpr size_t kDirectVectors = kVectorRegisters == 32 ? 4 : 3;
+constexpr size_t kDirectVectors = 4;
+
+// The last `vectors` (< kVectors) vectors of a row in one block.
+template <size_t kChannels, size_t kVectors, class D>
+HWY_INLINE void DirectRemainder(D d, const DirectPass& pass, int64_t o, int64_t col,
+                                int64_t vectors) {
+  if constexpr (kVectors > 1) {
+    if (vectors == static_cast<int64_t>(kVectors) - 1) {
+      return DirectBlock<kChannels, kVectors - 1>(d, pass, o, col);
+    }
+    DirectRemainder<kChannels, kVectors - 1>(d, pass, o, col, vectors);
+  }
+}
 
 template <size_t kChannels, class D>
 HWY_INLINE void DirectChannels(D d, const DirectPass& pass, int64_t o) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t block = static_cast<int64_t>(kDirectVectors) * N;
-  int64_t col = 0;
-  for (; col + block <= RoundUp(pass.width, N); col += block) {
-    DirectBlock<kChannels, kDirectVectors>(d, pass, o, col);
+  const int64_t vectors = CeilDiv(pass.width, N);
+  const int64_t blocks = vectors / static_cast<int64_t>(kDirectVectors);
+  for (int64_t b = 0; b < blocks; ++b) {
+    DirectBlock<kChannels, kDirectVectors>(d, pass, o,
+                                           b * static_cast<int64_t>(kDirectVectors) * N);
   }
-  for (; col < pass.width; col += N) DirectBlock<kChannels, 1>(d, pass, o, col);
+  const int64_t done = blocks * static_cast<int64_t>(kDirectVectors);
+  if (done < vectors) {
+    DirectRemainder<kChannels, kDirectVectors>(d, pass, o, done * N, vectors - done);
+  }
 }
 
 // Runs one pass over every output channel of the tile.
