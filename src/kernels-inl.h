@@ -537,8 +537,64 @@ HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px, int
 // weight and an input per channel must fit the registers).
 constexpr size_t kNhwcChannels = kVectorRegisters == 32 ? 8 : 4;
 
+// Depthwise NHWC (one input and one output channel per group): vectors run
+// over the channels, contiguous in x, y and bias; each channel block's
+// weights are transposed once per tile into tap-major order on the stack.
+// Returns false, doing nothing, when one vector of channels' weights would
+// not fit there.
+HWY_INLINE bool ForwardNhwcDepthwise(const detail::NhwcTile& tile) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const detail::DirectGeometry& g = *tile.geometry;
+  const int64_t taps = g.kernel_height * g.kernel_width;
+  if (taps * N > kPackFloats) return false;
+  const int64_t channels = tile.channels;
+  const int64_t block = std::min(RoundUp(channels, N), kPackFloats / taps / N * N);
+  HWY_ALIGN float weights[kPackFloats];
+  for (int64_t first = 0; first < channels; first += block) {
+    const int64_t count = std::min(block, channels - first);
+    for (int64_t t = 0; t < taps; ++t) {
+      for (int64_t c = 0; c < block; ++c) {
+        weights[t * block + c] = c < count ? tile.w[(first + c) * taps + t] : 0.0f;
+      }
+    }
+    for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
+      const int64_t top = row * g.stride_height - g.pad_top;
+      int64_t u_begin, u_end;
+      TapRange(top, g.dilation_height, g.kernel_height, g.in_height, &u_begin, &u_end);
+      for (int64_t col = 0; col < g.out_width; ++col) {
+        const int64_t left = col * g.stride_width - g.pad_left;
+        int64_t v_begin, v_end;
+        TapRange(left, g.dilation_width, g.kernel_width, g.in_width, &v_begin, &v_end);
+        float* y = tile.y + (row * g.out_width + col) * channels + first;
+        for (int64_t c = 0; c < count; c += N) {
+          const int64_t lanes = count - c;
+          hn::Vec<decltype(d)> acc = tile.bias != nullptr
+                                         ? LoadUpTo(d, tile.bias + first + c, lanes)
+                                         : hn::Zero(d);
+          for (int64_t u = u_begin; u < u_end; ++u) {
+            const float* x = tile.x + (top + u * g.dilation_height) * g.in_width * channels +
+                             first + c;
+            for (int64_t v = v_begin; v < v_end; ++v) {
+              const hn::Vec<decltype(d)> in =
+                  LoadUpTo(d, x + (left + v * g.dilation_width) * channels, lanes);
+              acc = hn::MulAdd(in, hn::Load(d, weights + (u * g.kernel_width + v) * block + c),
+                               acc);
+            }
+          }
+          StoreUpTo(d, acc, y + c, lanes);
+        }
+      }
+    }
+  }
+  return true;
+}
+
 HWY_INLINE void ForwardNhwc(const detail::NhwcTile& tile) {
   const detail::DirectGeometry& g = *tile.geometry;
+  if (g.in_channels == 1 && tile.out_channels == tile.groups && ForwardNhwcDepthwise(tile)) {
+    return;
+  }
   const int64_t out_per_group = tile.out_channels / tile.groups;
   NhwcPixel px;
   px.group_channels = g.in_channels;

@@ -188,7 +188,7 @@ xcorr_conv2d_desc Grouped(xcorr_conv2d_desc desc, int64_t groups) {
 // One shape per algorithm and kernel path, each large enough for several
 // tiles: the plane kernels (3x3, 5x5, generic, depthwise), the NCHW direct
 // kernel (padded, strided, dilated, grouped, 1x1 as a matrix product with
-// column tiles, output-channel tiles), and NHWC.
+// column tiles, output-channel tiles), and NHWC (dot products, depthwise).
 std::vector<xcorr_conv2d_desc> EveryPath() {
   return {Desc(1, 1, 1, 70, 67, 3, 3),
           Desc(2, 1, 1, 40, 35, 5, 5),
@@ -200,7 +200,9 @@ std::vector<xcorr_conv2d_desc> EveryPath() {
           Desc(1, 64, 20, 32, 32, 1, 1),
           Padded(Desc(1, 256, 30, 6, 6, 3, 3), 1, 1, 1, 1),
           Nhwc(Padded(Desc(2, 5, 11, 30, 23, 3, 3), 1, 1, 1, 1)),
-          Nhwc(Grouped(Strided(Desc(1, 6, 4, 20, 19, 2, 3), 1, 2, 2, 2), 2))};
+          Nhwc(Grouped(Strided(Desc(1, 6, 4, 20, 19, 2, 3), 1, 2, 2, 2), 2)),
+          Nhwc(Grouped(Strided(Padded(Desc(2, 21, 21, 30, 17, 3, 3), 1, 2, 0, 1), 2, 1, 1, 2),
+                       21))};
 }
 
 TEST_P(ForwardTest, EveryPathMatchesReferenceOnUnalignedPointers) {
@@ -266,6 +268,10 @@ TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
   for (int64_t channels = 1; channels <= 33; ++channels) {
     CheckForward(Nhwc(Padded(Desc(1, channels, 9, 4, 5, 3, 3), 1, 1, 1, 1)), true, seed++);
     CheckForward(Nhwc(Grouped(Desc(1, 2 * channels, 6, 4, 5, 2, 2), 2)), false, seed++);
+    // Depthwise: vectors over the channels themselves.
+    CheckForward(Nhwc(Grouped(Padded(Desc(1, channels, channels, 5, 4, 3, 3), 1, 1, 1, 1),
+                              channels)),
+                 channels % 2 == 0, seed++);
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
@@ -280,6 +286,9 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
   // Large strides and dilations: phases and taps far apart.
   CheckForward(Strided(Padded(Desc(1, 2, 3, 30, 61, 2, 3), 1, 0, 4, 3), 5, 7, 6, 11), true,
                404);
+  // Depthwise NHWC with more taps than a vector of channels' weights fits
+  // on the stack for wide targets: the dot-product path instead.
+  CheckForward(Nhwc(Grouped(Padded(Desc(1, 3, 3, 24, 24, 23, 23), 1, 1, 1, 1), 3)), true, 406);
   // Output rows entirely in the padding: bias only.
   CheckForward(Padded(Desc(1, 2, 3, 1, 9, 1, 3), 2, 3, 0, 0), true, 405);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
