@@ -21,7 +21,9 @@ constexpr int64_t kChannelGrain = 12;
 // Columns are split only for very long rows (a 1x1 convolution seen as one
 // row), in multiples of every target's column block (up to 4 x 16 lanes).
 constexpr int64_t kColumnGrain = 64;
-constexpr int64_t kPlaneRowGrain = 8;
+// Plane tiles are a multiple of every plane kernel's block height (4, 5 and
+// 6 rows), so that no block overlaps its neighbor inside a tile.
+constexpr int64_t kPlaneRowGrain = 60;
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -106,8 +108,8 @@ Plan MakePlan(const ConvShape& shape) {
       SaturatingMul(SaturatingMul(channels, plan.cols_per_tile), per_output);
   plan.rows_per_tile = std::max<int64_t>(1, kTileMultiplyAdds / row_cost);
   if (plan.forward_algorithm == ForwardAlgorithm::kPlanes) {
-    // Whole register blocks of the plane kernels (up to 8 rows): a shorter
-    // tile would run row by row.
+    // Whole register blocks of the plane kernels: a shorter tile would run
+    // row by row.
     plan.rows_per_tile = kPlaneRowGrain * CeilDiv(plan.rows_per_tile, kPlaneRowGrain);
   }
   plan.rows_per_tile = std::min(g.out_height, plan.rows_per_tile);
