@@ -463,30 +463,39 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
 // ---------------------------------------------------------------------------
 // NHWC direct kernels.
 
-// Adds the dot products of count floats at x with kChannels weight runs
-// (w_stride apart) to acc (whole vectors) and tail (the last lanes).
-template <size_t kChannels, class D, class D1>
-HWY_INLINE void DotRun(D d, D1 d1, const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
-                       int64_t w_stride, int64_t count, hn::Vec<D>* acc,
-                       hn::Vec<D1>* tail) {
+// Adds the dot products of kPixels runs of count floats (x_stride apart from
+// x) with kChannels weight runs (w_stride apart from w) to acc (whole
+// vectors) and tail (the last floats). Each loaded weight vector feeds
+// kPixels FMAs, each input vector kChannels.
+template <size_t kPixels, size_t kChannels, class D>
+HWY_INLINE void DotRun(D d, const float* HWY_RESTRICT x, int64_t x_stride,
+                       const float* HWY_RESTRICT w, int64_t w_stride, int64_t count,
+                       hn::Vec<D> (*acc)[kChannels], float (*tail)[kChannels]) {
+  using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   int64_t k = 0;
   for (; k + N <= count; k += N) {
-    const hn::Vec<D> in = hn::LoadU(d, x + k);
+    V in[kPixels];
+    for (size_t p = 0; p < kPixels; ++p) {
+      in[p] = hn::LoadU(d, x + static_cast<int64_t>(p) * x_stride + k);
+    }
     for (size_t c = 0; c < kChannels; ++c) {
-      acc[c] = hn::MulAdd(in, hn::LoadU(d, w + static_cast<int64_t>(c) * w_stride + k), acc[c]);
+      const V weight = hn::LoadU(d, w + static_cast<int64_t>(c) * w_stride + k);
+      for (size_t p = 0; p < kPixels; ++p) acc[p][c] = hn::MulAdd(in[p], weight, acc[p][c]);
     }
   }
   for (; k < count; ++k) {
-    const hn::Vec<D1> in = hn::LoadU(d1, x + k);
     for (size_t c = 0; c < kChannels; ++c) {
-      tail[c] =
-          hn::MulAdd(in, hn::LoadU(d1, w + static_cast<int64_t>(c) * w_stride + k), tail[c]);
+      const float weight = w[static_cast<int64_t>(c) * w_stride + k];
+      for (size_t p = 0; p < kPixels; ++p) {
+        tail[p][c] += x[static_cast<int64_t>(p) * x_stride + k] * weight;
+      }
     }
   }
 }
 
-// Where one NHWC output pixel reads: its valid taps and its group.
+// Where a run of NHWC output pixels of one row reads: their taps (the same
+// for all of them) and their group.
 struct NhwcPixel {
   const float* x;  // the input at the group's first channel, row 0, column 0
   int64_t top, left, u_begin, u_end, v_begin, v_end;
@@ -494,48 +503,75 @@ struct NhwcPixel {
   bool merge_columns;      // a kernel row's taps are one contiguous run
 };
 
-// Output channels [o, o + kChannels) of one pixel, summing its taps' input
-// channels as dot products. Without groups or dilation, the taps of a kernel
-// row are contiguous in both x and w (OHWI), so they form one long run.
-template <size_t kChannels>
+// Output channels [o, o + kChannels) of kPixels consecutive pixels (the
+// first at px.left, all with px's taps), summing each tap's input channels
+// as dot products. Without groups or dilation, the taps of a kernel row are
+// contiguous in both x and w (OHWI), so they form one long run.
+template <size_t kPixels, size_t kChannels>
 HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px, int64_t o,
                           float* y) {
   const hn::ScalableTag<float> d;
-  const hn::CappedTag<float, 1> d1;
   const detail::DirectGeometry& g = *tile.geometry;
-  hn::Vec<decltype(d)> acc[kChannels];
-  hn::Vec<decltype(d1)> tail[kChannels];
-  for (size_t c = 0; c < kChannels; ++c) {
-    acc[c] = hn::Zero(d);
-    tail[c] = hn::Zero(d1);
+  hn::Vec<decltype(d)> acc[kPixels][kChannels];
+  float tail[kPixels][kChannels];
+  for (size_t p = 0; p < kPixels; ++p) {
+    for (size_t c = 0; c < kChannels; ++c) {
+      acc[p][c] = hn::Zero(d);
+      tail[p][c] = 0.0f;
+    }
   }
   const int64_t cg = px.group_channels;
   const int64_t w_stride = g.kernel_height * g.kernel_width * cg;
+  const int64_t x_stride = g.stride_width * tile.channels;
   const float* w = tile.w + o * w_stride;
   for (int64_t u = px.u_begin; u < px.u_end; ++u) {
     const float* x_row = px.x + (px.top + u * g.dilation_height) * g.in_width * tile.channels;
     const float* w_row = w + u * g.kernel_width * cg;
     if (px.merge_columns) {
-      DotRun<kChannels>(d, d1, x_row + (px.left + px.v_begin) * tile.channels,
-                        w_row + px.v_begin * cg, w_stride, (px.v_end - px.v_begin) * cg, acc,
-                        tail);
+      DotRun<kPixels, kChannels>(d, x_row + (px.left + px.v_begin) * tile.channels, x_stride,
+                                 w_row + px.v_begin * cg, w_stride,
+                                 (px.v_end - px.v_begin) * cg, acc, tail);
       continue;
     }
     for (int64_t v = px.v_begin; v < px.v_end; ++v) {
-      DotRun<kChannels>(d, d1, x_row + (px.left + v * g.dilation_width) * tile.channels,
-                        w_row + v * cg, w_stride, cg, acc, tail);
+      DotRun<kPixels, kChannels>(d, x_row + (px.left + v * g.dilation_width) * tile.channels,
+                                 x_stride, w_row + v * cg, w_stride, cg, acc, tail);
     }
   }
-  for (size_t c = 0; c < kChannels; ++c) {
-    const int64_t channel = o + static_cast<int64_t>(c);
-    const float sum = hn::GetLane(hn::SumOfLanes(d, acc[c])) + hn::GetLane(tail[c]);
-    y[channel] = (tile.bias != nullptr ? tile.bias[channel] : 0.0f) + sum;
+  for (size_t p = 0; p < kPixels; ++p) {
+    for (size_t c = 0; c < kChannels; ++c) {
+      const int64_t channel = o + static_cast<int64_t>(c);
+      const float sum = hn::GetLane(hn::SumOfLanes(d, acc[p][c])) + tail[p][c];
+      y[static_cast<int64_t>(p) * tile.out_channels + channel] =
+          (tile.bias != nullptr ? tile.bias[channel] : 0.0f) + sum;
+    }
   }
 }
 
-// AVX-512 keeps 8 dot products in flight, the others 4 (accumulators plus a
-// weight and an input per channel must fit the registers).
-constexpr size_t kNhwcChannels = kVectorRegisters == 32 ? 8 : 4;
+// All output channels of kPixels pixels: AVX-512 blocks 4 pixels x 4
+// channels (16 accumulators + 4 inputs + 1 weight of 32 registers), the
+// others 2 x 4 (8 + 2 + 1 of 16); so each weight load feeds several pixels
+// and weights stream from L2 a quarter or half as often.
+constexpr size_t kNhwcPixels = kVectorRegisters == 32 ? 4 : 2;
+constexpr size_t kNhwcChannels = 4;
+
+template <size_t kPixels>
+HWY_INLINE void NhwcPixels(const detail::NhwcTile& tile, NhwcPixel& px, int64_t row,
+                           int64_t col) {
+  const detail::DirectGeometry& g = *tile.geometry;
+  const int64_t out_per_group = tile.out_channels / tile.groups;
+  float* y = tile.y + (row * g.out_width + col) * tile.out_channels;
+  for (int64_t group = 0; group < tile.groups; ++group) {
+    px.x = tile.x + group * g.in_channels;
+    const int64_t end = (group + 1) * out_per_group;
+    int64_t o = group * out_per_group;
+    for (; o + static_cast<int64_t>(kNhwcChannels) <= end;
+         o += static_cast<int64_t>(kNhwcChannels)) {
+      NhwcBlock<kPixels, kNhwcChannels>(tile, px, o, y);
+    }
+    for (; o < end; ++o) NhwcBlock<kPixels, 1>(tile, px, o, y);
+  }
+}
 
 // Depthwise NHWC (one input and one output channel per group): vectors run
 // over the channels, contiguous in x, y and bias; each channel block's
@@ -595,26 +631,25 @@ HWY_INLINE void ForwardNhwc(const detail::NhwcTile& tile) {
   if (g.in_channels == 1 && tile.out_channels == tile.groups && ForwardNhwcDepthwise(tile)) {
     return;
   }
-  const int64_t out_per_group = tile.out_channels / tile.groups;
+  // Pixels whose taps all lie inside the row run kNhwcPixels at a time.
+  int64_t interior_begin, interior_end;
+  TapRange(-g.pad_left, g.stride_width, g.out_width,
+           g.in_width - (g.kernel_width - 1) * g.dilation_width, &interior_begin, &interior_end);
   NhwcPixel px;
   px.group_channels = g.in_channels;
   px.merge_columns = tile.groups == 1 && g.dilation_width == 1;
   for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
     px.top = row * g.stride_height - g.pad_top;
     TapRange(px.top, g.dilation_height, g.kernel_height, g.in_height, &px.u_begin, &px.u_end);
-    for (int64_t col = 0; col < g.out_width; ++col) {
+    for (int64_t col = 0; col < g.out_width;) {
       px.left = col * g.stride_width - g.pad_left;
       TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width, &px.v_begin, &px.v_end);
-      float* y = tile.y + (row * g.out_width + col) * tile.out_channels;
-      for (int64_t group = 0; group < tile.groups; ++group) {
-        px.x = tile.x + group * g.in_channels;
-        const int64_t end = (group + 1) * out_per_group;
-        int64_t o = group * out_per_group;
-        for (; o + static_cast<int64_t>(kNhwcChannels) <= end;
-             o += static_cast<int64_t>(kNhwcChannels)) {
-          NhwcBlock<kNhwcChannels>(tile, px, o, y);
-        }
-        for (; o < end; ++o) NhwcBlock<1>(tile, px, o, y);
+      if (col >= interior_begin && col + static_cast<int64_t>(kNhwcPixels) <= interior_end) {
+        NhwcPixels<kNhwcPixels>(tile, px, row, col);
+        col += static_cast<int64_t>(kNhwcPixels);
+      } else {
+        NhwcPixels<1>(tile, px, row, col);
+        ++col;
       }
     }
   }
