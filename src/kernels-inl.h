@@ -11,7 +11,8 @@
 //   every stride, pad and dilation is a contiguous vector load; blocks of
 //   kChannels output channels x kVectors vectors share each load.
 // - NHWC direct kernels: dot products over the contiguous input channels of
-//   each tap, for a block of output channels at once.
+//   each tap, for blocks of interior pixels x output channels; depthwise
+//   NHWC runs its vectors over the channels instead.
 #if defined(XCORR_SRC_KERNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef XCORR_SRC_KERNELS_INL_H_
 #undef XCORR_SRC_KERNELS_INL_H_
