@@ -236,22 +236,25 @@ constexpr int64_t kMaxTaps = 64;
 // Packs the columns of x_row (width floats) that `phases` stride phases of a
 // run of output columns read:
 //   packed[p * length + k] = x_row[first + k * stride + p], 0 <= p < phases,
-// zero where the column falls outside the row (the padding).
+// zero where the column falls outside the row (the padding). packed is
+// vector-aligned and length a multiple of the vector size. Rows are short
+// (often under 100 floats), so vectors here beat calls to memcpy/memset.
 HWY_INLINE void PackRow(const float* HWY_RESTRICT x_row, int64_t width, int64_t first,
                         int64_t stride, int64_t phases, int64_t length,
                         float* HWY_RESTRICT packed) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   for (int64_t p = 0; p < phases; ++p) {
     float* out = packed + p * length;
+    for (int64_t k = 0; k < length; k += N) hn::Store(hn::Zero(d), d, out + k);
     int64_t begin, end;
     TapRange(first + p, stride, length, width, &begin, &end);
-    std::fill(out, out + begin, 0.0f);
     const float* in = x_row + first + p;
+    int64_t k = begin;
     if (stride == 1) {
-      std::copy(in + begin, in + end, out + begin);
-    } else {
-      for (int64_t k = begin; k < end; ++k) out[k] = in[k * stride];
+      for (; k + N <= end; k += N) hn::StoreU(hn::LoadU(d, in + k), d, out + k);
     }
-    std::fill(out + end, out + length, 0.0f);
+    for (; k < end; ++k) out[k] = in[k * stride];
   }
 }
 

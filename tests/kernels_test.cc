@@ -2,12 +2,14 @@
 // packing, tap ranges, partial vectors, and each plane-kernel
 // specialization at every width and height around its block sizes.
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "tests/kernels_test.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
 #include "hwy/tests/hwy_gtest.h"
 #include "src/kernels-inl.h"
@@ -45,15 +47,17 @@ void TestAllTapRange() {
 }
 
 void TestAllPackRow() {
-  const int64_t width = 11;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t width = 2 * N + 3;
   const std::vector<float> row = IntegerVector(width, 1);
   for (int64_t stride = 1; stride <= 3; ++stride) {
     for (int64_t phases = 1; phases <= stride; ++phases) {
-      for (int64_t first = -5; first <= 12; ++first) {
-        for (int64_t length = 1; length <= 9; ++length) {
-          // A guard float after the packed rows must survive.
-          std::vector<float> packed(static_cast<size_t>(phases * length + 1), 99.0f);
-          PackRow(row.data(), width, first, stride, phases, length, packed.data());
+      for (int64_t first = -N - 2; first <= width + 1; ++first) {
+        for (int64_t length = N; length <= 3 * N; length += N) {
+          // A guard vector after the packed rows must survive.
+          auto packed = hwy::AllocateAligned<float>(static_cast<size_t>((phases + 1) * length));
+          std::fill(packed.get(), packed.get() + (phases + 1) * length, 99.0f);
+          PackRow(row.data(), width, first, stride, phases, length, packed.get());
           for (int64_t p = 0; p < phases; ++p) {
             for (int64_t k = 0; k < length; ++k) {
               const int64_t col = first + k * stride + p;
@@ -62,7 +66,7 @@ void TestAllPackRow() {
                   << stride << " " << first << " " << length << " " << p << " " << k;
             }
           }
-          EXPECT_EQ(99.0f, packed.back());
+          EXPECT_EQ(99.0f, packed[static_cast<size_t>(phases * length)]);
         }
       }
     }
