@@ -187,13 +187,16 @@ xcorr_conv2d_desc Grouped(xcorr_conv2d_desc desc, int64_t groups) {
 
 // One shape per algorithm and kernel path, each large enough for several
 // tiles: the plane kernels (3x3, 5x5, generic, depthwise), the NCHW direct
-// kernel (padded, strided, dilated, grouped, 1x1 as a matrix product with
-// column tiles, output-channel tiles), and NHWC (dot products, depthwise).
+// kernel (padded, strided, dilated, grouped, padded one-channel and
+// depthwise, 1x1 as a matrix product with column tiles, output-channel
+// tiles), and NHWC (dot products, depthwise).
 std::vector<xcorr_conv2d_desc> EveryPath() {
   return {Desc(1, 1, 1, 70, 67, 3, 3),
           Desc(2, 1, 1, 40, 35, 5, 5),
           Desc(1, 1, 1, 50, 45, 4, 7),
           Grouped(Desc(2, 6, 6, 30, 21, 3, 3), 6),
+          Padded(Desc(1, 1, 1, 130, 41, 3, 3), 1, 1, 1, 1),
+          Grouped(Padded(Desc(1, 4, 4, 70, 33, 5, 5), 2, 1, 0, 3), 4),
           Padded(Desc(2, 5, 7, 30, 37, 3, 3), 1, 1, 1, 1),
           Strided(Padded(Desc(1, 4, 6, 33, 41, 5, 3), 2, 0, 1, 3), 2, 3, 2, 1),
           Grouped(Padded(Desc(1, 6, 9, 25, 26, 3, 3), 1, 1, 1, 1), 3),
@@ -273,6 +276,23 @@ TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
     CheckForward(Nhwc(Grouped(Padded(Desc(1, channels, channels, 5, 4, 3, 3), 1, 1, 1, 1),
                               channels)),
                  channels % 2 == 0, seed++);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+TEST_P(ForwardTest, PaddedOneChannelAndDepthwise) {
+  // One channel and depthwise, stride 1, asymmetric pads: the direct kernel
+  // with a single output channel per group, at sizes where the unpadded
+  // interior is wide, thin or empty.
+  uint64_t seed = 600;
+  for (int64_t width = 1; width <= 35; width += 2) {
+    for (int64_t kernel : {1, 3, 4}) {
+      CheckForward(Padded(Desc(1, 1, 1, 9, width, kernel, kernel), 1, 2, 2, 1), true, seed++);
+      if (width >= 2) {  // the padded row must hold the 3 kernel columns
+        CheckForward(Grouped(Padded(Desc(1, 2, 2, 5, width, kernel, 3), 0, 3, 1, 0), 2), false,
+                     seed++);
+      }
+    }
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
