@@ -1,11 +1,18 @@
-// Per-target building blocks of the correlation kernels (Highway -inl.h:
+// Per-target building blocks of the forward kernels (Highway -inl.h:
 // included once per target by kernels.cc, and by tests/kernels_test.cc).
 //
-// Register blocking: a block of kRows output rows x kVectors vectors. Each
-// input vector is loaded once and feeds every output row of the block that
-// needs it (input row i+u feeds output row i through kernel row u), so a
-// block does (kRows + KH - 1) * KW * kVectors loads for
-// kRows * KH * KW * kVectors FMAs.
+// Three families, all accumulating in f32 in a fixed order per output, so a
+// result depends only on the target, never on tiling or threads:
+// - Plane kernels (one channel, valid, stride 1): blocks of kRows output rows
+//   x kVectors vectors read x directly; each input vector feeds every output
+//   row of the block that needs it.
+// - NCHW direct kernels: the input rows one output row needs are packed into
+//   a small zero-padded, stride-phase-deinterleaved buffer, so every tap of
+//   every stride, pad and dilation is a contiguous vector load; blocks of
+//   kChannels output channels x kVectors vectors share each load.
+// - NHWC direct kernels: dot products over the contiguous input channels of
+//   each tap, for blocks of interior pixels x output channels; depthwise
+//   NHWC runs its vectors over the channels instead.
 #if defined(XCORR_SRC_KERNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef XCORR_SRC_KERNELS_INL_H_
 #undef XCORR_SRC_KERNELS_INL_H_
@@ -13,8 +20,10 @@
 #define XCORR_SRC_KERNELS_INL_H_
 #endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "hwy/highway.h"
 #include "src/kernels.h"
@@ -24,72 +33,630 @@ namespace xcorr {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// One kRows x (kVectors * Lanes(d)) block of `tile` whose top-left output is
-// (row, col). The caller guarantees the block lies inside the tile.
-template <size_t kRows, size_t kVectors, class D>
-HWY_INLINE void CorrBlock(D d, const detail::PlaneTile& tile, int64_t row,
-                          int64_t col) {
+// AVX-512 has 32 vector registers; the other x86 targets have 16. Block sizes
+// below are chosen so that accumulators, weights and loads all fit.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr size_t kVectorRegisters = 32;
+#else
+constexpr size_t kVectorRegisters = 16;
+#endif
+
+// When weights sit in registers, GCC folds the input loads into every FMA
+// that uses them instead (one load per FMA). With 64-byte vectors most of
+// those unaligned loads split cache lines and the kernel becomes load-bound,
+// so on AVX-512 an empty asm pins each loaded input in a register.
+template <class V>
+HWY_INLINE void KeepInRegister(V& v) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && defined(__GNUC__)
+  asm("" : "+v"(v.raw));
+#else
+  (void)v;
+#endif
+}
+
+inline int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+// ---------------------------------------------------------------------------
+// Plane kernels.
+
+// kKernelHeight/kKernelWidth are the kernel size when fixed at compile time,
+// or 0 to read it from the tile. Fixed sizes unroll every loop and keep a
+// kernel column's weights in registers across all rows of the block.
+template <int64_t kKernelHeight, int64_t kKernelWidth>
+struct PlaneShape {
+  static constexpr bool kFixed = kKernelHeight > 0;
+  static constexpr size_t kColumn = kFixed ? static_cast<size_t>(kKernelHeight) : 1;
+  static int64_t Height(const detail::PlaneTile& t) {
+    return kFixed ? kKernelHeight : t.kernel_height;
+  }
+  static int64_t Width(const detail::PlaneTile& t) {
+    return kFixed ? kKernelWidth : t.kernel_width;
+  }
+};
+
+// One kRows x (kVectors * Lanes(d)) block whose top-left output is (row,
+// col). The loop runs kernel columns outside input rows so that, for fixed
+// sizes, the column's kKernelHeight weights are broadcast once per block.
+// Every output lane sums its taps in the same order (kernel column, then
+// kernel row) whatever the block size, so blocks may overlap.
+template <size_t kRows, size_t kVectors, class Shape, class D>
+HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row, int64_t col) {
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t kh = tile.kernel_height;
-  const int64_t kw = tile.kernel_width;
+  const int64_t kh = Shape::Height(tile);
+  const int64_t kw = Shape::Width(tile);
+  const float* x = tile.x + row * tile.x_row_stride + col;
   V acc[kRows][kVectors];
   for (size_t r = 0; r < kRows; ++r) {
-    float* y_row = tile.y + (row + static_cast<int64_t>(r)) * tile.y_row_stride + col;
-    for (size_t v = 0; v < kVectors; ++v) {
-      acc[r][v] = tile.accumulate ? hn::LoadU(d, y_row + static_cast<int64_t>(v) * N)
-                                  : hn::Set(d, tile.bias);
-    }
+    for (size_t v = 0; v < kVectors; ++v) acc[r][v] = hn::Set(d, tile.bias);
   }
   const int64_t input_rows = static_cast<int64_t>(kRows) + kh - 1;
-  for (int64_t in_row = 0; in_row < input_rows; ++in_row) {
-    const float* x_row = tile.x + (row + in_row) * tile.x_row_stride + col;
-    for (int64_t kv = 0; kv < kw; ++kv) {
+  for (int64_t kv = 0; kv < kw; ++kv) {
+    // Only fixed sizes hold a column of weights; other sizes broadcast from
+    // memory at each use.
+    V column[Shape::kColumn];
+    if constexpr (Shape::kFixed) {
+      for (int64_t u = 0; u < kh; ++u) column[u] = hn::Set(d, tile.k[u * kw + kv]);
+    }
+    const auto input_row = [&](int64_t in_row) HWY_ATTR {
       V in[kVectors];
       for (size_t v = 0; v < kVectors; ++v) {
-        in[v] = hn::LoadU(d, x_row + kv + static_cast<int64_t>(v) * N);
+        in[v] = hn::LoadU(d, x + in_row * tile.x_row_stride + kv + static_cast<int64_t>(v) * N);
+        if constexpr (Shape::kFixed) KeepInRegister(in[v]);
       }
       for (size_t r = 0; r < kRows; ++r) {
         const int64_t u = in_row - static_cast<int64_t>(r);
-        if (u < 0 || u >= kh) continue;
-        const V weight = hn::Set(d, tile.k[u * kw + kv]);
-        for (size_t v = 0; v < kVectors; ++v) {
-          acc[r][v] = hn::MulAdd(in[v], weight, acc[r][v]);
+        if (u < 0 || u >= Shape::Height(tile)) continue;
+        V weight;
+        if constexpr (Shape::kFixed) {
+          weight = column[u];
+        } else {
+          weight = hn::Set(d, tile.k[u * kw + kv]);
+        }
+        for (size_t v = 0; v < kVectors; ++v) acc[r][v] = hn::MulAdd(in[v], weight, acc[r][v]);
+      }
+    };
+    if constexpr (Shape::kFixed) {
+      // Fully unrolled, every row's kernel row u is a constant: the tests
+      // above vanish and the column stays in registers.
+      HWY_UNROLL(32)
+      for (int64_t in_row = 0; in_row < input_rows; ++in_row) input_row(in_row);
+    } else {
+      for (int64_t in_row = 0; in_row < input_rows; ++in_row) input_row(in_row);
+    }
+  }
+  for (size_t r = 0; r < kRows; ++r) {
+    float* y = tile.y + (row + static_cast<int64_t>(r)) * tile.y_row_stride + col;
+    for (size_t v = 0; v < kVectors; ++v) {
+      hn::StoreU(acc[r][v], d, y + static_cast<int64_t>(v) * N);
+    }
+  }
+}
+
+// Rows [row, row + kRows) of `tile`, all columns. Widths of at least one
+// vector end with a vector that overlaps the previous block (recomputing the
+// same bits) instead of a scalar tail; narrower planes go lane by lane.
+template <size_t kRows, size_t kVectors, class Shape>
+HWY_INLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t width = tile.out_width;
+  if (width < N) {
+    const hn::CappedTag<float, 1> d1;
+    for (int64_t col = 0; col < width; ++col) PlaneBlock<kRows, 1, Shape>(d1, tile, row, col);
+    return;
+  }
+  const int64_t block = static_cast<int64_t>(kVectors) * N;
+  int64_t col = 0;
+  for (; col + block <= width; col += block) PlaneBlock<kRows, kVectors, Shape>(d, tile, row, col);
+  for (; col + N <= width; col += N) PlaneBlock<kRows, 1, Shape>(d, tile, row, col);
+  if (col < width) PlaneBlock<kRows, 1, Shape>(d, tile, row, width - N);
+}
+
+// All rows of the tile: blocks of kRows rows, the last one overlapping its
+// predecessor when the row count is not a multiple (tiles shorter than kRows
+// go row by row).
+template <size_t kRows, size_t kVectors, class Shape>
+HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
+  int64_t row = tile.row_begin;
+  if (tile.row_end - row < static_cast<int64_t>(kRows)) {
+    for (; row < tile.row_end; ++row) PlaneRowBand<1, kVectors, Shape>(tile, row);
+    return;
+  }
+  for (; row + static_cast<int64_t>(kRows) <= tile.row_end;
+       row += static_cast<int64_t>(kRows)) {
+    PlaneRowBand<kRows, kVectors, Shape>(tile, row);
+  }
+  if (row < tile.row_end) {
+    PlaneRowBand<kRows, kVectors, Shape>(tile, tile.row_end - static_cast<int64_t>(kRows));
+  }
+}
+
+// The plane kernels' block sizes, rows x vectors: accumulators, plus one
+// kernel column of weights for the fixed sizes, plus the loaded inputs fill
+// the registers (AVX-512: 16 + 3 + 2, 12 + 5 + 2, 16 + 1 + 4 of 32; the
+// others 10 + 3 + 2, 8 + 5 + 2, 8 + 1 + 2 of 16).
+constexpr bool kWideRegisters = kVectorRegisters == 32;
+HWY_INLINE void PlaneTileGeneric(const detail::PlaneTile& tile) {
+  PlaneRows<4, kWideRegisters ? 4 : 2, PlaneShape<0, 0>>(tile);
+}
+HWY_INLINE void PlaneTileK3x3(const detail::PlaneTile& tile) {
+  PlaneRows<kWideRegisters ? 6 : 5, 2, PlaneShape<3, 3>>(tile);
+}
+HWY_INLINE void PlaneTileK5x5(const detail::PlaneTile& tile) {
+  PlaneRows<kWideRegisters ? 6 : 4, 2, PlaneShape<5, 5>>(tile);
+}
+
+// ---------------------------------------------------------------------------
+// Shared by the direct kernels.
+
+inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The taps [*begin, *end) of a kernel axis with `taps` taps, `dilation`
+// apart, that land inside [0, size) when tap 0 sits at `position` (which
+// may be negative in the padding).
+inline void TapRange(int64_t position, int64_t dilation, int64_t taps, int64_t size,
+                     int64_t* begin, int64_t* end) {
+  *begin = position >= 0 ? 0 : std::min(taps, CeilDiv(-position, dilation));
+  *end = position < size ? std::min(taps, CeilDiv(size - position, dilation)) : 0;
+  *end = std::max(*end, *begin);
+}
+
+// Lanes beyond `count` of a vector at p: loads read zeros there and stores
+// leave them untouched, so that nothing past the caller's buffer is touched.
+template <class D>
+HWY_INLINE hn::Vec<D> LoadUpTo(D d, const float* p, int64_t count) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  if (count >= N) return hn::LoadU(d, p);
+  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)] = {};
+  for (int64_t k = 0; k < count; ++k) lanes[k] = p[k];
+  return hn::Load(d, lanes);
+}
+template <class D>
+HWY_INLINE void StoreUpTo(D d, hn::Vec<D> v, float* p, int64_t count) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  if (count >= N) return hn::StoreU(v, d, p);
+  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)];
+  hn::Store(v, d, lanes);
+  for (int64_t k = 0; k < count; ++k) p[k] = lanes[k];
+}
+
+// ---------------------------------------------------------------------------
+// NCHW direct kernels.
+
+// Packed rows of one tile live on the stack: 32 KiB stays in L1 while every
+// output-channel block reads them, and bounds the stack a call needs.
+constexpr int64_t kPackFloats = 8192;
+// One packed segment takes at most a quarter of it, so that a pass holds
+// several and y is revisited rarely.
+constexpr int64_t kSegmentFloats = kPackFloats / 4;
+constexpr int64_t kMaxSegments = 256;
+constexpr int64_t kMaxTaps = 64;
+
+// Packs the columns of x_row (width floats) that `phases` stride phases of a
+// run of output columns read:
+//   packed[p * length + k] = x_row[first + k * stride + p], 0 <= p < phases,
+// zero where the column falls outside the row (the padding). packed is
+// vector-aligned and length a multiple of the vector size. Rows are short
+// (often under 100 floats), so vectors here beat calls to memcpy/memset.
+HWY_INLINE void PackRow(const float* HWY_RESTRICT x_row, int64_t width, int64_t first,
+                        int64_t stride, int64_t phases, int64_t length,
+                        float* HWY_RESTRICT packed) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  for (int64_t p = 0; p < phases; ++p) {
+    float* out = packed + p * length;
+    for (int64_t k = 0; k < length; k += N) hn::Store(hn::Zero(d), d, out + k);
+    int64_t begin, end;
+    TapRange(first + p, stride, length, width, &begin, &end);
+    const float* in = x_row + first + p;
+    int64_t k = begin;
+    if (stride == 1) {
+      for (; k + N <= end; k += N) hn::StoreU(hn::LoadU(d, in + k), d, out + k);
+    }
+    for (; k < end; ++k) out[k] = in[k * stride];
+  }
+}
+
+// One pass of the NCHW kernel: `segments` packed runs of taps (one input
+// channel, one kernel row, taps[s] consecutive kernel columns) for `width`
+// output columns of one output row.
+struct DirectPass {
+  const float* packed;
+  int64_t segment_floats, length;  // per segment, per stride phase
+  const int64_t* weight_offsets;   // per segment: first tap's offset in w[o]
+  const int64_t* taps;             // per segment
+  int64_t segments;
+  const int64_t* tap_offsets;      // of each tap in a segment
+  const float* w;
+  int64_t w_channel_stride;
+  const float* bias;  // NULL: none
+  float* y;           // output channel 0 at this row and column
+  int64_t y_channel_stride, width;
+  bool first;  // start from the bias; later passes add to y
+};
+
+// Output channels [o, o + kChannels) x vectors [col, col + kVectors * N) of a
+// pass. Each tap broadcasts kChannels weights and loads kVectors inputs for
+// kChannels * kVectors FMAs.
+// Adds bias (first pass) or y (later passes) to the sums of a block of
+// `channels` x `vectors` vectors and stores them, the last vector of a row
+// only up to the pass width.
+template <class D>
+HWY_NOINLINE void FinishBlock(D d, const DirectPass& pass, int64_t o, int64_t col,
+                              size_t channels, size_t vectors, const float* sums) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  for (size_t k = 0; k < channels; ++k) {
+    const int64_t channel = o + static_cast<int64_t>(k);
+    float* y = pass.y + channel * pass.y_channel_stride + col;
+    for (size_t v = 0; v < vectors; ++v) {
+      const int64_t offset = static_cast<int64_t>(v) * N;
+      const int64_t count = pass.width - col - offset;
+      const hn::Vec<D> base =
+          pass.first ? hn::Set(d, pass.bias != nullptr ? pass.bias[channel] : 0.0f)
+                     : LoadUpTo(d, y + offset, count);
+      const hn::Vec<D> sum = hn::Load(d, sums + (k * vectors + v) * static_cast<size_t>(N));
+      StoreUpTo(d, hn::Add(base, sum), y + offset, count);
+    }
+  }
+}
+
+// Output channels [o, o + kChannels) x vectors [col, col + kVectors * N) of a
+// pass. Each tap broadcasts kChannels weights and loads kVectors inputs for
+// kChannels * kVectors FMAs. The accumulators leave through an aligned
+// buffer so that the tap loop carries none of the epilogue's branches (with
+// them, GCC spills accumulators on 16-register targets).
+template <size_t kChannels, size_t kVectors, class D>
+HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o, int64_t col) {
+  using V = hn::Vec<D>;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  V acc[kChannels][kVectors];
+  for (size_t k = 0; k < kChannels; ++k) {
+    for (size_t v = 0; v < kVectors; ++v) acc[k][v] = hn::Zero(d);
+  }
+  for (int64_t s = 0; s < pass.segments; ++s) {
+    const float* packed = pass.packed + s * pass.segment_floats + col;
+    const float* w[kChannels];
+    for (size_t k = 0; k < kChannels; ++k) {
+      w[k] = pass.w + (o + static_cast<int64_t>(k)) * pass.w_channel_stride +
+             pass.weight_offsets[s];
+    }
+    for (int64_t t = 0; t < pass.taps[s]; ++t) {
+      const float* in_tap = packed + pass.tap_offsets[t];
+      V weight[kChannels];
+      for (size_t k = 0; k < kChannels; ++k) weight[k] = hn::Set(d, w[k][t]);
+      for (size_t v = 0; v < kVectors; ++v) {
+        const V in = hn::LoadU(d, in_tap + static_cast<int64_t>(v) * N);
+        for (size_t k = 0; k < kChannels; ++k) acc[k][v] = hn::MulAdd(in, weight[k], acc[k][v]);
+      }
+    }
+  }
+  HWY_ALIGN float sums[kChannels * kVectors * HWY_MAX_BYTES / sizeof(float)];
+  for (size_t k = 0; k < kChannels; ++k) {
+    for (size_t v = 0; v < kVectors; ++v) {
+      hn::Store(acc[k][v], d, sums + (k * kVectors + v) * static_cast<size_t>(N));
+    }
+  }
+  FinishBlock(d, pass, o, col, kChannels, kVectors, sums);
+}
+
+// AVX-512: 16 accumulators + 4 weights + 1 input of 32 registers; others:
+// 12 + 3 + 1 of 16. Per tap, 8 loads feed 16 FMAs, or 7 feed 12; a row's
+// last vectors go in one narrower block.
+constexpr size_t kDirectChannels = kVectorRegisters == 32 ? 4 : 3;
+constexpr size_t kDirectVectors = 4;
+
+// The last `vectors` (< kVectors) vectors of a row in one block.
+template <size_t kChannels, size_t kVectors, class D>
+HWY_INLINE void DirectRemainder(D d, const DirectPass& pass, int64_t o, int64_t col,
+                                int64_t vectors) {
+  if constexpr (kVectors > 1) {
+    if (vectors == static_cast<int64_t>(kVectors) - 1) {
+      return DirectBlock<kChannels, kVectors - 1>(d, pass, o, col);
+    }
+    DirectRemainder<kChannels, kVectors - 1>(d, pass, o, col, vectors);
+  }
+}
+
+template <size_t kChannels, class D>
+HWY_INLINE void DirectChannels(D d, const DirectPass& pass, int64_t o) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t vectors = CeilDiv(pass.width, N);
+  const int64_t blocks = vectors / static_cast<int64_t>(kDirectVectors);
+  for (int64_t b = 0; b < blocks; ++b) {
+    DirectBlock<kChannels, kDirectVectors>(d, pass, o,
+                                           b * static_cast<int64_t>(kDirectVectors) * N);
+  }
+  const int64_t done = blocks * static_cast<int64_t>(kDirectVectors);
+  if (done < vectors) {
+    DirectRemainder<kChannels, kDirectVectors>(d, pass, o, done * N, vectors - done);
+  }
+}
+
+// Runs one pass over every output channel of the tile.
+HWY_INLINE void DirectPassAllChannels(const DirectPass& pass, int64_t out_channels) {
+  const hn::ScalableTag<float> d;
+  const int64_t block = static_cast<int64_t>(kDirectChannels);
+  int64_t o = 0;
+  for (; o + block <= out_channels; o += block) DirectChannels<kDirectChannels>(d, pass, o);
+  for (; o < out_channels; ++o) DirectChannels<1>(d, pass, o);
+}
+
+// The whole NCHW tile: per column chunk and output row, packs the rows of
+// every (input channel, kernel row) that reaches inside the input, in
+// passes of at most kPackFloats, then runs each pass over all channels.
+HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const detail::DirectGeometry& g = *tile.geometry;
+  const int64_t stride = g.stride_width;
+  const int64_t dilation = g.dilation_width;
+  // Floats of one packed segment of `taps` kernel columns for `cols` output
+  // columns: only the phases its taps read, each long enough for whole
+  // vectors at every tap.
+  const auto phases_for = [&](int64_t taps) {
+    return std::min(stride, (taps - 1) * dilation + 1);
+  };
+  const auto length_for = [&](int64_t cols, int64_t taps) {
+    return RoundUp(RoundUp(cols, N) + (taps - 1) * dilation / stride, N);
+  };
+  // Wide rows are split into column chunks and long kernel rows into runs
+  // of taps, until one segment fits its share of the buffer.
+  int64_t chunk = tile.col_end - tile.col_begin;
+  int64_t taps = g.kernel_width;
+  while (chunk > N && phases_for(taps) * length_for(chunk, taps) > kSegmentFloats) {
+    chunk = RoundUp(chunk / 2, N);
+  }
+  while (taps > kMaxTaps ||
+         (taps > 1 && phases_for(taps) * length_for(chunk, taps) > kSegmentFloats)) {
+    taps = (taps + 1) / 2;
+  }
+  HWY_ALIGN float packed[kPackFloats];
+  int64_t weight_offsets[kMaxSegments];
+  int64_t segment_taps[kMaxSegments];
+  int64_t tap_offsets[kMaxTaps];
+  DirectPass pass;
+  pass.packed = packed;
+  pass.weight_offsets = weight_offsets;
+  pass.taps = segment_taps;
+  pass.tap_offsets = tap_offsets;
+  pass.w = tile.w;
+  pass.w_channel_stride = g.in_channels * g.kernel_height * g.kernel_width;
+  pass.bias = tile.bias;
+  pass.y_channel_stride = tile.y_channel_stride;
+  const int64_t phases = phases_for(taps);
+  for (int64_t col = tile.col_begin; col < tile.col_end; col += chunk) {
+    pass.width = std::min(chunk, tile.col_end - col);
+    pass.length = length_for(pass.width, taps);
+    pass.segment_floats = phases * pass.length;
+    for (int64_t t = 0; t < taps; ++t) {
+      // Tap t reads column j * stride + t * dilation of the packed run: phase
+      // (t * dilation) % stride, (t * dilation) / stride vectors in.
+      tap_offsets[t] = (t * dilation) % stride * pass.length + t * dilation / stride;
+    }
+    const int64_t capacity = std::min(kMaxSegments, kPackFloats / pass.segment_floats);
+    for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
+      pass.y = tile.y + row * g.out_width + col;
+      pass.first = true;
+      pass.segments = 0;
+      const int64_t top = row * g.stride_height - g.pad_top;
+      int64_t u_begin, u_end;
+      TapRange(top, g.dilation_height, g.kernel_height, g.in_height, &u_begin, &u_end);
+      for (int64_t c = 0; c < g.in_channels; ++c) {
+        for (int64_t u = u_begin; u < u_end; ++u) {
+          const float* x_row =
+              tile.x + c * tile.x_channel_stride + (top + u * g.dilation_height) * g.in_width;
+          for (int64_t v = 0; v < g.kernel_width; v += taps) {
+            PackRow(x_row, g.in_width, col * stride + v * dilation - g.pad_left, stride,
+                    phases, pass.length, packed + pass.segments * pass.segment_floats);
+            weight_offsets[pass.segments] = (c * g.kernel_height + u) * g.kernel_width + v;
+            segment_taps[pass.segments] = std::min(taps, g.kernel_width - v);
+            if (++pass.segments == capacity) {
+              DirectPassAllChannels(pass, tile.out_channels);
+              pass.first = false;
+              pass.segments = 0;
+            }
+          }
+        }
+      }
+      if (pass.segments > 0 || pass.first) DirectPassAllChannels(pass, tile.out_channels);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// NHWC direct kernels.
+
+// Adds the dot products of kPixels runs of count floats (x_stride apart from
+// x) with kChannels weight runs (w_stride apart from w) to acc (whole
+// vectors) and tail (the last floats). Each loaded weight vector feeds
+// kPixels FMAs, each input vector kChannels.
+template <size_t kPixels, size_t kChannels, class D>
+HWY_INLINE void DotRun(D d, const float* HWY_RESTRICT x, int64_t x_stride,
+                       const float* HWY_RESTRICT w, int64_t w_stride, int64_t count,
+                       hn::Vec<D> (*acc)[kChannels], float (*tail)[kChannels]) {
+  using V = hn::Vec<D>;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  int64_t k = 0;
+  for (; k + N <= count; k += N) {
+    V in[kPixels];
+    for (size_t p = 0; p < kPixels; ++p) {
+      in[p] = hn::LoadU(d, x + static_cast<int64_t>(p) * x_stride + k);
+    }
+    for (size_t c = 0; c < kChannels; ++c) {
+      const V weight = hn::LoadU(d, w + static_cast<int64_t>(c) * w_stride + k);
+      for (size_t p = 0; p < kPixels; ++p) acc[p][c] = hn::MulAdd(in[p], weight, acc[p][c]);
+    }
+  }
+  for (; k < count; ++k) {
+    for (size_t c = 0; c < kChannels; ++c) {
+      const float weight = w[static_cast<int64_t>(c) * w_stride + k];
+      for (size_t p = 0; p < kPixels; ++p) {
+        tail[p][c] += x[static_cast<int64_t>(p) * x_stride + k] * weight;
+      }
+    }
+  }
+}
+
+// Where a run of NHWC output pixels of one row reads: their taps (the same
+// for all of them) and their group.
+struct NhwcPixel {
+  const float* x;  // the input at the group's first channel, row 0, column 0
+  int64_t top, left, u_begin, u_end, v_begin, v_end;
+  int64_t group_channels;  // input channels per group
+  bool merge_columns;      // a kernel row's taps are one contiguous run
+};
+
+// Output channels [o, o + kChannels) of kPixels consecutive pixels (the
+// first at px.left, all with px's taps), summing each tap's input channels
+// as dot products. Without groups or dilation, the taps of a kernel row are
+// contiguous in both x and w (OHWI), so they form one long run.
+template <size_t kPixels, size_t kChannels>
+HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px, int64_t o,
+                          float* y) {
+  const hn::ScalableTag<float> d;
+  const detail::DirectGeometry& g = *tile.geometry;
+  hn::Vec<decltype(d)> acc[kPixels][kChannels];
+  float tail[kPixels][kChannels];
+  for (size_t p = 0; p < kPixels; ++p) {
+    for (size_t c = 0; c < kChannels; ++c) {
+      acc[p][c] = hn::Zero(d);
+      tail[p][c] = 0.0f;
+    }
+  }
+  const int64_t cg = px.group_channels;
+  const int64_t w_stride = g.kernel_height * g.kernel_width * cg;
+  const int64_t x_stride = g.stride_width * tile.channels;
+  const float* w = tile.w + o * w_stride;
+  for (int64_t u = px.u_begin; u < px.u_end; ++u) {
+    const float* x_row = px.x + (px.top + u * g.dilation_height) * g.in_width * tile.channels;
+    const float* w_row = w + u * g.kernel_width * cg;
+    if (px.merge_columns) {
+      DotRun<kPixels, kChannels>(d, x_row + (px.left + px.v_begin) * tile.channels, x_stride,
+                                 w_row + px.v_begin * cg, w_stride,
+                                 (px.v_end - px.v_begin) * cg, acc, tail);
+      continue;
+    }
+    for (int64_t v = px.v_begin; v < px.v_end; ++v) {
+      DotRun<kPixels, kChannels>(d, x_row + (px.left + v * g.dilation_width) * tile.channels,
+                                 x_stride, w_row + v * cg, w_stride, cg, acc, tail);
+    }
+  }
+  for (size_t p = 0; p < kPixels; ++p) {
+    for (size_t c = 0; c < kChannels; ++c) {
+      const int64_t channel = o + static_cast<int64_t>(c);
+      const float sum = hn::GetLane(hn::SumOfLanes(d, acc[p][c])) + tail[p][c];
+      y[static_cast<int64_t>(p) * tile.out_channels + channel] =
+          (tile.bias != nullptr ? tile.bias[channel] : 0.0f) + sum;
+    }
+  }
+}
+
+// All output channels of kPixels pixels: AVX-512 blocks 4 pixels x 4
+// channels (16 accumulators + 4 inputs + 1 weight of 32 registers), the
+// others 2 x 4 (8 + 2 + 1 of 16); so each weight load feeds several pixels
+// and weights stream from L2 a quarter or half as often.
+constexpr size_t kNhwcPixels = kVectorRegisters == 32 ? 4 : 2;
+constexpr size_t kNhwcChannels = 4;
+
+template <size_t kPixels>
+HWY_INLINE void NhwcPixels(const detail::NhwcTile& tile, NhwcPixel& px, int64_t row,
+                           int64_t col) {
+  const detail::DirectGeometry& g = *tile.geometry;
+  const int64_t out_per_group = tile.out_channels / tile.groups;
+  float* y = tile.y + (row * g.out_width + col) * tile.out_channels;
+  for (int64_t group = 0; group < tile.groups; ++group) {
+    px.x = tile.x + group * g.in_channels;
+    const int64_t end = (group + 1) * out_per_group;
+    int64_t o = group * out_per_group;
+    for (; o + static_cast<int64_t>(kNhwcChannels) <= end;
+         o += static_cast<int64_t>(kNhwcChannels)) {
+      NhwcBlock<kPixels, kNhwcChannels>(tile, px, o, y);
+    }
+    for (; o < end; ++o) NhwcBlock<kPixels, 1>(tile, px, o, y);
+  }
+}
+
+// Depthwise NHWC (one input and one output channel per group): vectors run
+// over the channels, contiguous in x, y and bias; each channel block's
+// weights are transposed once per tile into tap-major order on the stack.
+// Returns false, doing nothing, when one vector of channels' weights would
+// not fit there.
+HWY_INLINE bool ForwardNhwcDepthwise(const detail::NhwcTile& tile) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const detail::DirectGeometry& g = *tile.geometry;
+  const int64_t taps = g.kernel_height * g.kernel_width;
+  if (taps * N > kPackFloats) return false;
+  const int64_t channels = tile.channels;
+  const int64_t block = std::min(RoundUp(channels, N), kPackFloats / taps / N * N);
+  HWY_ALIGN float weights[kPackFloats];
+  for (int64_t first = 0; first < channels; first += block) {
+    const int64_t count = std::min(block, channels - first);
+    for (int64_t t = 0; t < taps; ++t) {
+      for (int64_t c = 0; c < block; ++c) {
+        weights[t * block + c] = c < count ? tile.w[(first + c) * taps + t] : 0.0f;
+      }
+    }
+    for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
+      const int64_t top = row * g.stride_height - g.pad_top;
+      int64_t u_begin, u_end;
+      TapRange(top, g.dilation_height, g.kernel_height, g.in_height, &u_begin, &u_end);
+      for (int64_t col = 0; col < g.out_width; ++col) {
+        const int64_t left = col * g.stride_width - g.pad_left;
+        int64_t v_begin, v_end;
+        TapRange(left, g.dilation_width, g.kernel_width, g.in_width, &v_begin, &v_end);
+        float* y = tile.y + (row * g.out_width + col) * channels + first;
+        for (int64_t c = 0; c < count; c += N) {
+          const int64_t lanes = count - c;
+          hn::Vec<decltype(d)> acc = tile.bias != nullptr
+                                         ? LoadUpTo(d, tile.bias + first + c, lanes)
+                                         : hn::Zero(d);
+          for (int64_t u = u_begin; u < u_end; ++u) {
+            const float* x = tile.x + (top + u * g.dilation_height) * g.in_width * channels +
+                             first + c;
+            for (int64_t v = v_begin; v < v_end; ++v) {
+              const hn::Vec<decltype(d)> in =
+                  LoadUpTo(d, x + (left + v * g.dilation_width) * channels, lanes);
+              acc = hn::MulAdd(in, hn::Load(d, weights + (u * g.kernel_width + v) * block + c),
+                               acc);
+            }
+          }
+          StoreUpTo(d, acc, y + c, lanes);
         }
       }
     }
   }
-  for (size_t r = 0; r < kRows; ++r) {
-    float* y_row = tile.y + (row + static_cast<int64_t>(r)) * tile.y_row_stride + col;
-    for (size_t v = 0; v < kVectors; ++v) {
-      hn::StoreU(acc[r][v], d, y_row + static_cast<int64_t>(v) * N);
+  return true;
+}
+
+HWY_INLINE void ForwardNhwc(const detail::NhwcTile& tile) {
+  const detail::DirectGeometry& g = *tile.geometry;
+  if (g.in_channels == 1 && tile.out_channels == tile.groups && ForwardNhwcDepthwise(tile)) {
+    return;
+  }
+  // Pixels whose taps all lie inside the row run kNhwcPixels at a time.
+  int64_t interior_begin, interior_end;
+  TapRange(-g.pad_left, g.stride_width, g.out_width,
+           g.in_width - (g.kernel_width - 1) * g.dilation_width, &interior_begin, &interior_end);
+  NhwcPixel px;
+  px.group_channels = g.in_channels;
+  px.merge_columns = tile.groups == 1 && g.dilation_width == 1;
+  for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
+    px.top = row * g.stride_height - g.pad_top;
+    TapRange(px.top, g.dilation_height, g.kernel_height, g.in_height, &px.u_begin, &px.u_end);
+    for (int64_t col = 0; col < g.out_width;) {
+      px.left = col * g.stride_width - g.pad_left;
+      TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width, &px.v_begin, &px.v_end);
+      if (col >= interior_begin && col + static_cast<int64_t>(kNhwcPixels) <= interior_end) {
+        NhwcPixels<kNhwcPixels>(tile, px, row, col);
+        col += static_cast<int64_t>(kNhwcPixels);
+      } else {
+        NhwcPixels<1>(tile, px, row, col);
+        ++col;
+      }
     }
   }
-}
-
-// Rows [row, row + kRows) of `tile`, all columns: full blocks of kVectors
-// vectors, then single vectors, then single lanes for the tail.
-template <size_t kRows, size_t kVectors>
-HWY_INLINE void CorrRowBand(const detail::PlaneTile& tile, int64_t row) {
-  const hn::ScalableTag<float> d;
-  const hn::CappedTag<float, 1> d1;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t col = 0;
-  for (; col + static_cast<int64_t>(kVectors) * N <= tile.out_width;
-       col += static_cast<int64_t>(kVectors) * N) {
-    CorrBlock<kRows, kVectors>(d, tile, row, col);
-  }
-  for (; col + N <= tile.out_width; col += N) CorrBlock<kRows, 1>(d, tile, row, col);
-  for (; col < tile.out_width; ++col) CorrBlock<kRows, 1>(d1, tile, row, col);
-}
-
-// Four output rows share each input load; remaining rows go one at a time.
-// Two vectors per row keep 8 accumulators plus loads within 16 registers.
-HWY_INLINE void CorrPlaneRows(const detail::PlaneTile& tile) {
-  constexpr int64_t kRows = 4;
-  int64_t row = tile.row_begin;
-  for (; row + kRows <= tile.row_end; row += kRows) CorrRowBand<kRows, 2>(tile, row);
-  for (; row < tile.row_end; ++row) CorrRowBand<1, 2>(tile, row);
 }
 
 }  // namespace HWY_NAMESPACE

@@ -18,7 +18,11 @@ HWY_BEFORE_NAMESPACE();
 namespace xcorr {
 namespace HWY_NAMESPACE {
 
-void CorrPlaneTile(const detail::PlaneTile& tile) { CorrPlaneRows(tile); }
+void CorrPlaneTileGeneric(const detail::PlaneTile& tile) { PlaneTileGeneric(tile); }
+void CorrPlaneTileK3x3(const detail::PlaneTile& tile) { PlaneTileK3x3(tile); }
+void CorrPlaneTileK5x5(const detail::PlaneTile& tile) { PlaneTileK5x5(tile); }
+void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
+void ForwardNhwcTile(const detail::NhwcTile& tile) { ForwardNhwc(tile); }
 
 int64_t CompiledTarget() { return HWY_TARGET; }
 
@@ -30,7 +34,11 @@ HWY_AFTER_NAMESPACE();
 namespace xcorr {
 namespace {
 
-HWY_EXPORT(CorrPlaneTile);
+HWY_EXPORT(CorrPlaneTileGeneric);
+HWY_EXPORT(CorrPlaneTileK3x3);
+HWY_EXPORT(CorrPlaneTileK5x5);
+HWY_EXPORT(ForwardNchwTile);
+HWY_EXPORT(ForwardNhwcTile);
 HWY_EXPORT(CompiledTarget);
 
 bool SameName(const char* a, const char* b) {
@@ -58,7 +66,27 @@ std::mutex& TargetMutex() {
 
 namespace detail {
 
-void CorrPlaneTile(const PlaneTile& tile) { HWY_DYNAMIC_DISPATCH(CorrPlaneTile)(tile); }
+PlaneKernel PlaneKernelFor(int64_t kernel_height, int64_t kernel_width) {
+  if (kernel_height == 3 && kernel_width == 3) return PlaneKernel::k3x3;
+  if (kernel_height == 5 && kernel_width == 5) return PlaneKernel::k5x5;
+  return PlaneKernel::kGeneric;
+}
+
+void CorrPlaneTile(PlaneKernel kernel, const PlaneTile& tile) {
+  switch (kernel) {
+    case PlaneKernel::k3x3:
+      return HWY_DYNAMIC_DISPATCH(CorrPlaneTileK3x3)(tile);
+    case PlaneKernel::k5x5:
+      return HWY_DYNAMIC_DISPATCH(CorrPlaneTileK5x5)(tile);
+    case PlaneKernel::kGeneric:
+      break;
+  }
+  HWY_DYNAMIC_DISPATCH(CorrPlaneTileGeneric)(tile);
+}
+
+void ForwardNchwTile(const NchwTile& tile) { HWY_DYNAMIC_DISPATCH(ForwardNchwTile)(tile); }
+
+void ForwardNhwcTile(const NhwcTile& tile) { HWY_DYNAMIC_DISPATCH(ForwardNhwcTile)(tile); }
 
 int64_t DispatchedTarget() { return HWY_DYNAMIC_DISPATCH(CompiledTarget)(); }
 

@@ -16,10 +16,10 @@ namespace detail {
 
 // Rows [row_begin, row_end) of one output plane of a valid, stride-1,
 // undilated correlation of one input plane with one kernel:
-//   y[i][j] = (accumulate ? y[i][j] : bias) + sum_{u,v} x[i+u][j+v] * k[u][v]
+//   y[i][j] = bias + sum_{u,v} x[i+u][j+v] * k[u][v]
 // for 0 <= j < out_width. Rows are x_row_stride / y_row_stride elements apart;
 // x must hold rows up to row_end + kernel_height - 1 and columns up to
-// out_width + kernel_width - 1.
+// out_width + kernel_width - 1. Nothing is copied: every load reads x.
 struct PlaneTile {
   const float* x;
   int64_t x_row_stride;
@@ -29,9 +29,57 @@ struct PlaneTile {
   int64_t y_row_stride, out_width;
   int64_t row_begin, row_end;
   float bias;
-  bool accumulate;
 };
-void CorrPlaneTile(const PlaneTile& tile);
+
+// The plane kernels, one per specialization; PlaneKernelFor picks one.
+enum class PlaneKernel { kGeneric, k3x3, k5x5 };
+PlaneKernel PlaneKernelFor(int64_t kernel_height, int64_t kernel_width);
+void CorrPlaneTile(PlaneKernel kernel, const PlaneTile& tile);
+
+// The geometry of one image as the direct kernels see it (one batch item,
+// one group). The plan may present a 1x1, stride-1, unpadded convolution as
+// a single row of in_height * in_width pixels.
+struct DirectGeometry {
+  int64_t in_height, in_width, out_height, out_width;
+  int64_t kernel_height, kernel_width;
+  int64_t stride_height, stride_width, dilation_height, dilation_width;
+  int64_t pad_top, pad_left;
+  int64_t in_channels;  // per group: the reduction's channel count
+};
+
+// One NCHW tile: output channels [0, out_channels) of one group, rows
+// [row_begin, row_end) and columns [col_begin, col_end) of their planes.
+//   y[o][i][j] = bias[o] + sum_{c,u,v} x[c][i*sh + u*dh - pt][j*sw + v*dw - pl]
+//                                      * w[o][c][u][v]
+// x points at the group's first input channel (planes x_channel_stride
+// apart), w at the first output channel's OIHW weights, y at its output plane
+// (planes y_channel_stride apart); bias is NULL or at the first channel.
+struct NchwTile {
+  const DirectGeometry* geometry;
+  const float* x;
+  int64_t x_channel_stride;
+  const float* w;
+  const float* bias;
+  float* y;
+  int64_t y_channel_stride;
+  int64_t out_channels;
+  int64_t row_begin, row_end, col_begin, col_end;
+};
+void ForwardNchwTile(const NchwTile& tile);
+
+// One NHWC tile: every output channel of output rows [row_begin, row_end) of
+// one batch item. x and y point at that item; w holds all OHWI weights;
+// channels counts all input channels, groups splits them.
+struct NhwcTile {
+  const DirectGeometry* geometry;
+  const float* x;
+  const float* w;
+  const float* bias;
+  float* y;
+  int64_t channels, out_channels, groups;
+  int64_t row_begin, row_end;
+};
+void ForwardNhwcTile(const NhwcTile& tile);
 
 // The Highway target (HWY_AVX2, ...) that the kernels above dispatch to now.
 int64_t DispatchedTarget();

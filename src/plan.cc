@@ -10,40 +10,116 @@ namespace {
 // Below this many multiply-adds a call runs on the calling thread: a TBB
 // task costs about a microsecond, the seed's 6x8 image a few nanoseconds.
 constexpr int64_t kSerialMultiplyAdds = 1 << 16;
-// A forward tile aims at this many multiply-adds: enough to hide the task
-// overhead, few enough to balance two or sixteen cores on mid-size images.
-constexpr int64_t kTileMultiplyAdds = 1 << 18;
+// A tile aims at this many multiply-adds: a few microseconds of work, enough
+// to hide the task overhead, small enough to balance a few cores on
+// mid-size images.
+constexpr int64_t kTileMultiplyAdds = 1 << 17;
+// NCHW tiles hold at most this many weights (256 KiB, a quarter of L2), in a
+// multiple of every target's output-channel block (3 and 4).
+constexpr int64_t kTileWeights = 1 << 16;
+constexpr int64_t kChannelGrain = 12;
+// Columns are split only for very long rows (a 1x1 convolution seen as one
+// row), in multiples of every target's column block (up to 4 x 16 lanes).
+constexpr int64_t kColumnGrain = 64;
+// Plane tiles are a multiple of every plane kernel's block height (4, 5 and
+// 6 rows), so that no block overlaps its neighbor inside a tile.
+constexpr int64_t kPlaneRowGrain = 60;
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Saturates instead of overflowing: huge shapes only need the comparisons
+// below to come out right.
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? INT64_MAX : product;
+}
+
+DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
+  const xcorr_conv2d_desc& d = shape.desc;
+  DirectGeometry g{d.in_height, d.in_width, shape.out_height, shape.out_width,
+                   d.kernel_height, d.kernel_width, d.stride_height, d.stride_width,
+                   d.dilation_height, d.dilation_width, d.pad_top, d.pad_left,
+                   shape.in_channels_per_group};
+  const bool pointwise = d.kernel_height == 1 && d.kernel_width == 1 &&
+                         d.stride_height == 1 && d.stride_width == 1 && d.pad_top == 0 &&
+                         d.pad_bottom == 0 && d.pad_left == 0 && d.pad_right == 0;
+  if (pointwise && algorithm == ForwardAlgorithm::kNchw) {
+    // A matrix product: y[o][p] = sum_c w[o][c] x[c][p] over the pixels p of
+    // a plane, seen as one long row so that vectors never stop at a row end.
+    g.in_width = g.out_width = d.in_height * d.in_width;
+    g.in_height = g.out_height = 1;
+    g.dilation_height = g.dilation_width = 1;
+  }
+  return g;
+}
 
 }  // namespace
 
 Plan MakePlan(const ConvShape& shape) {
   const xcorr_conv2d_desc& d = shape.desc;
-  Plan plan;
+  Plan plan{};
   plan.shape = shape;
   const bool unpadded = d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
                         d.pad_right == 0;
   const bool unit_steps = d.stride_height == 1 && d.stride_width == 1 &&
                           d.dilation_height == 1 && d.dilation_width == 1;
-  plan.forward_algorithm = shape.layout == XCORR_LAYOUT_NCHW && unpadded && unit_steps
-                               ? ForwardAlgorithm::kPlanes
-                               : ForwardAlgorithm::kReference;
+  const bool single_planes =
+      shape.in_channels_per_group == 1 && shape.out_channels_per_group == 1;
+  if (shape.layout == XCORR_LAYOUT_NHWC) {
+    plan.forward_algorithm = ForwardAlgorithm::kNhwc;
+  } else if (single_planes && unpadded && unit_steps) {
+    plan.forward_algorithm = ForwardAlgorithm::kPlanes;
+    plan.plane_kernel = PlaneKernelFor(d.kernel_height, d.kernel_width);
+  } else {
+    plan.forward_algorithm = ForwardAlgorithm::kNchw;
+  }
+  plan.geometry = GeometryOf(shape, plan.forward_algorithm);
+  const DirectGeometry& g = plan.geometry;
 
-  // Saturating: a huge shape only needs the comparisons below to hold.
-  const int64_t row_multiply_adds =
-      std::min<int64_t>(shape.in_channels_per_group * d.kernel_height * d.kernel_width,
-                        1 << 20) *
-      shape.out_width;
-  const int64_t planes = d.batch * d.out_channels;
-  // Multiples of 4 rows keep the 4-row register blocks of the kernel whole.
-  plan.rows_per_tile = std::min(
-      shape.out_height, 4 * CeilDiv(CeilDiv(kTileMultiplyAdds, row_multiply_adds), 4));
-  plan.row_tiles = CeilDiv(shape.out_height, plan.rows_per_tile);
-  int64_t multiply_adds = 0;
-  plan.serial = !__builtin_mul_overflow(planes * shape.out_height, row_multiply_adds,
-                                        &multiply_adds) &&
-                multiply_adds < kSerialMultiplyAdds;
+  const int64_t per_output =
+      SaturatingMul(shape.in_channels_per_group, SaturatingMul(d.kernel_height, d.kernel_width));
+  // Tiles of the kPlanes and kNhwc algorithms span whole rows; kNchw tiles
+  // also split output channels and, rarely, columns.
+  int64_t channels = plan.forward_algorithm == ForwardAlgorithm::kNhwc ? d.out_channels : 1;
+  int64_t outer_tiles = d.batch * (plan.forward_algorithm == ForwardAlgorithm::kPlanes
+                                       ? d.out_channels
+                                       : 1);
+  plan.channels_per_tile = plan.channel_tiles = 1;
+  plan.cols_per_tile = g.out_width;
+  plan.col_tiles = 1;
+  if (plan.forward_algorithm == ForwardAlgorithm::kNchw) {
+    const int64_t per_group = shape.out_channels_per_group;
+    const int64_t cap = std::max<int64_t>(
+        kChannelGrain, kTileWeights / std::max<int64_t>(per_output, 1) / kChannelGrain *
+                           kChannelGrain);
+    plan.channels_per_tile = std::min(per_group, cap);
+    plan.channel_tiles = CeilDiv(per_group, plan.channels_per_tile);
+    channels = plan.channels_per_tile;
+    outer_tiles = d.batch * d.groups * plan.channel_tiles;
+    const int64_t row_cost = SaturatingMul(SaturatingMul(channels, g.out_width), per_output);
+    if (row_cost / 16 > kTileMultiplyAdds) {
+      const int64_t pieces = std::min(CeilDiv(row_cost, kTileMultiplyAdds),
+                                      CeilDiv(g.out_width, kColumnGrain));
+      plan.cols_per_tile = kColumnGrain * CeilDiv(CeilDiv(g.out_width, pieces), kColumnGrain);
+      plan.col_tiles = CeilDiv(g.out_width, plan.cols_per_tile);
+    }
+  }
+  const int64_t row_cost =
+      SaturatingMul(SaturatingMul(channels, plan.cols_per_tile), per_output);
+  plan.rows_per_tile = std::max<int64_t>(1, kTileMultiplyAdds / row_cost);
+  if (plan.forward_algorithm == ForwardAlgorithm::kPlanes) {
+    // Whole register blocks of the plane kernels: a shorter tile would run
+    // row by row.
+    plan.rows_per_tile = kPlaneRowGrain * CeilDiv(plan.rows_per_tile, kPlaneRowGrain);
+  }
+  plan.rows_per_tile = std::min(g.out_height, plan.rows_per_tile);
+  plan.row_tiles = CeilDiv(g.out_height, plan.rows_per_tile);
+  plan.tile_count = outer_tiles * plan.row_tiles * plan.col_tiles;
+
+  const int64_t total = SaturatingMul(
+      SaturatingMul(d.batch * d.out_channels, shape.out_height * shape.out_width), per_output);
+  plan.serial = total < kSerialMultiplyAdds;
+  // Every kernel's scratch is a bounded stack buffer.
   plan.workspace_bytes = 0;
   plan.backward = PlanBackwardTiling(shape);
   plan.workspace_bytes = std::max(plan.workspace_bytes, plan.backward.workspace_bytes);

@@ -11,26 +11,36 @@
 #include <cstdint>
 
 #include "src/backward_tiling.h"
+#include "src/kernels.h"
 #include "src/shape.h"
 
 namespace xcorr {
 namespace detail {
 
 enum class ForwardAlgorithm {
-  // NCHW, stride 1, no dilation, no padding: per output plane, the SIMD
-  // plane kernel accumulates each input channel's correlation.
+  // NCHW, one input and one output channel per group (one channel, or
+  // depthwise), stride 1, no dilation, no padding: the plane kernel reads x
+  // directly, without any copy.
   kPlanes,
-  // Everything else, until the SIMD kernels cover it: the scalar reference.
-  kReference,
+  // Every other NCHW shape: the direct kernel over packed input rows, tiles
+  // of (batch, group, output-channel block, rows, columns).
+  kNchw,
+  // NHWC: dot products over input channels, tiles of (batch, rows).
+  kNhwc,
 };
 
 struct Plan {
   ConvShape shape;
   ForwardAlgorithm forward_algorithm;
-  int64_t rows_per_tile;  // output rows in one forward tile
-  int64_t row_tiles;      // tiles per output plane
-  bool serial;            // too small to be worth running tasks
-  BackwardTiling backward;  // the backward pass's own grid
+  PlaneKernel plane_kernel;   // kPlanes
+  DirectGeometry geometry;    // kNchw, kNhwc: one image and group
+  int64_t channels_per_tile;  // kNchw: output channels per tile
+  int64_t channel_tiles;      // kNchw: tiles per group
+  int64_t rows_per_tile, row_tiles;
+  int64_t cols_per_tile, col_tiles;
+  int64_t tile_count;
+  bool serial;                // forward too small to be worth running tasks
+  BackwardTiling backward;    // the backward pass's own grid
   size_t workspace_bytes;
 };
 

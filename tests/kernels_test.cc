@@ -1,0 +1,159 @@
+// The building blocks of kernels-inl.h on every compiled target: row
+// packing, tap ranges, partial vectors, and each plane-kernel
+// specialization at every width and height around its block sizes.
+#include <cstdint>
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tests/kernels_test.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/aligned_allocator.h"
+#include "hwy/highway.h"
+#include "hwy/tests/hwy_gtest.h"
+#include "src/kernels-inl.h"
+#include "src/reference.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace xcorr {
+namespace HWY_NAMESPACE {
+namespace {
+
+// Small integers: every sum is exact, so kernels must match bit for bit.
+std::vector<float> IntegerVector(int64_t count, int64_t seed) {
+  std::vector<float> values(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) {
+    values[static_cast<size_t>(k)] = static_cast<float>((k * 7 + seed * 13) % 9 - 4);
+  }
+  return values;
+}
+
+void TestAllTapRange() {
+  for (int64_t position = -9; position <= 12; ++position) {
+    for (int64_t dilation = 1; dilation <= 3; ++dilation) {
+      for (int64_t taps = 1; taps <= 5; ++taps) {
+        int64_t begin, end;
+        TapRange(position, dilation, taps, 8, &begin, &end);
+        for (int64_t t = 0; t < taps; ++t) {
+          const int64_t at = position + t * dilation;
+          EXPECT_EQ(at >= 0 && at < 8, t >= begin && t < end)
+              << position << " " << dilation << " " << taps << " " << t;
+        }
+        EXPECT_LE(begin, end);
+      }
+    }
+  }
+}
+
+void TestAllPackRow() {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t width = 2 * N + 3;
+  const std::vector<float> row = IntegerVector(width, 1);
+  for (int64_t stride = 1; stride <= 3; ++stride) {
+    for (int64_t phases = 1; phases <= stride; ++phases) {
+      for (int64_t first = -N - 2; first <= width + 1; ++first) {
+        for (int64_t length = N; length <= 3 * N; length += N) {
+          // A guard vector after the packed rows must survive.
+          auto packed = hwy::AllocateAligned<float>(static_cast<size_t>((phases + 1) * length));
+          std::fill(packed.get(), packed.get() + (phases + 1) * length, 99.0f);
+          PackRow(row.data(), width, first, stride, phases, length, packed.get());
+          for (int64_t p = 0; p < phases; ++p) {
+            for (int64_t k = 0; k < length; ++k) {
+              const int64_t col = first + k * stride + p;
+              const float want = col >= 0 && col < width ? row[static_cast<size_t>(col)] : 0.0f;
+              EXPECT_EQ(want, packed[static_cast<size_t>(p * length + k)])
+                  << stride << " " << first << " " << length << " " << p << " " << k;
+            }
+          }
+          EXPECT_EQ(99.0f, packed[static_cast<size_t>(phases * length)]);
+        }
+      }
+    }
+  }
+}
+
+void TestAllPartialVectors() {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  for (int64_t count = 1; count <= N; ++count) {
+    std::vector<float> memory(static_cast<size_t>(N + 2), -1.0f);
+    for (int64_t k = 0; k < count; ++k) memory[static_cast<size_t>(k + 1)] = static_cast<float>(k);
+    // Lanes past count load as zero, whatever lies in memory.
+    const hn::Vec<decltype(d)> v = LoadUpTo(d, memory.data() + 1, count);
+    HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)];
+    hn::Store(v, d, lanes);
+    for (int64_t k = 0; k < N; ++k) {
+      EXPECT_EQ(k < count ? static_cast<float>(k) : 0.0f, lanes[k]);
+    }
+    // Stores leave everything past count untouched.
+    StoreUpTo(d, hn::Set(d, 5.0f), memory.data() + 1, count);
+    EXPECT_EQ(-1.0f, memory[0]);
+    for (int64_t k = 0; k < N + 1; ++k) {
+      EXPECT_EQ(k < count ? 5.0f : -1.0f, memory[static_cast<size_t>(k + 1)]);
+    }
+  }
+}
+
+// Each specialization against the seed's loop, on plane sizes around its
+// row and vector blocks, with tiles that start and end mid-plane.
+void TestAllPlaneKernels() {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  struct Kernel {
+    void (*run)(const detail::PlaneTile&);
+    int64_t height, width;
+  };
+  const Kernel kernels[] = {{PlaneTileK3x3, 3, 3},
+                            {PlaneTileK5x5, 5, 5},
+                            {PlaneTileGeneric, 1, 1},
+                            {PlaneTileGeneric, 2, 7},
+                            {PlaneTileGeneric, 4, 3}};
+  for (const Kernel& kernel : kernels) {
+    const std::vector<float> k = IntegerVector(kernel.height * kernel.width, 2);
+    for (int64_t out_height = 1; out_height <= 19; out_height += 3) {
+      for (int64_t out_width = 1; out_width <= 4 * N + 1; ++out_width) {
+        const int64_t height = out_height + kernel.height - 1;
+        const int64_t width = out_width + kernel.width - 1;
+        // One float of offset: every load and store is unaligned.
+        std::vector<float> x_memory = IntegerVector(height * width + 1, out_width);
+        const float* x = x_memory.data() + 1;
+        std::vector<float> want(static_cast<size_t>(out_height * out_width));
+        reference::Corr2d(x, height, width, k.data(), kernel.height, kernel.width,
+                          want.data());
+        std::vector<float> y_memory(want.size() + 2, 1e30f);
+        detail::PlaneTile tile{x,           width, k.data(), kernel.height, kernel.width,
+                               y_memory.data() + 1, out_width, out_width, 0, 0, 0.0f};
+        // Two tiles split at a row that is no multiple of any block.
+        const int64_t split = out_height / 3;
+        tile.row_end = split;
+        kernel.run(tile);
+        tile.row_begin = split;
+        tile.row_end = out_height;
+        kernel.run(tile);
+        EXPECT_EQ(1e30f, y_memory.front());
+        EXPECT_EQ(1e30f, y_memory.back());
+        for (size_t e = 0; e < want.size(); ++e) {
+          ASSERT_EQ(want[e], y_memory[e + 1])
+              << kernel.height << "x" << kernel.width << " out " << out_height << "x"
+              << out_width << " element " << e;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace xcorr
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace xcorr {
+HWY_BEFORE_TEST(KernelsTest);
+HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTapRange);
+HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPackRow);
+HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPartialVectors);
+HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPlaneKernels);
+}  // namespace xcorr
+#endif  // HWY_ONCE
