@@ -8,10 +8,11 @@
 #include "src/backward.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include "src/backward_kernels.h"
+#include "src/finite.h"
+#include "src/int_math.h"
 #include "src/kernels.h"
 #include "src/reference.h"
 #include "src/threading.h"
@@ -40,15 +41,6 @@ constexpr size_t kAlignment = 64;
 // dw/dbias elements per reduction task.
 constexpr int64_t kReduceChunk = 4096;
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-bool AllFinite(const float* values, int64_t count) {
-  for (int64_t k = 0; k < count; ++k) {
-    if (!std::isfinite(values[k])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 BackwardTiling PlanBackwardTiling(const ConvShape& s) {
@@ -62,13 +54,13 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
 
   // Saturating: a huge shape only needs the comparisons below to hold.
-  const int64_t row_multiply_adds =
-      std::min<int64_t>(s.out_channels_per_group * s.w_strides.n, 1 << 20) * s.out_width;
+  const int64_t row_multiply_adds = SaturatingMul(
+      std::min<int64_t>(s.out_channels_per_group * s.w_strides.n, 1 << 20), s.out_width);
   // dx of a tile reads max_row_shift dy rows above its own: tall enough
   // tiles keep that halo a small part of what they stage.
   int64_t rows = std::max({CeilDiv(kTileMultiplyAdds, row_multiply_adds),
                            CeilDiv(kMinTileElements, t.staged_row_stride),
-                           kMinRowsPerHaloRow * t.max_row_shift});
+                           SaturatingMul(kMinRowsPerHaloRow, t.max_row_shift)});
   int64_t row_tiles = CeilDiv(s.out_height, std::min(rows, s.out_height));
   const int64_t planes = d.groups * d.batch;
   int64_t partial_bytes_per_row_tile = 0;

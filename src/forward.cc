@@ -3,7 +3,9 @@
 
 #include <algorithm>
 
+#include "src/finite.h"
 #include "src/kernels.h"
+#include "src/reference.h"
 #include "src/threading.h"
 
 namespace xcorr {
@@ -88,6 +90,15 @@ void NhwcTileAt(const Plan& plan, const float* x, const float* w, const float* b
 void Forward(const Plan& plan, const float* x, const float* w, const float* bias,
              float* y) {
   ApplyTargetFromEnvironment();
+  // The kernels skip taps on the padding, which PyTorch multiplies by real
+  // zeros: with a non-finite weight those taps make NaN (see finite.h).
+  const xcorr_conv2d_desc& d = plan.shape.desc;
+  const bool padded =
+      d.pad_top != 0 || d.pad_bottom != 0 || d.pad_left != 0 || d.pad_right != 0;
+  if (padded && !AllFinite(w, plan.shape.w_elements)) {
+    reference::Forward(plan.shape, x, w, bias, y);
+    return;
+  }
   switch (plan.forward_algorithm) {
     case ForwardAlgorithm::kPlanes:
       ForEachTile(plan.tile_count, plan.serial,

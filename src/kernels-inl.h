@@ -26,6 +26,7 @@
 #include <cstring>
 
 #include "hwy/highway.h"
+#include "src/int_math.h"
 #include "src/kernels.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -190,7 +191,7 @@ HWY_INLINE void PlaneTileK5x5(const detail::PlaneTile& tile) {
 // ---------------------------------------------------------------------------
 // Shared by the direct kernels.
 
-inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+using detail::CeilDiv;
 
 // The taps [*begin, *end) of a kernel axis with `taps` taps, `dilation`
 // apart, that land inside [0, size) when tap 0 sits at `position` (which

@@ -1,6 +1,8 @@
 // Algorithm and tile-grid choice; see plan.h.
 #include "src/plan.h"
 
+#include "src/int_math.h"
+
 #include <algorithm>
 
 namespace xcorr {
@@ -24,15 +26,6 @@ constexpr int64_t kColumnGrain = 64;
 // Plane tiles are a multiple of every plane kernel's block height (4, 5 and
 // 6 rows), so that no block overlaps its neighbor inside a tile.
 constexpr int64_t kPlaneRowGrain = 60;
-
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-// Saturates instead of overflowing: huge shapes only need the comparisons
-// below to come out right.
-int64_t SaturatingMul(int64_t a, int64_t b) {
-  int64_t product = 0;
-  return __builtin_mul_overflow(a, b, &product) ? INT64_MAX : product;
-}
 
 DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
   const xcorr_conv2d_desc& d = shape.desc;

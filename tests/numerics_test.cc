@@ -143,10 +143,9 @@ TEST_P(NumericsTest, InfInXTimesZeroTapIsNaNAndOppositeInfsGiveNaN) {
 }
 
 TEST_P(NumericsTest, InfAndNaNInWeightsAndBias) {
-  for (xcorr_conv2d_desc desc : Shapes()) {
-    // Unpadded: the reference skips taps over the padding, where PyTorch's
-    // explicit zeros would make Inf * 0 = NaN (docs/HARDENING.md).
-    desc.pad_top = desc.pad_bottom = desc.pad_left = desc.pad_right = 0;
+  for (const xcorr_conv2d_desc& desc : Shapes()) {
+    // Padded shapes too: as in PyTorch, padding is real zeros, so an Inf
+    // weight over it makes NaN (0 * Inf).
     const detail::ConvShape s = test::ShapeOf(desc);
     std::vector<float> x = test::RandomVector(s.x_elements, 7);
     std::vector<float> w = test::RandomVector(s.w_elements, 8);
@@ -273,14 +272,11 @@ TEST(SixtyFourBitTest, ByteSizesJustPastInt64AreRefused) {
   EXPECT_EQ(nullptr, plan);
 }
 
-// BUG (found by tests/fuzz, reported to the plan owners): MakePlan computes
-// min(taps, 2^20) * out_width in int64_t, which overflows for a valid shape
-// with a huge padded width: undefined behaviour, and here the product wraps
-// to exactly 0, so CeilDiv then divides by zero (SIGFPE, also in Release).
-// The plan could never run (no buffer holds y), but creating it must not
-// crash. Enable once src/plan.cc saturates that product (and delete
-// HitsKnownPlanOverflow in tests/fuzz/conv2d_fuzzer.cc).
-TEST(SixtyFourBitTest, DISABLED_PlanOnHugePaddedRowDoesNotCrash) {
+// Found by tests/fuzz: tile arithmetic once computed min(taps, 2^20) *
+// out_width in int64_t, which wraps to exactly 0 for this valid shape with a
+// huge padded width, and then divided by zero. The plan could never run (no
+// buffer holds y), but creating it must not crash.
+TEST(SixtyFourBitTest, PlanOnHugePaddedRowDoesNotCrash) {
   xcorr_conv2d_desc desc = Huge(1, int64_t{1} << 20, 1, 1);
   desc.out_channels = 1;
   desc.kernel_height = desc.kernel_width = 1;

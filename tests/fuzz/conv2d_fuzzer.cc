@@ -334,20 +334,6 @@ void FuzzBackward(FuzzedDataProvider& data, const xcorr_plan* plan,
     CheckWithinBound(dbias.values(), ref_dbias, sum_dbias, "dbias");
 }
 
-// KNOWN BUG, reported, with a disabled regression test
-// (tests/numerics_test.cc SixtyFourBitTest.DISABLED_PlanOnHugePaddedRow*):
-// src/plan.cc MakePlan computes min(taps, 2^20) * out_width in int64_t, which
-// overflows for valid shapes with a huge padded width, and a product that
-// wraps to 0 then divides by zero (SIGFPE). Such plans are skipped until the
-// fix lands; delete this function then.
-bool HitsKnownPlanOverflow(const xcorr_conv2d_desc& desc) {
-  xcorr::detail::ConvShape s;
-  if (!xcorr::detail::ValidateConvDesc(&desc, &s).ok()) return false;
-  const __int128 taps = static_cast<__int128>(s.in_channels_per_group) *
-                        desc.kernel_height * desc.kernel_width;
-  return (taps < (1 << 20) ? taps : (1 << 20)) * s.out_width > INT64_MAX;
-}
-
 void FuzzConv2d(FuzzedDataProvider& data) {
   const xcorr_conv2d_desc desc = ConsumeDesc(data);
   int64_t want_height = 0, want_width = 0;
@@ -385,7 +371,6 @@ void FuzzConv2d(FuzzedDataProvider& data) {
     Check(out_height == want_height && out_width == want_width,
           "xcorr_conv2d_output_size: wrong size");
   }
-  if (HitsKnownPlanOverflow(desc)) return;
 
   xcorr_plan* plan =
       reinterpret_cast<xcorr_plan*>(&out_height);  // must be reset to NULL

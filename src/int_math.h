@@ -1,0 +1,23 @@
+// Integer helpers for tile arithmetic on validated shapes.
+#ifndef XCORR_SRC_INT_MATH_H_
+#define XCORR_SRC_INT_MATH_H_
+
+#include <cstdint>
+
+namespace xcorr {
+namespace detail {
+
+// ceil(a / b) for a >= 0, b > 0, without overflow for any such a and b.
+inline int64_t CeilDiv(int64_t a, int64_t b) { return a / b + (a % b != 0); }
+
+// Saturates instead of overflowing: for huge shapes (a 2^44-wide padded row
+// is valid) tile arithmetic only needs its comparisons to come out right.
+inline int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? INT64_MAX : product;
+}
+
+}  // namespace detail
+}  // namespace xcorr
+
+#endif  // XCORR_SRC_INT_MATH_H_
