@@ -3,8 +3,10 @@
 # missing. Usage: tools/install_deps.sh [--peers]
 #   --peers  also the optional peers: OpenCV, oneDNN (benchmarks), PyTorch (torch_check)
 set -euo pipefail
+# clang + libclang-rt-14-dev: the fuzzer (tools/fuzz.sh); valgrind: the
+# benchmark gate's instruction counts; libpng-dev: PNG in the xcorr tool.
 packages=(cmake ninja-build g++ pkg-config libhwy-dev libtbb-dev libgtest-dev libbenchmark-dev
-          libpng-dev python3 valgrind)
+          libpng-dev python3 valgrind clang libclang-rt-14-dev)
 if [ "${1:-}" = --peers ]; then
   packages+=(libopencv-dev libdnnl-dev python3-torch)
 fi

@@ -2,7 +2,9 @@
 # The README's test command (and CI's): installs what is missing, then builds
 # with warnings as errors and runs the whole test suite; then again under
 # AddressSanitizer + UndefinedBehaviorSanitizer; then fuzzes the C API for a
-# bounded time (XCORR_FUZZ_SECONDS, default 60; skipped without clang).
+# bounded time (XCORR_FUZZ_SECONDS, default 60; skipped without clang). The
+# benchmark gate runs in its noise-free mode (instruction counts) after the
+# first build.
 # Usage: tools/test.sh [--quick]   (--quick: skip the sanitizer builds and fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,10 @@ echo "== build (Release, -Werror) and test"
 cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DXCORR_WERROR=ON >/dev/null
 cmake --build build-ci -j $jobs
 ctest --test-dir build-ci -j $jobs --output-on-failure
+
+echo "== benchmark gate, noise-free mode (callgrind instruction counts)"
+python3 tools/bench_gate.py --instructions --driver build-ci/bench/xcorr_instructions_driver \
+  --baseline tools/bench_baseline/instructions.json
 
 if [ "${1:-}" != --quick ]; then
   echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer and test"
