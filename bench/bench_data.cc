@@ -7,19 +7,6 @@
 namespace xcorr {
 namespace bench {
 
-std::vector<float> RandomVector(int64_t count, uint64_t seed) {
-  std::vector<float> values(static_cast<size_t>(count));
-  uint64_t state = seed;
-  for (float& value : values) {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    value = static_cast<float>(static_cast<double>(z >> 40) * 0x1.0p-23 - 1.0);
-  }
-  return values;
-}
-
 xcorr_conv2d_desc Corr2dDesc(int64_t size, int64_t kernel_height,
                              int64_t kernel_width) {
   xcorr_conv2d_desc desc;

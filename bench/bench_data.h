@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "src/random.h"
 #include "src/shape.h"
 #include "xcorr/xcorr.h"
 
@@ -15,7 +16,7 @@ namespace xcorr {
 namespace bench {
 
 // Uniform values in [-1, 1) from a fixed generator (splitmix64).
-std::vector<float> RandomVector(int64_t count, uint64_t seed);
+using detail::RandomVector;
 
 // A descriptor: one channel, valid, stride 1 (the seed's corr2d).
 xcorr_conv2d_desc Corr2dDesc(int64_t size, int64_t kernel_height,

@@ -2,20 +2,12 @@
 #include <cmath>
 
 #include "src/loss.h"
+#include "src/random.h"
 #include "src/status.h"
 #include "xcorr/xcorr.hpp"
 
 namespace xcorr {
 namespace {
-
-// splitmix64: a small, fixed generator, so that a seed gives the same weights
-// on every platform.
-uint64_t NextRandom(uint64_t* state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 void AddInto(const Tensor& from, Tensor* to) {
   for (int64_t k = 0; k < to->size(); ++k) to->data()[k] += from.data()[k];
@@ -51,7 +43,7 @@ Conv2D::Conv2D(int64_t in_channels, int64_t out_channels, std::pair<int64_t, int
   const double bound = 1.0 / std::sqrt(static_cast<double>(weight.size() / out_channels));
   uint64_t state = options.seed_;
   for (int64_t k = 0; k < weight.size(); ++k) {
-    const double unit = static_cast<double>(NextRandom(&state) >> 11) * 0x1.0p-53;
+    const double unit = static_cast<double>(detail::SplitMix64(&state) >> 11) * 0x1.0p-53;
     weight.data()[k] = static_cast<float>((2.0 * unit - 1.0) * bound);
   }
   if (options.bias_) {

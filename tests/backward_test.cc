@@ -15,6 +15,8 @@
 namespace xcorr {
 namespace {
 
+using test::Desc;
+
 using test::Describe;
 using test::RandomVector;
 
@@ -75,20 +77,6 @@ void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want, uint64_t seed) 
   check(kDx, g.dx, o.dx, o.dx_sums, "dx");
   check(kDw, g.dw, o.dw, o.dw_sums, "dw");
   check(kDbias, g.dbias, o.dbias, o.dbias_sums, "dbias");
-}
-
-xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_channels, int64_t height,
-                       int64_t width, int64_t kernel_height, int64_t kernel_width) {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
-  desc.batch = batch;
-  desc.in_channels = in_channels;
-  desc.out_channels = out_channels;
-  desc.in_height = height;
-  desc.in_width = width;
-  desc.kernel_height = kernel_height;
-  desc.kernel_width = kernel_width;
-  return desc;
 }
 
 void SetPads(int64_t top, int64_t bottom, int64_t left, int64_t right, xcorr_conv2d_desc* desc) {

@@ -58,12 +58,8 @@ TEST_P(Corr2dTest, RandomShapesMatchReference) {
       for (int64_t kernel_height : {1, 2, 3, 7}) {
         for (int64_t kernel_width : {1, 2, 3, 5, 11}) {
           if (kernel_height > height || kernel_width > width) continue;
-          xcorr_conv2d_desc desc;
-          xcorr_conv2d_desc_init(&desc);
-          desc.in_height = height;
-          desc.in_width = width;
-          desc.kernel_height = kernel_height;
-          desc.kernel_width = kernel_width;
+          const xcorr_conv2d_desc desc =
+              test::Desc(1, 1, 1, height, width, kernel_height, kernel_width);
           const std::vector<float> x = test::RandomVector(height * width, seed++);
           const std::vector<float> k = test::RandomVector(kernel_height * kernel_width, seed++);
           const test::ForwardOracle oracle = test::ReferenceForward(desc, x, k, nullptr);

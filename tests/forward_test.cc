@@ -12,6 +12,8 @@
 namespace xcorr {
 namespace {
 
+using test::Desc;
+
 using test::Describe;
 using test::RandomVector;
 
@@ -73,21 +75,6 @@ std::vector<float> IntegerVector(int64_t count, int64_t seed) {
     values[static_cast<size_t>(k)] = static_cast<float>((k * 5 + seed * 11) % 9 - 4);
   }
   return values;
-}
-
-xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_channels,
-                       int64_t height, int64_t width, int64_t kernel_height,
-                       int64_t kernel_width) {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
-  desc.batch = batch;
-  desc.in_channels = in_channels;
-  desc.out_channels = out_channels;
-  desc.in_height = height;
-  desc.in_width = width;
-  desc.kernel_height = kernel_height;
-  desc.kernel_width = kernel_width;
-  return desc;
 }
 
 TEST_P(ForwardTest, OneChannelValidMatchesReferenceAtEveryWidth) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "src/random.h"
 #include "src/reference.h"
 #include "src/shape.h"
 #include "xcorr/xcorr.h"
@@ -16,19 +17,7 @@
 namespace xcorr {
 namespace test {
 
-// Uniform values in [-1, 1) from a fixed generator (splitmix64).
-inline std::vector<float> RandomVector(int64_t count, uint64_t seed) {
-  std::vector<float> values(static_cast<size_t>(count));
-  uint64_t state = seed;
-  for (float& value : values) {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    value = static_cast<float>(static_cast<double>(z >> 40) * 0x1.0p-23 - 1.0);
-  }
-  return values;
-}
+using detail::RandomVector;
 
 inline std::vector<float> Abs(const std::vector<float>& values) {
   std::vector<float> result(values.size());
@@ -100,6 +89,23 @@ inline BackwardOracle ReferenceBackward(const xcorr_conv2d_desc& desc,
   reference::Backward(shape, Abs(x).data(), Abs(w).data(), Abs(dy).data(), o.dx_sums.data(),
                       o.dw_sums.data(), o.dbias_sums.data());
   return o;
+}
+
+// A stride-1, unpadded descriptor of the given sizes (NCHW); tests then set
+// the fields they vary.
+inline xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_channels,
+                              int64_t height, int64_t width, int64_t kernel_height,
+                              int64_t kernel_width) {
+  xcorr_conv2d_desc desc;
+  xcorr_conv2d_desc_init(&desc);
+  desc.batch = batch;
+  desc.in_channels = in_channels;
+  desc.out_channels = out_channels;
+  desc.in_height = height;
+  desc.in_width = width;
+  desc.kernel_height = kernel_height;
+  desc.kernel_width = kernel_width;
+  return desc;
 }
 
 // A readable name for a descriptor, for failure messages.
