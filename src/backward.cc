@@ -48,14 +48,16 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   BackwardTiling t;
   t.max_row_shift = (d.kernel_height - 1) * d.dilation_height / d.stride_height;
   t.max_col_shift = (d.kernel_width - 1) * d.dilation_width / d.stride_width;
-  t.staged_row_stride = std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
-                                 s.out_width + t.max_col_shift);
+  t.staged_row_stride =
+      std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
+               s.out_width + t.max_col_shift);
   t.dw_partial_floats = s.out_channels_per_group * s.w_strides.n;
   t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
 
   // Saturating: a huge shape only needs the comparisons below to hold.
   const int64_t row_multiply_adds = SaturatingMul(
-      std::min<int64_t>(s.out_channels_per_group * s.w_strides.n, 1 << 20), s.out_width);
+      std::min<int64_t>(s.out_channels_per_group * s.w_strides.n, 1 << 20),
+      s.out_width);
   // dx of a tile reads max_row_shift dy rows above its own: tall enough
   // tiles keep that halo a small part of what they stage.
   int64_t rows = std::max({CeilDiv(kTileMultiplyAdds, row_multiply_adds),
@@ -68,30 +70,34 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
                              &partial_bytes_per_row_tile)) {
     partial_bytes_per_row_tile = INT64_MAX;
   }
-  row_tiles =
-      std::max<int64_t>(1, std::min(row_tiles, kMaxPartialBytes / partial_bytes_per_row_tile));
+  row_tiles = std::max<int64_t>(
+      1, std::min(row_tiles, kMaxPartialBytes / partial_bytes_per_row_tile));
   // Even blocks: 56 rows in 4 tiles of 14, not 3 of 18 and one of 2.
   t.rows_per_tile = CeilDiv(s.out_height, row_tiles);
   t.row_tiles = CeilDiv(s.out_height, t.rows_per_tile);
   t.tile_count = planes * t.row_tiles;
 
   int64_t multiply_adds = 0;
-  t.serial = !__builtin_mul_overflow(planes * s.out_height, row_multiply_adds, &multiply_adds) &&
+  t.serial = !__builtin_mul_overflow(planes * s.out_height, row_multiply_adds,
+                                     &multiply_adds) &&
              multiply_adds < kSerialMultiplyAdds;
   int64_t partial_bytes = 0;
-  t.workspace_bytes = __builtin_mul_overflow(
-                          t.tile_count, t.partial_floats * int64_t{sizeof(float)}, &partial_bytes)
-                          ? SIZE_MAX
-                          : static_cast<size_t>(partial_bytes) + kAlignment;
+  t.workspace_bytes =
+      __builtin_mul_overflow(t.tile_count,
+                             t.partial_floats * int64_t{sizeof(float)},
+                             &partial_bytes)
+          ? SIZE_MAX
+          : static_cast<size_t>(partial_bytes) + kAlignment;
   return t;
 }
 
-void Backward(const Plan& plan, const float* x, const float* w, const float* dy, float* dx,
-              float* dw, float* dbias, void* workspace) {
+void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
+              float* dx, float* dw, float* dbias, void* workspace) {
   ApplyTargetFromEnvironment();
   const ConvShape& s = plan.shape;
   const BackwardTiling& t = plan.backward;
-  BackwardTask task{&s, &t, x, w, dy, dx, nullptr, dw != nullptr, dbias != nullptr};
+  BackwardTask task{
+      &s, &t, x, w, dy, dx, nullptr, dw != nullptr, dbias != nullptr};
   // dx's gather form multiplies w by the zero border around dy, where no real
   // term exists: an Inf or NaN weight would make NaN there (0 * Inf). Such
   // rare weights get dx from the reference, which, like PyTorch, sums only
@@ -102,9 +108,11 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
   }
   if (task.dw_wanted || task.dbias_wanted) {
     const auto address = reinterpret_cast<uintptr_t>(workspace);
-    task.partials = reinterpret_cast<float*>((address + kAlignment - 1) & ~(kAlignment - 1));
+    task.partials = reinterpret_cast<float*>((address + kAlignment - 1) &
+                                             ~(kAlignment - 1));
   }
-  ForEachTile(t.tile_count, t.serial, [&](int64_t tile) { BackwardTile(task, tile); });
+  ForEachTile(t.tile_count, t.serial,
+              [&](int64_t tile) { BackwardTile(task, tile); });
   if (task.partials == nullptr) return;
 
   // Group g's partials are tiles [g, g + 1) * tiles_per_group, added in tile
@@ -125,8 +133,10 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
     }
     const int64_t dbias_begin = std::max(begin, t.dw_partial_floats);
     if (dbias != nullptr && dbias_begin < end) {
-      SumPartials(in + dbias_begin, tiles_per_group, t.partial_floats, end - dbias_begin,
-                  dbias + g * s.out_channels_per_group + dbias_begin - t.dw_partial_floats);
+      SumPartials(in + dbias_begin, tiles_per_group, t.partial_floats,
+                  end - dbias_begin,
+                  dbias + g * s.out_channels_per_group + dbias_begin -
+                      t.dw_partial_floats);
     }
   });
 }

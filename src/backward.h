@@ -10,8 +10,8 @@ namespace detail {
 // Overwrites the requested gradients (NULL to skip) on validated pointers.
 // `workspace` holds plan.workspace_bytes bytes (any alignment); only dw and
 // dbias use it.
-void Backward(const Plan& plan, const float* x, const float* w, const float* dy, float* dx,
-              float* dw, float* dbias, void* workspace);
+void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
+              float* dx, float* dw, float* dbias, void* workspace);
 
 }  // namespace detail
 }  // namespace xcorr

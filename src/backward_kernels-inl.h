@@ -12,7 +12,8 @@
 //       when it already has that form).
 // Both layouts stage to the same planes. Then
 //   dw[o][c][u][v] = sum_f dy[o][f] * x[c][phase(u, v)][f + offset(u, v)]
-//   dx (one phase) [c][f] = sum_{o,u,v} dy[o][f + offset'(u, v)] * w[o][c][u][v]
+//   dx (one phase) [c][f] = sum_{o,u,v} dy[o][f + offset'(u, v)] *
+//   w[o][c][u][v]
 // run as long flat loops; dx rows are computed per phase into scratch and
 // then interleaved into the caller's dx (or, for stride 1 without column
 // padding in NCHW, written in place).
@@ -40,7 +41,9 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Floor and ceiling of a / b for any sign of a, b > 0.
-HWY_INLINE int64_t FloorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((b - 1 - a) / b); }
+HWY_INLINE int64_t FloorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((b - 1 - a) / b);
+}
 HWY_INLINE int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 
 HWY_INLINE size_t Size(int64_t count) { return static_cast<size_t>(count); }
@@ -77,8 +80,8 @@ HWY_INLINE void Zero(float* dst, int64_t count) {
 // src_stride apart from src at column `begin`, then zeros. Writing every
 // element once (rather than clearing the buffer first) keeps staging at one
 // store per element.
-HWY_INLINE void StageRow(const float* src, int64_t src_stride, int64_t begin, int64_t count,
-                         int64_t width, float* dst) {
+HWY_INLINE void StageRow(const float* src, int64_t src_stride, int64_t begin,
+                         int64_t count, int64_t width, float* dst) {
   count = std::max<int64_t>(count, 0);
   Zero(dst, begin);
   if (src_stride == 1) {
@@ -119,7 +122,8 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   const auto in_row = [&](int64_t b) {
     if (b == 0) return int64_t{0};
     if (b == t.row_tiles) return d.in_height;
-    return std::clamp(b * t.rows_per_tile * d.stride_height - d.pad_top, int64_t{0}, d.in_height);
+    return std::clamp(b * t.rows_per_tile * d.stride_height - d.pad_top,
+                      int64_t{0}, d.in_height);
   };
   rows.in_begin = in_row(block);
   rows.in_end = in_row(block + 1);
@@ -131,31 +135,36 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   }
   if (task.dx != nullptr && rows.in_begin < rows.in_end) {
     // dx row r = R * stride + phase - pad_top reads dy rows R - shift.
-    rows.dy_begin = std::min(
-        rows.dy_begin, CeilDiv(rows.in_begin + d.pad_top - (d.stride_height - 1), d.stride_height) -
-                           t.max_row_shift);
-    rows.dy_end = std::max(rows.dy_end, CeilDiv(rows.in_end + d.pad_top, d.stride_height));
+    rows.dy_begin = std::min(rows.dy_begin, CeilDiv(rows.in_begin + d.pad_top -
+                                                        (d.stride_height - 1),
+                                                    d.stride_height) -
+                                                t.max_row_shift);
+    rows.dy_end = std::max(rows.dy_end,
+                           CeilDiv(rows.in_end + d.pad_top, d.stride_height));
   }
   if (rows.dy_begin >= rows.dy_end) {  // nothing to do
     rows.dy_lead = rows.dy_pitch = 0;
     return rows;
   }
   const int64_t misalignment =
-      ((rows.out_begin - rows.dy_begin) * t.staged_row_stride % kAlignFloats + kAlignFloats) %
+      ((rows.out_begin - rows.dy_begin) * t.staged_row_stride % kAlignFloats +
+       kAlignFloats) %
       kAlignFloats;
   rows.dy_lead = (kAlignFloats - misalignment) % kAlignFloats;
-  rows.dy_pitch =
-      CeilDiv(rows.dy_lead + (rows.dy_end - rows.dy_begin) * t.staged_row_stride, kAlignFloats) *
-      kAlignFloats;
+  rows.dy_pitch = CeilDiv(rows.dy_lead + (rows.dy_end - rows.dy_begin) *
+                                             t.staged_row_stride,
+                          kAlignFloats) *
+                  kAlignFloats;
   return rows;
 }
 
 // Staged dy planes are preceded by this many zeros (dx reads up to
 // max_col_shift before a row) and followed by as many (whole-vector reads).
 HWY_INLINE int64_t GuardFloats(const detail::BackwardTiling& t) {
-  return CeilDiv(std::max(t.staged_row_stride,
-                          8 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()))),
-                 kAlignFloats) *
+  return CeilDiv(
+             std::max(t.staged_row_stride, 8 * static_cast<int64_t>(hn::Lanes(
+                                                   hn::ScalableTag<float>()))),
+             kAlignFloats) *
          kAlignFloats;
 }
 
@@ -163,7 +172,8 @@ HWY_INLINE int64_t GuardFloats(const detail::BackwardTiling& t) {
 // at ol * dy_pitch + dy_lead + (R - dy_begin) * staged_row_stride from the
 // returned pointer: out_width values, then zeros (at least max_col_shift of
 // them, which dx reads across row ends).
-HWY_INLINE const float* StageDy(const detail::BackwardTask& task, const TileRows& rows) {
+HWY_INLINE const float* StageDy(const detail::BackwardTask& task,
+                                const TileRows& rows) {
   const detail::ConvShape& s = *task.shape;
   const detail::BackwardTiling& t = *task.tiling;
   const int64_t stride = t.staged_row_stride;
@@ -174,14 +184,16 @@ HWY_INLINE const float* StageDy(const detail::BackwardTask& task, const TileRows
   Zero(staged + guard + planes_floats, guard);
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
     const float* plane =
-        task.dy + rows.n * s.y_strides.n + (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
+        task.dy + rows.n * s.y_strides.n +
+        (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
     float* plane_out = staged + guard + ol * rows.dy_pitch;
     Zero(plane_out, rows.dy_lead);
     float* row_out = plane_out + rows.dy_lead;
-    for (int64_t row = rows.dy_begin; row < rows.dy_end; ++row, row_out += stride) {
+    for (int64_t row = rows.dy_begin; row < rows.dy_end;
+         ++row, row_out += stride) {
       const bool inside = row >= 0 && row < s.out_height;
-      StageRow(plane + row * s.y_strides.h, s.y_strides.w, 0, inside ? s.out_width : 0, stride,
-               row_out);
+      StageRow(plane + row * s.y_strides.h, s.y_strides.w, 0,
+               inside ? s.out_width : 0, stride, row_out);
     }
     Zero(row_out, plane_out + rows.dy_pitch - row_out);
   }
@@ -189,7 +201,8 @@ HWY_INLINE const float* StageDy(const detail::BackwardTask& task, const TileRows
 }
 
 // Rows of one staged x plane: those the tile's output rows read.
-HWY_INLINE int64_t XPlaneRows(const detail::BackwardTiling& t, const TileRows& rows) {
+HWY_INLINE int64_t XPlaneRows(const detail::BackwardTiling& t,
+                              const TileRows& rows) {
   return rows.out_end - rows.out_begin + t.max_row_shift;
 }
 
@@ -204,17 +217,19 @@ struct XPlanes {
 // Stages the x rows that the tile's output rows read, split into
 // stride_height * stride_width phase planes per input channel of the group.
 // Unpadded, unstrided NCHW input already is that plane: it is read in place.
-HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows) {
+HWY_INLINE XPlanes StageX(const detail::BackwardTask& task,
+                          const TileRows& rows) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const detail::BackwardTiling& t = *task.tiling;
   const int64_t sh = d.stride_height, sw = d.stride_width;
   const int64_t stride = t.staged_row_stride;
-  const float* image =
-      task.x + rows.n * s.x_strides.n + rows.g * s.in_channels_per_group * s.x_strides.c;
+  const float* image = task.x + rows.n * s.x_strides.n +
+                       rows.g * s.in_channels_per_group * s.x_strides.c;
   XPlanes planes;
-  if (sh == 1 && sw == 1 && d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
-      d.pad_right == 0 && s.x_strides.w == 1 && stride == d.in_width) {
+  if (sh == 1 && sw == 1 && d.pad_top == 0 && d.pad_bottom == 0 &&
+      d.pad_left == 0 && d.pad_right == 0 && s.x_strides.w == 1 &&
+      stride == d.in_width) {
     planes.first = image + rows.out_begin * s.x_strides.h;
     planes.in_place_end = task.x + s.x_elements;
     planes.plane_floats = s.x_strides.c;
@@ -222,8 +237,10 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows
   }
   const int64_t plane_rows = XPlaneRows(t, rows);
   planes.plane_floats = plane_rows * stride;
-  const int64_t staged_floats = s.in_channels_per_group * sh * sw * planes.plane_floats;
-  float* row_out = ThreadScratch(ScratchUse::kX, staged_floats + GuardFloats(t));
+  const int64_t staged_floats =
+      s.in_channels_per_group * sh * sw * planes.plane_floats;
+  float* row_out =
+      ThreadScratch(ScratchUse::kX, staged_floats + GuardFloats(t));
   Zero(row_out + staged_floats, GuardFloats(t));
   planes.first = row_out;
   planes.in_place_end = nullptr;
@@ -233,13 +250,15 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows
       for (int64_t px = 0; px < sw; ++px) {
         // Columns m with m * sw + px - pad_left inside the input.
         const int64_t m_begin = std::min(stride, CeilDiv(d.pad_left - px, sw));
-        const int64_t m_end = std::min(stride, FloorDiv(d.in_width - 1 + d.pad_left - px, sw) + 1);
+        const int64_t m_end = std::min(
+            stride, FloorDiv(d.in_width - 1 + d.pad_left - px, sw) + 1);
         for (int64_t r = 0; r < plane_rows; ++r, row_out += stride) {
           const int64_t in_row = (rows.out_begin + r) * sh + py - d.pad_top;
           const bool inside = in_row >= 0 && in_row < d.in_height;
-          StageRow(
-              channel + in_row * s.x_strides.h + (m_begin * sw + px - d.pad_left) * s.x_strides.w,
-              sw * s.x_strides.w, m_begin, inside ? m_end - m_begin : 0, stride, row_out);
+          StageRow(channel + in_row * s.x_strides.h +
+                       (m_begin * sw + px - d.pad_left) * s.x_strides.w,
+                   sw * s.x_strides.w, m_begin, inside ? m_end - m_begin : 0,
+                   stride, row_out);
         }
       }
     }
@@ -251,8 +270,9 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task, const TileRows& rows
 // then the tail as one masked vector when `vector_tail` says that whole
 // vectors may be read there, else as scalars.
 template <size_t kO, size_t kV>
-HWY_INLINE void DotBlock(const float* const* dy, const float* const* x, int64_t length,
-                         bool vector_tail, bool accumulate, float* sums) {
+HWY_INLINE void DotBlock(const float* const* dy, const float* const* x,
+                         int64_t length, bool vector_tail, bool accumulate,
+                         float* sums) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -266,17 +286,20 @@ HWY_INLINE void DotBlock(const float* const* dy, const float* const* x, int64_t 
     for (size_t v = 0; v < kV; ++v) in[v] = hn::LoadU(d, x[v] + f);
     for (size_t o = 0; o < kO; ++o) {
       const V g = hn::LoadU(d, dy[o] + f);
-      for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
+      for (size_t v = 0; v < kV; ++v)
+        acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
     }
   }
   if (vector_tail && f < length) {
     // Masking both factors keeps whatever lies past the end out of the sum.
     const auto mask = hn::FirstN(d, Size(length - f));
     V in[kV];
-    for (size_t v = 0; v < kV; ++v) in[v] = hn::IfThenElseZero(mask, hn::LoadU(d, x[v] + f));
+    for (size_t v = 0; v < kV; ++v)
+      in[v] = hn::IfThenElseZero(mask, hn::LoadU(d, x[v] + f));
     for (size_t o = 0; o < kO; ++o) {
       const V g = hn::IfThenElseZero(mask, hn::LoadU(d, dy[o] + f));
-      for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
+      for (size_t v = 0; v < kV; ++v)
+        acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
     }
     f = length;
   }
@@ -297,18 +320,21 @@ constexpr int64_t kDwChunk = 1024;
 // Whether whole vectors may be read at x + length (see DotBlock): staged
 // planes have a guard; x read in place has one unless the read ends at its
 // very end.
-HWY_INLINE bool VectorTail(const XPlanes& x_planes, const float* x, int64_t length) {
+HWY_INLINE bool VectorTail(const XPlanes& x_planes, const float* x,
+                           int64_t length) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-  return x_planes.in_place_end == nullptr || x + length + N <= x_planes.in_place_end;
+  return x_planes.in_place_end == nullptr ||
+         x + length + N <= x_planes.in_place_end;
 }
 
 // dw partials of output channels [ol, ol + kO) for taps (u, v_begin ..
 // v_begin + kV) of input channel c, over staged dy elements [begin, end).
 template <size_t kO, size_t kV>
-HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows& rows,
-                                const float* staged_dy, const XPlanes& x_planes, int64_t ol,
-                                int64_t c, int64_t u, int64_t v_begin, int64_t begin, int64_t end,
-                                float* dw) {
+HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task,
+                                const TileRows& rows, const float* staged_dy,
+                                const XPlanes& x_planes, int64_t ol, int64_t c,
+                                int64_t u, int64_t v_begin, int64_t begin,
+                                int64_t end, float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t stride = task.tiling->staged_row_stride;
@@ -325,8 +351,8 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows
            row_shift * stride + v * d.dilation_width / d.stride_width + begin;
   }
   const float* dy[kO];
-  const float* first_row =
-      staged_dy + rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride + begin;
+  const float* first_row = staged_dy + rows.dy_lead +
+                           (rows.out_begin - rows.dy_begin) * stride + begin;
   for (size_t k = 0; k < kO; ++k) {
     dy[k] = first_row + (ol + static_cast<int64_t>(k)) * rows.dy_pitch;
   }
@@ -334,12 +360,14 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows
   float* out[kO * kV];
   for (size_t o = 0; o < kO; ++o) {
     for (size_t k = 0; k < kV; ++k) {
-      out[o * kV + k] = dw + (ol + static_cast<int64_t>(o)) * s.w_strides.n + c * s.w_strides.c +
-                        u * s.w_strides.h + (v_begin + static_cast<int64_t>(k)) * s.w_strides.w;
+      out[o * kV + k] = dw + (ol + static_cast<int64_t>(o)) * s.w_strides.n +
+                        c * s.w_strides.c + u * s.w_strides.h +
+                        (v_begin + static_cast<int64_t>(k)) * s.w_strides.w;
       sums[o * kV + k] = *out[o * kV + k];
     }
   }
-  DotBlock<kO, kV>(dy, x, end - begin, VectorTail(x_planes, x[kV - 1], end - begin), begin > 0,
+  DotBlock<kO, kV>(dy, x, end - begin,
+                   VectorTail(x_planes, x[kV - 1], end - begin), begin > 0,
                    sums);
   for (size_t k = 0; k < kO * kV; ++k) *out[k] = sums[k];
 }
@@ -347,19 +375,23 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task, const TileRows
 // All taps of input channel c for output channels [ol, ol + kO), in column
 // groups of three: 4 dy + 3 x loads feed 12 FMAs.
 template <size_t kO>
-HWY_INLINE void WeightGradTaps(const detail::BackwardTask& task, const TileRows& rows,
-                               const float* staged_dy, const XPlanes& x_planes, int64_t ol,
-                               int64_t c, int64_t begin, int64_t end, float* dw) {
+HWY_INLINE void WeightGradTaps(const detail::BackwardTask& task,
+                               const TileRows& rows, const float* staged_dy,
+                               const XPlanes& x_planes, int64_t ol, int64_t c,
+                               int64_t begin, int64_t end, float* dw) {
   const xcorr_conv2d_desc& d = task.shape->desc;
   for (int64_t u = 0; u < d.kernel_height; ++u) {
     int64_t v = 0;
     for (; v + 3 <= d.kernel_width; v += 3) {
-      WeightGradBlock<kO, 3>(task, rows, staged_dy, x_planes, ol, c, u, v, begin, end, dw);
+      WeightGradBlock<kO, 3>(task, rows, staged_dy, x_planes, ol, c, u, v,
+                             begin, end, dw);
     }
     if (d.kernel_width - v == 2) {
-      WeightGradBlock<kO, 2>(task, rows, staged_dy, x_planes, ol, c, u, v, begin, end, dw);
+      WeightGradBlock<kO, 2>(task, rows, staged_dy, x_planes, ol, c, u, v,
+                             begin, end, dw);
     } else if (d.kernel_width - v == 1) {
-      WeightGradBlock<kO, 1>(task, rows, staged_dy, x_planes, ol, c, u, v, begin, end, dw);
+      WeightGradBlock<kO, 1>(task, rows, staged_dy, x_planes, ol, c, u, v,
+                             begin, end, dw);
     }
   }
 }
@@ -371,21 +403,24 @@ HWY_INLINE void WeightGradTaps(const detail::BackwardTask& task, const TileRows&
 // shifts stay inside the tile's rows, each x load feeds kU rows of taps
 // (kU + kV loads for kU * kV FMAs); the few rows at either end run per u.
 template <size_t kU, size_t kV>
-HWY_INLINE void WeightGradRows(const detail::BackwardTask& task, const TileRows& rows,
-                               const float* staged_dy, const XPlanes& x_planes, int64_t ol,
-                               int64_t c, int64_t u_begin, int64_t v_begin, int64_t length,
+HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
+                               const TileRows& rows, const float* staged_dy,
+                               const XPlanes& x_planes, int64_t ol, int64_t c,
+                               int64_t u_begin, int64_t v_begin, int64_t length,
                                float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t stride = task.tiling->staged_row_stride;
-  const int64_t row_step = d.dilation_height * stride;  // from one u to the next
-  const float* dy_row =
-      staged_dy + ol * rows.dy_pitch + rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride;
+  const int64_t row_step =
+      d.dilation_height * stride;  // from one u to the next
+  const float* dy_row = staged_dy + ol * rows.dy_pitch + rows.dy_lead +
+                        (rows.out_begin - rows.dy_begin) * stride;
   const float* x[kV];  // for u_begin
   for (size_t k = 0; k < kV; ++k) {
     const int64_t v = v_begin + static_cast<int64_t>(k);
     x[k] = x_planes.first +
-           (c * d.stride_width + v * d.dilation_width % d.stride_width) * x_planes.plane_floats +
+           (c * d.stride_width + v * d.dilation_width % d.stride_width) *
+               x_planes.plane_floats +
            u_begin * row_step + v * d.dilation_width / d.stride_width;
   }
   const int64_t body_begin = static_cast<int64_t>(kU - 1) * row_step;
@@ -393,28 +428,32 @@ HWY_INLINE void WeightGradRows(const detail::BackwardTask& task, const TileRows&
   const float* dy[kU];
   const float* x_body[kV];
   for (size_t k = 0; k < kV; ++k) x_body[k] = x[k] + body_begin;
-  for (size_t r = 0; r < kU; ++r) dy[r] = dy_row + body_begin - static_cast<int64_t>(r) * row_step;
+  for (size_t r = 0; r < kU; ++r)
+    dy[r] = dy_row + body_begin - static_cast<int64_t>(r) * row_step;
   DotBlock<kU, kV>(dy, x_body, length - body_begin,
-                   VectorTail(x_planes, x_body[kV - 1], length - body_begin), false, sums);
+                   VectorTail(x_planes, x_body[kV - 1], length - body_begin),
+                   false, sums);
   for (size_t r = 0; r < kU; ++r) {
     const int64_t shift = static_cast<int64_t>(r) * row_step;
     // This row's x, and the dy ranges the shared part left out.
     const float* x_row[kV];
     for (size_t k = 0; k < kV; ++k) x_row[k] = x[k] + shift;
-    const int64_t ranges[2][2] = {{0, body_begin - shift}, {length - shift, length}};
+    const int64_t ranges[2][2] = {{0, body_begin - shift},
+                                  {length - shift, length}};
     for (const auto& range : ranges) {
       if (range[0] >= range[1]) continue;
       const float* dy_part[1] = {dy_row + range[0]};
       const float* x_part[kV];
       for (size_t k = 0; k < kV; ++k) x_part[k] = x_row[k] + range[0];
       DotBlock<1, kV>(dy_part, x_part, range[1] - range[0],
-                      VectorTail(x_planes, x_part[kV - 1], range[1] - range[0]), true,
-                      sums + r * kV);
+                      VectorTail(x_planes, x_part[kV - 1], range[1] - range[0]),
+                      true, sums + r * kV);
     }
     for (size_t k = 0; k < kV; ++k) {
       dw[ol * s.w_strides.n + c * s.w_strides.c +
          (u_begin + static_cast<int64_t>(r)) * s.w_strides.h +
-         (v_begin + static_cast<int64_t>(k)) * s.w_strides.w] = sums[r * kV + k];
+         (v_begin + static_cast<int64_t>(k)) * s.w_strides.w] =
+          sums[r * kV + k];
     }
   }
 }
@@ -422,18 +461,24 @@ HWY_INLINE void WeightGradRows(const detail::BackwardTask& task, const TileRows&
 // All taps of input channel c for output channel ol by WeightGradRows:
 // blocks of three kernel rows by three columns.
 template <size_t kU>
-HWY_INLINE void WeightGradRowColumns(const detail::BackwardTask& task, const TileRows& rows,
-                                     const float* staged_dy, const XPlanes& x_planes, int64_t ol,
-                                     int64_t c, int64_t u, int64_t length, float* dw) {
+HWY_INLINE void WeightGradRowColumns(const detail::BackwardTask& task,
+                                     const TileRows& rows,
+                                     const float* staged_dy,
+                                     const XPlanes& x_planes, int64_t ol,
+                                     int64_t c, int64_t u, int64_t length,
+                                     float* dw) {
   const int64_t kernel_width = task.shape->desc.kernel_width;
   int64_t v = 0;
   for (; v + 3 <= kernel_width; v += 3) {
-    WeightGradRows<kU, 3>(task, rows, staged_dy, x_planes, ol, c, u, v, length, dw);
+    WeightGradRows<kU, 3>(task, rows, staged_dy, x_planes, ol, c, u, v, length,
+                          dw);
   }
   if (kernel_width - v == 2) {
-    WeightGradRows<kU, 2>(task, rows, staged_dy, x_planes, ol, c, u, v, length, dw);
+    WeightGradRows<kU, 2>(task, rows, staged_dy, x_planes, ol, c, u, v, length,
+                          dw);
   } else if (kernel_width - v == 1) {
-    WeightGradRows<kU, 1>(task, rows, staged_dy, x_planes, ol, c, u, v, length, dw);
+    WeightGradRows<kU, 1>(task, rows, staged_dy, x_planes, ol, c, u, v, length,
+                          dw);
   }
 }
 
@@ -442,27 +487,32 @@ HWY_INLINE void WeightGradRowColumns(const detail::BackwardTask& task, const Til
 // row stride is 1 and the tile is taller than the kernel. The flat length
 // stops at the last dy element of the last row, so that in-place x is never
 // read past its end.
-HWY_INLINE void WeightGrads(const detail::BackwardTask& task, const TileRows& rows,
-                            const float* staged_dy, float* dw) {
+HWY_INLINE void WeightGrads(const detail::BackwardTask& task,
+                            const TileRows& rows, const float* staged_dy,
+                            float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t stride = task.tiling->staged_row_stride;
   const XPlanes x_planes = StageX(task, rows);
-  const int64_t length = (rows.out_end - rows.out_begin - 1) * stride + s.out_width;
+  const int64_t length =
+      (rows.out_end - rows.out_begin - 1) * stride + s.out_width;
   const int64_t blocked = s.out_channels_per_group / 4 * 4;
   const bool by_rows =
-      d.stride_height == 1 && length > 2 * (d.kernel_height - 1) * d.dilation_height * stride;
+      d.stride_height == 1 &&
+      length > 2 * (d.kernel_height - 1) * d.dilation_height * stride;
   for (int64_t begin = 0; begin < length; begin += kDwChunk) {
     const int64_t end = std::min(begin + kDwChunk, length);
     for (int64_t ol = 0; ol < blocked; ol += 4) {
       for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
-        WeightGradTaps<4>(task, rows, staged_dy, x_planes, ol, c, begin, end, dw);
+        WeightGradTaps<4>(task, rows, staged_dy, x_planes, ol, c, begin, end,
+                          dw);
       }
     }
     if (by_rows) continue;
     for (int64_t ol = blocked; ol < s.out_channels_per_group; ++ol) {
       for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
-        WeightGradTaps<1>(task, rows, staged_dy, x_planes, ol, c, begin, end, dw);
+        WeightGradTaps<1>(task, rows, staged_dy, x_planes, ol, c, begin, end,
+                          dw);
       }
     }
   }
@@ -471,20 +521,24 @@ HWY_INLINE void WeightGrads(const detail::BackwardTask& task, const TileRows& ro
     for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
       int64_t u = 0;
       for (; u + 3 <= d.kernel_height; u += 3) {
-        WeightGradRowColumns<3>(task, rows, staged_dy, x_planes, ol, c, u, length, dw);
+        WeightGradRowColumns<3>(task, rows, staged_dy, x_planes, ol, c, u,
+                                length, dw);
       }
       if (d.kernel_height - u == 2) {
-        WeightGradRowColumns<2>(task, rows, staged_dy, x_planes, ol, c, u, length, dw);
+        WeightGradRowColumns<2>(task, rows, staged_dy, x_planes, ol, c, u,
+                                length, dw);
       } else if (d.kernel_height - u == 1) {
-        WeightGradRowColumns<1>(task, rows, staged_dy, x_planes, ol, c, u, length, dw);
+        WeightGradRowColumns<1>(task, rows, staged_dy, x_planes, ol, c, u,
+                                length, dw);
       }
     }
   }
 }
 
 // The tile's dbias partials: sums of its output rows of each channel.
-HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows,
-                          const float* staged_dy, float* dbias) {
+HWY_INLINE void BiasGrads(const detail::BackwardTask& task,
+                          const TileRows& rows, const float* staged_dy,
+                          float* dbias) {
   const detail::ConvShape& s = *task.shape;
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -492,8 +546,8 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows
   const int64_t length = (rows.out_end - rows.out_begin) * stride;
   // Zeros between rows add nothing.
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
-    const float* dy =
-        staged_dy + ol * rows.dy_pitch + rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride;
+    const float* dy = staged_dy + ol * rows.dy_pitch + rows.dy_lead +
+                      (rows.out_begin - rows.dy_begin) * stride;
     auto acc = hn::Zero(d);
     int64_t f = 0;
     for (; f + N <= length; f += N) acc = hn::Add(acc, hn::LoadU(d, dy + f));
@@ -508,8 +562,9 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task, const TileRows& rows
 // share each weight broadcast. (Accumulators local to this function stay in
 // registers; passed in as an array, GCC keeps them on the stack.)
 template <size_t kC, size_t kVec, class D>
-HWY_INLINE void GatherVectors(D d, const float* dy, const int64_t* offsets, const float* weights,
-                              int64_t taps, int64_t f, float* const* to) {
+HWY_INLINE void GatherVectors(D d, const float* dy, const int64_t* offsets,
+                              const float* weights, int64_t taps, int64_t f,
+                              float* const* to) {
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   V acc[kC][kVec];
@@ -519,14 +574,17 @@ HWY_INLINE void GatherVectors(D d, const float* dy, const int64_t* offsets, cons
   for (int64_t k = 0; k < taps; ++k) {
     const float* in_ptr = dy + offsets[k] + f;
     V in[kVec];
-    for (size_t v = 0; v < kVec; ++v) in[v] = hn::LoadU(d, in_ptr + static_cast<int64_t>(v) * N);
+    for (size_t v = 0; v < kVec; ++v)
+      in[v] = hn::LoadU(d, in_ptr + static_cast<int64_t>(v) * N);
     for (size_t c = 0; c < kC; ++c) {
       const V weight = hn::Set(d, weights[Size(k) * kC + c]);
-      for (size_t v = 0; v < kVec; ++v) acc[c][v] = hn::MulAdd(in[v], weight, acc[c][v]);
+      for (size_t v = 0; v < kVec; ++v)
+        acc[c][v] = hn::MulAdd(in[v], weight, acc[c][v]);
     }
   }
   for (size_t c = 0; c < kC; ++c) {
-    for (size_t v = 0; v < kVec; ++v) hn::StoreU(acc[c][v], d, to[c] + static_cast<int64_t>(v) * N);
+    for (size_t v = 0; v < kVec; ++v)
+      hn::StoreU(acc[c][v], d, to[c] + static_cast<int64_t>(v) * N);
   }
 }
 
@@ -535,19 +593,21 @@ HWY_INLINE void GatherVectors(D d, const float* dy, const int64_t* offsets, cons
 // goes through `spill` (kC * kVec vectors) so that nothing past `length` is
 // written.
 template <size_t kC, size_t kVec>
-HWY_INLINE void GatherBlock(const float* dy, const int64_t* offsets, const float* weights,
-                            int64_t taps, int64_t length, float* out, int64_t out_stride,
-                            float* spill) {
+HWY_INLINE void GatherBlock(const float* dy, const int64_t* offsets,
+                            const float* weights, int64_t taps, int64_t length,
+                            float* out, int64_t out_stride, float* spill) {
   const hn::ScalableTag<float> d;
   const int64_t step = static_cast<int64_t>(kVec * hn::Lanes(d));
   float* to[kC];
   int64_t f = 0;
   for (; f + step <= length; f += step) {
-    for (size_t c = 0; c < kC; ++c) to[c] = out + static_cast<int64_t>(c) * out_stride + f;
+    for (size_t c = 0; c < kC; ++c)
+      to[c] = out + static_cast<int64_t>(c) * out_stride + f;
     GatherVectors<kC, kVec>(d, dy, offsets, weights, taps, f, to);
   }
   if (f == length) return;
-  for (size_t c = 0; c < kC; ++c) to[c] = spill + static_cast<int64_t>(c) * step;
+  for (size_t c = 0; c < kC; ++c)
+    to[c] = spill + static_cast<int64_t>(c) * step;
   GatherVectors<kC, kVec>(d, dy, offsets, weights, taps, f, to);
   for (size_t c = 0; c < kC; ++c) {
     std::memcpy(out + static_cast<int64_t>(c) * out_stride + f, to[c],
@@ -558,16 +618,19 @@ HWY_INLINE void GatherBlock(const float* dy, const int64_t* offsets, const float
 // The dx rows and columns of one (row, column) stride phase that a tile
 // owns, and the taps that reach them.
 struct PhaseTaps {
-  int64_t r_begin, r_end;  // phase rows R: dx rows R * stride_height + qy - pad_top
-  int64_t m_begin, m_end;  // phase columns m: dx columns m * stride_width + qx - pad_left
+  int64_t r_begin,
+      r_end;  // phase rows R: dx rows R * stride_height + qy - pad_top
+  int64_t m_begin,
+      m_end;  // phase columns m: dx columns m * stride_width + qx - pad_left
   // dx (R, m) reads dy (R - row_shifts[i], m - col_shifts[j]) with weight
   // w[o][c][rows[i]][cols[j]].
   std::vector<int64_t> row_shifts, rows, col_shifts, cols;
 };
 
 // Fills `p`, reusing the capacity of its lists.
-HWY_INLINE void TapsOfPhase(const detail::BackwardTask& task, const TileRows& rows, int64_t qy,
-                            int64_t qx, PhaseTaps& p) {
+HWY_INLINE void TapsOfPhase(const detail::BackwardTask& task,
+                            const TileRows& rows, int64_t qy, int64_t qx,
+                            PhaseTaps& p) {
   const xcorr_conv2d_desc& d = task.shape->desc;
   const int64_t sh = d.stride_height, sw = d.stride_width;
   p.row_shifts.clear();
@@ -606,22 +669,26 @@ HWY_INLINE PhaseLists& ThreadPhaseLists() {
 
 // Copies phase rows of input channel c from scratch (rows staged_row_stride
 // apart, from phase row r_begin) to their places in dx.
-HWY_INLINE void StoreDxRows(const detail::BackwardTask& task, const TileRows& rows,
-                            const PhaseTaps& p, int64_t qy, int64_t qx, int64_t c,
+HWY_INLINE void StoreDxRows(const detail::BackwardTask& task,
+                            const TileRows& rows, const PhaseTaps& p,
+                            int64_t qy, int64_t qx, int64_t c,
                             const float* scratch) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
-  float* channel =
-      task.dx + rows.n * s.x_strides.n + (rows.g * s.in_channels_per_group + c) * s.x_strides.c;
+  float* channel = task.dx + rows.n * s.x_strides.n +
+                   (rows.g * s.in_channels_per_group + c) * s.x_strides.c;
   const int64_t to_stride = d.stride_width * s.x_strides.w;
   for (int64_t r = p.r_begin; r < p.r_end; ++r) {
-    const float* from = scratch + (r - p.r_begin) * task.tiling->staged_row_stride + p.m_begin;
-    float* to = channel + (r * d.stride_height + qy - d.pad_top) * s.x_strides.h +
+    const float* from =
+        scratch + (r - p.r_begin) * task.tiling->staged_row_stride + p.m_begin;
+    float* to = channel +
+                (r * d.stride_height + qy - d.pad_top) * s.x_strides.h +
                 (p.m_begin * d.stride_width + qx - d.pad_left) * s.x_strides.w;
     if (to_stride == 1) {
       std::memcpy(to, from, Size(p.m_end - p.m_begin) * sizeof(float));
     } else {
-      for (int64_t m = 0; m < p.m_end - p.m_begin; ++m) to[m * to_stride] = from[m];
+      for (int64_t m = 0; m < p.m_end - p.m_begin; ++m)
+        to[m * to_stride] = from[m];
     }
   }
 }
@@ -631,8 +698,9 @@ HWY_INLINE void StoreDxRows(const detail::BackwardTask& task, const TileRows& ro
 // (stride 1, no left or right padding, NCHW: staged rows as long as dx
 // rows), it writes dx directly; otherwise into scratch, then StoreDxRows.
 template <size_t kC, size_t kVec>
-HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRows& rows,
-                                  const float* staged_dy, int64_t qy, int64_t qx, float* scratch,
+HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task,
+                                  const TileRows& rows, const float* staged_dy,
+                                  int64_t qy, int64_t qx, float* scratch,
                                   int64_t scratch_stride) {
   const detail::ConvShape& s = *task.shape;
   const int64_t stride = task.tiling->staged_row_stride;
@@ -641,8 +709,9 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
   TapsOfPhase(task, rows, qy, qx, lists.taps);
   if (p.r_begin >= p.r_end || p.m_begin >= p.m_end) return;
   const xcorr_conv2d_desc& d = s.desc;
-  const bool direct = d.stride_height == 1 && d.stride_width == 1 && d.pad_left == 0 &&
-                      s.x_strides.w == 1 && s.x_strides.h == stride;
+  const bool direct = d.stride_height == 1 && d.stride_width == 1 &&
+                      d.pad_left == 0 && s.x_strides.w == 1 &&
+                      s.x_strides.h == stride;
   std::vector<int64_t>& offsets = lists.offsets;
   std::vector<const float*>& tap_weights = lists.tap_weights;
   offsets.clear();
@@ -651,18 +720,23 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
     for (size_t i = 0; i < p.rows.size(); ++i) {
       for (size_t j = 0; j < p.cols.size(); ++j) {
         offsets.push_back(ol * rows.dy_pitch + rows.dy_lead +
-                          (p.r_begin - rows.dy_begin - p.row_shifts[i]) * stride - p.col_shifts[j]);
-        tap_weights.push_back(task.w + (rows.g * s.out_channels_per_group + ol) * s.w_strides.n +
-                              p.rows[i] * s.w_strides.h + p.cols[j] * s.w_strides.w);
+                          (p.r_begin - rows.dy_begin - p.row_shifts[i]) *
+                              stride -
+                          p.col_shifts[j]);
+        tap_weights.push_back(
+            task.w + (rows.g * s.out_channels_per_group + ol) * s.w_strides.n +
+            p.rows[i] * s.w_strides.h + p.cols[j] * s.w_strides.w);
       }
     }
   }
   std::vector<float>& weights = lists.weights;
   weights.resize(offsets.size() * kC);
-  for (int64_t c0 = 0; c0 < s.in_channels_per_group; c0 += static_cast<int64_t>(kC)) {
+  for (int64_t c0 = 0; c0 < s.in_channels_per_group;
+       c0 += static_cast<int64_t>(kC)) {
     for (size_t k = 0; k < offsets.size(); ++k) {
       for (size_t c = 0; c < kC; ++c) {
-        weights[k * kC + c] = tap_weights[k][(c0 + static_cast<int64_t>(c)) * s.w_strides.c];
+        weights[k * kC + c] =
+            tap_weights[k][(c0 + static_cast<int64_t>(c)) * s.w_strides.c];
       }
     }
     const int64_t length = (p.r_end - p.r_begin) * stride;
@@ -671,13 +745,13 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
                   (rows.g * s.in_channels_per_group + c0) * s.x_strides.c +
                   (p.r_begin - d.pad_top) * s.x_strides.h;
       GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(),
-                            static_cast<int64_t>(offsets.size()), length, dx, s.x_strides.c,
-                            scratch);
+                            static_cast<int64_t>(offsets.size()), length, dx,
+                            s.x_strides.c, scratch);
       continue;
     }
     GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(),
-                          static_cast<int64_t>(offsets.size()), length, scratch, scratch_stride,
-                          scratch + kC * Size(scratch_stride));
+                          static_cast<int64_t>(offsets.size()), length, scratch,
+                          scratch_stride, scratch + kC * Size(scratch_stride));
     for (size_t c = 0; c < kC; ++c) {
       StoreDxRows(task, rows, p, qy, qx, c0 + static_cast<int64_t>(c),
                   scratch + static_cast<int64_t>(c) * scratch_stride);
@@ -690,23 +764,28 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task, const TileRo
 // the group has a multiple of four; one channel takes 8 vectors at a time
 // (measured ~10% faster than 4 on AVX2 and AVX3 despite 17 live registers).
 template <size_t kC, size_t kVec>
-HWY_INLINE void InputGrads(const detail::BackwardTask& task, const TileRows& rows,
-                           const float* staged_dy) {
+HWY_INLINE void InputGrads(const detail::BackwardTask& task,
+                           const TileRows& rows, const float* staged_dy) {
   const xcorr_conv2d_desc& d = task.shape->desc;
-  const int64_t step = static_cast<int64_t>(kVec * hn::Lanes(hn::ScalableTag<float>()));
-  const int64_t max_rows = CeilDiv(rows.in_end - rows.in_begin, d.stride_height) + 1;
-  const int64_t scratch_stride = CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
+  const int64_t step =
+      static_cast<int64_t>(kVec * hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t max_rows =
+      CeilDiv(rows.in_end - rows.in_begin, d.stride_height) + 1;
+  const int64_t scratch_stride =
+      CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
   // kC rows of scratch_stride, then kC blocks of spill.
-  float* scratch =
-      ThreadScratch(ScratchUse::kDx, static_cast<int64_t>(kC) * (scratch_stride + step));
+  float* scratch = ThreadScratch(
+      ScratchUse::kDx, static_cast<int64_t>(kC) * (scratch_stride + step));
   for (int64_t qy = 0; qy < d.stride_height; ++qy) {
     for (int64_t qx = 0; qx < d.stride_width; ++qx) {
-      InputGradsOfPhase<kC, kVec>(task, rows, staged_dy, qy, qx, scratch, scratch_stride);
+      InputGradsOfPhase<kC, kVec>(task, rows, staged_dy, qy, qx, scratch,
+                                  scratch_stride);
     }
   }
 }
 
-HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task, int64_t tile) {
+HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
+                                 int64_t tile) {
   const TileRows rows = RowsOf(task, tile);
   if (rows.dy_begin >= rows.dy_end) return;
   const float* staged_dy = StageDy(task, rows);
@@ -724,14 +803,15 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task, int64_t tile)
   }
 }
 
-HWY_INLINE void SumTilePartials(const float* in, int64_t count, int64_t stride, int64_t length,
-                                float* out) {
+HWY_INLINE void SumTilePartials(const float* in, int64_t count, int64_t stride,
+                                int64_t length, float* out) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   int64_t k = 0;
   for (; k + N <= length; k += N) {
     auto sum = hn::LoadU(d, in + k);
-    for (int64_t t = 1; t < count; ++t) sum = hn::Add(sum, hn::LoadU(d, in + t * stride + k));
+    for (int64_t t = 1; t < count; ++t)
+      sum = hn::Add(sum, hn::LoadU(d, in + t * stride + k));
     hn::StoreU(sum, d, out + k);
   }
   for (; k < length; ++k) {

@@ -12,9 +12,12 @@ HWY_BEFORE_NAMESPACE();
 namespace xcorr {
 namespace HWY_NAMESPACE {
 
-void BackwardTile(const detail::BackwardTask& task, int64_t tile) { BackwardTileRows(task, tile); }
+void BackwardTile(const detail::BackwardTask& task, int64_t tile) {
+  BackwardTileRows(task, tile);
+}
 
-void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length, float* out) {
+void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length,
+                 float* out) {
   SumTilePartials(in, count, stride, length, out);
 }
 
@@ -37,7 +40,8 @@ void BackwardTile(const BackwardTask& task, int64_t tile) {
   HWY_DYNAMIC_DISPATCH(BackwardTile)(task, tile);
 }
 
-void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length, float* out) {
+void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length,
+                 float* out) {
   HWY_DYNAMIC_DISPATCH(SumPartials)(in, count, stride, length, out);
 }
 

@@ -33,7 +33,8 @@ void BackwardTile(const BackwardTask& task, int64_t tile);
 
 // out[k] = sum over t in [0, count) of in[t * stride + k], added in order of
 // t, for k in [0, length).
-void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length, float* out);
+void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length,
+                 float* out);
 
 }  // namespace detail
 }  // namespace xcorr

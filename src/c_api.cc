@@ -8,6 +8,7 @@
 #include <new>
 #include <string>
 
+#include "hwy/targets.h"
 #include "src/backward.h"
 #include "src/forward.h"
 #include "src/kernels.h"
@@ -16,8 +17,6 @@
 #include "src/status.h"
 #include "src/threading.h"
 #include "xcorr/xcorr.h"
-
-#include "hwy/targets.h"
 
 namespace {
 
@@ -71,9 +70,10 @@ bool Overlap(const Buffer& a, const Buffer& b) {
   const auto a_begin = reinterpret_cast<uintptr_t>(a.data);
   const auto b_begin = reinterpret_cast<uintptr_t>(b.data);
   const auto a_bytes = static_cast<uintptr_t>(a.elements) * sizeof(float);
-  const auto b_bytes = static_cast<uintptr_t>(b.data ? b.elements : 0) * sizeof(float);
-  return a.data != nullptr && b.data != nullptr && a_begin < b_begin + b_bytes &&
-         b_begin < a_begin + a_bytes;
+  const auto b_bytes =
+      static_cast<uintptr_t>(b.data ? b.elements : 0) * sizeof(float);
+  return a.data != nullptr && b.data != nullptr &&
+         a_begin < b_begin + b_bytes && b_begin < a_begin + a_bytes;
 }
 
 // Each output must be distinct from every input and from the outputs after it.
@@ -81,10 +81,12 @@ Status CheckNoOverlap(std::initializer_list<Buffer> outputs,
                       std::initializer_list<Buffer> inputs) {
   for (auto out = outputs.begin(); out != outputs.end(); ++out) {
     for (const Buffer& in : inputs) {
-      if (Overlap(*out, in)) return InvalidArgument(out->name, " overlaps ", in.name);
+      if (Overlap(*out, in))
+        return InvalidArgument(out->name, " overlaps ", in.name);
     }
     for (auto other = out + 1; other != outputs.end(); ++other) {
-      if (Overlap(*out, *other)) return InvalidArgument(out->name, " overlaps ", other->name);
+      if (Overlap(*out, *other))
+        return InvalidArgument(out->name, " overlaps ", other->name);
     }
   }
   return Status();
@@ -108,8 +110,8 @@ void xcorr_conv2d_desc_init(xcorr_conv2d_desc* desc) {
   desc->layout = XCORR_LAYOUT_NCHW;
 }
 
-xcorr_status xcorr_conv2d_output_size(const xcorr_conv2d_desc* desc, int64_t* out_height,
-                                      int64_t* out_width) {
+xcorr_status xcorr_conv2d_output_size(const xcorr_conv2d_desc* desc,
+                                      int64_t* out_height, int64_t* out_width) {
   return Guarded("xcorr_conv2d_output_size", [&] {
     XCORR_RETURN_IF_ERROR(CheckNotNull(out_height, "out_height"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(out_width, "out_width"));
@@ -121,7 +123,8 @@ xcorr_status xcorr_conv2d_output_size(const xcorr_conv2d_desc* desc, int64_t* ou
   });
 }
 
-xcorr_status xcorr_conv2d_plan_create(const xcorr_conv2d_desc* desc, xcorr_plan** plan) {
+xcorr_status xcorr_conv2d_plan_create(const xcorr_conv2d_desc* desc,
+                                      xcorr_plan** plan) {
   return Guarded("xcorr_conv2d_plan_create", [&] {
     XCORR_RETURN_IF_ERROR(CheckNotNull(plan, "plan"));
     *plan = nullptr;
@@ -138,8 +141,9 @@ size_t xcorr_plan_workspace_size(const xcorr_plan* plan) {
   return plan != nullptr ? plan->plan.workspace_bytes : 0;
 }
 
-xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan, const float* x, const float* w,
-                                  const float* bias, float* y, void* workspace) {
+xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan, const float* x,
+                                  const float* w, const float* bias, float* y,
+                                  void* workspace) {
   return Guarded("xcorr_conv2d_forward", [&] {
     XCORR_RETURN_IF_ERROR(CheckNotNull(plan, "plan"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(x, "x"));
@@ -147,27 +151,33 @@ xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan, const float* x, const 
     XCORR_RETURN_IF_ERROR(CheckNotNull(y, "y"));
     const xcorr::detail::ConvShape& s = plan->plan.shape;
     XCORR_RETURN_IF_ERROR(CheckNoOverlap(
-        {{"y", y, s.y_elements}},
-        {{"x", x, s.x_elements}, {"w", w, s.w_elements}, {"bias", bias, s.desc.out_channels}}));
+        {{"y", y, s.y_elements}}, {{"x", x, s.x_elements},
+                                   {"w", w, s.w_elements},
+                                   {"bias", bias, s.desc.out_channels}}));
     (void)workspace;  // forward needs no scratch yet (workspace_bytes is 0)
     xcorr::detail::Forward(plan->plan, x, w, bias, y);
     return Status();
   });
 }
 
-xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan, const float* x, const float* w,
-                                   const float* dy, float* dx, float* dw, float* dbias,
-                                   void* workspace) {
+xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan, const float* x,
+                                   const float* w, const float* dy, float* dx,
+                                   float* dw, float* dbias, void* workspace) {
   return Guarded("xcorr_conv2d_backward", [&] {
     XCORR_RETURN_IF_ERROR(CheckNotNull(plan, "plan"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(dy, "dy"));
-    if (dw != nullptr) XCORR_RETURN_IF_ERROR(CheckNotNull(x, "x (needed for dw)"));
-    if (dx != nullptr) XCORR_RETURN_IF_ERROR(CheckNotNull(w, "w (needed for dx)"));
+    if (dw != nullptr)
+      XCORR_RETURN_IF_ERROR(CheckNotNull(x, "x (needed for dw)"));
+    if (dx != nullptr)
+      XCORR_RETURN_IF_ERROR(CheckNotNull(w, "w (needed for dx)"));
     const xcorr::detail::ConvShape& s = plan->plan.shape;
-    XCORR_RETURN_IF_ERROR(CheckNoOverlap(
-        {{"dx", dx, s.x_elements}, {"dw", dw, s.w_elements},
-         {"dbias", dbias, s.desc.out_channels}},
-        {{"x", x, s.x_elements}, {"w", w, s.w_elements}, {"dy", dy, s.y_elements}}));
+    XCORR_RETURN_IF_ERROR(
+        CheckNoOverlap({{"dx", dx, s.x_elements},
+                        {"dw", dw, s.w_elements},
+                        {"dbias", dbias, s.desc.out_channels}},
+                       {{"x", x, s.x_elements},
+                        {"w", w, s.w_elements},
+                        {"dy", dy, s.y_elements}}));
     if (dx == nullptr && dw == nullptr && dbias == nullptr) return Status();
     // A NULL workspace: allocate it here (bad_alloc becomes OUT_OF_MEMORY).
     // Only dw and dbias use it, for their per-tile partial sums.
@@ -181,17 +191,17 @@ xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan, const float* x, const
   });
 }
 
-xcorr_status xcorr_corr2d(const float* x, int64_t h, int64_t w, const float* k, int64_t kh,
-                          int64_t kw, float* y) {
+xcorr_status xcorr_corr2d(const float* x, int64_t h, int64_t w, const float* k,
+                          int64_t kh, int64_t kw, float* y) {
   return Guarded("xcorr_corr2d", [&] {
     XCORR_RETURN_IF_ERROR(CheckNotNull(x, "x"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(k, "k"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(y, "y"));
     xcorr::detail::ConvShape shape;
     XCORR_RETURN_IF_ERROR(xcorr::detail::Corr2dShape(h, w, kh, kw, &shape));
-    XCORR_RETURN_IF_ERROR(
-        CheckNoOverlap({{"y", y, shape.y_elements}},
-                       {{"x", x, shape.x_elements}, {"k", k, shape.w_elements}}));
+    XCORR_RETURN_IF_ERROR(CheckNoOverlap(
+        {{"y", y, shape.y_elements}},
+        {{"x", x, shape.x_elements}, {"k", k, shape.w_elements}}));
     xcorr::detail::Forward(xcorr::detail::MakePlan(shape), x, k, nullptr, y);
     return Status();
   });
@@ -234,7 +244,8 @@ xcorr_status xcorr_force_target(const char* name) {
 }
 
 xcorr_status xcorr_set_num_threads(int n) {
-  return Guarded("xcorr_set_num_threads", [&] { return xcorr::detail::SetNumThreads(n); });
+  return Guarded("xcorr_set_num_threads",
+                 [&] { return xcorr::detail::SetNumThreads(n); });
 }
 
 }  // extern "C"

@@ -11,7 +11,8 @@ namespace detail {
 
 inline std::string DimsString(const Dims& dims) {
   std::string text;
-  for (int64_t dim : dims) text += (text.empty() ? "" : "x") + std::to_string(dim);
+  for (int64_t dim : dims)
+    text += (text.empty() ? "" : "x") + std::to_string(dim);
   return text.empty() ? "(none)" : text;
 }
 

@@ -14,8 +14,8 @@ namespace {
 
 // One kPlanes tile: rows of one output plane (n, o) from input plane (n, o)
 // (one input and one output channel per group, so channel o reads plane o).
-void PlanesTile(const Plan& plan, const float* x, const float* w, const float* bias,
-                float* y, int64_t tile) {
+void PlanesTile(const Plan& plan, const float* x, const float* w,
+                const float* bias, float* y, int64_t tile) {
   const ConvShape& s = plan.shape;
   const int64_t plane = tile / plan.row_tiles;
   const int64_t n = plane / s.desc.out_channels;
@@ -37,8 +37,8 @@ void PlanesTile(const Plan& plan, const float* x, const float* w, const float* b
 
 // One kNchw tile; the index runs over (n, group, channel block, rows,
 // columns), columns fastest.
-void NchwTileAt(const Plan& plan, const float* x, const float* w, const float* bias,
-                float* y, int64_t tile) {
+void NchwTileAt(const Plan& plan, const float* x, const float* w,
+                const float* bias, float* y, int64_t tile) {
   const ConvShape& s = plan.shape;
   const int64_t col_tile = tile % plan.col_tiles;
   tile /= plan.col_tiles;
@@ -58,17 +58,20 @@ void NchwTileAt(const Plan& plan, const float* x, const float* w, const float* b
   t.bias = bias != nullptr ? bias + o : nullptr;
   t.y = y + n * s.y_strides.n + o * s.y_strides.c;
   t.y_channel_stride = s.y_strides.c;
-  t.out_channels = std::min(plan.channels_per_tile, s.out_channels_per_group - first);
+  t.out_channels =
+      std::min(plan.channels_per_tile, s.out_channels_per_group - first);
   t.row_begin = row_tile * plan.rows_per_tile;
-  t.row_end = std::min(t.row_begin + plan.rows_per_tile, plan.geometry.out_height);
+  t.row_end =
+      std::min(t.row_begin + plan.rows_per_tile, plan.geometry.out_height);
   t.col_begin = col_tile * plan.cols_per_tile;
-  t.col_end = std::min(t.col_begin + plan.cols_per_tile, plan.geometry.out_width);
+  t.col_end =
+      std::min(t.col_begin + plan.cols_per_tile, plan.geometry.out_width);
   ForwardNchwTile(t);
 }
 
 // One kNhwc tile: rows of one batch item.
-void NhwcTileAt(const Plan& plan, const float* x, const float* w, const float* bias,
-                float* y, int64_t tile) {
+void NhwcTileAt(const Plan& plan, const float* x, const float* w,
+                const float* bias, float* y, int64_t tile) {
   const ConvShape& s = plan.shape;
   const int64_t n = tile / plan.row_tiles;
   NhwcTile t;
@@ -87,14 +90,14 @@ void NhwcTileAt(const Plan& plan, const float* x, const float* w, const float* b
 
 }  // namespace
 
-void Forward(const Plan& plan, const float* x, const float* w, const float* bias,
-             float* y) {
+void Forward(const Plan& plan, const float* x, const float* w,
+             const float* bias, float* y) {
   ApplyTargetFromEnvironment();
   // The kernels skip taps on the padding, which PyTorch multiplies by real
   // zeros: with a non-finite weight those taps make NaN (see finite.h).
   const xcorr_conv2d_desc& d = plan.shape.desc;
-  const bool padded =
-      d.pad_top != 0 || d.pad_bottom != 0 || d.pad_left != 0 || d.pad_right != 0;
+  const bool padded = d.pad_top != 0 || d.pad_bottom != 0 || d.pad_left != 0 ||
+                      d.pad_right != 0;
   if (padded && !AllFinite(w, plan.shape.w_elements)) {
     reference::Forward(plan.shape, x, w, bias, y);
     return;

@@ -8,8 +8,8 @@ namespace xcorr {
 namespace detail {
 
 // y = corr(x, w) + bias on validated, non-NULL pointers (bias may be NULL).
-void Forward(const Plan& plan, const float* x, const float* w, const float* bias,
-             float* y);
+void Forward(const Plan& plan, const float* x, const float* w,
+             const float* bias, float* y);
 
 }  // namespace detail
 }  // namespace xcorr

@@ -66,7 +66,8 @@ inline int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 template <int64_t kKernelHeight, int64_t kKernelWidth>
 struct PlaneShape {
   static constexpr bool kFixed = kKernelHeight > 0;
-  static constexpr size_t kColumn = kFixed ? static_cast<size_t>(kKernelHeight) : 1;
+  static constexpr size_t kColumn =
+      kFixed ? static_cast<size_t>(kKernelHeight) : 1;
   static int64_t Height(const detail::PlaneTile& t) {
     return kFixed ? kKernelHeight : t.kernel_height;
   }
@@ -81,7 +82,8 @@ struct PlaneShape {
 // Every output lane sums its taps in the same order (kernel column, then
 // kernel row) whatever the block size, so blocks may overlap.
 template <size_t kRows, size_t kVectors, class Shape, class D>
-HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row, int64_t col) {
+HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
+                           int64_t col) {
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t kh = Shape::Height(tile);
@@ -97,12 +99,14 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row, int6
     // memory at each use.
     V column[Shape::kColumn];
     if constexpr (Shape::kFixed) {
-      for (int64_t u = 0; u < kh; ++u) column[u] = hn::Set(d, tile.k[u * kw + kv]);
+      for (int64_t u = 0; u < kh; ++u)
+        column[u] = hn::Set(d, tile.k[u * kw + kv]);
     }
     const auto input_row = [&](int64_t in_row) HWY_ATTR {
       V in[kVectors];
       for (size_t v = 0; v < kVectors; ++v) {
-        in[v] = hn::LoadU(d, x + in_row * tile.x_row_stride + kv + static_cast<int64_t>(v) * N);
+        in[v] = hn::LoadU(d, x + in_row * tile.x_row_stride + kv +
+                                 static_cast<int64_t>(v) * N);
         if constexpr (Shape::kFixed) KeepInRegister(in[v]);
       }
       for (size_t r = 0; r < kRows; ++r) {
@@ -114,7 +118,8 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row, int6
         } else {
           weight = hn::Set(d, tile.k[u * kw + kv]);
         }
-        for (size_t v = 0; v < kVectors; ++v) acc[r][v] = hn::MulAdd(in[v], weight, acc[r][v]);
+        for (size_t v = 0; v < kVectors; ++v)
+          acc[r][v] = hn::MulAdd(in[v], weight, acc[r][v]);
       }
     };
     if constexpr (Shape::kFixed) {
@@ -127,7 +132,8 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row, int6
     }
   }
   for (size_t r = 0; r < kRows; ++r) {
-    float* y = tile.y + (row + static_cast<int64_t>(r)) * tile.y_row_stride + col;
+    float* y =
+        tile.y + (row + static_cast<int64_t>(r)) * tile.y_row_stride + col;
     for (size_t v = 0; v < kVectors; ++v) {
       hn::StoreU(acc[r][v], d, y + static_cast<int64_t>(v) * N);
     }
@@ -144,13 +150,16 @@ HWY_INLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
   const int64_t width = tile.out_width;
   if (width < N) {
     const hn::CappedTag<float, 1> d1;
-    for (int64_t col = 0; col < width; ++col) PlaneBlock<kRows, 1, Shape>(d1, tile, row, col);
+    for (int64_t col = 0; col < width; ++col)
+      PlaneBlock<kRows, 1, Shape>(d1, tile, row, col);
     return;
   }
   const int64_t block = static_cast<int64_t>(kVectors) * N;
   int64_t col = 0;
-  for (; col + block <= width; col += block) PlaneBlock<kRows, kVectors, Shape>(d, tile, row, col);
-  for (; col + N <= width; col += N) PlaneBlock<kRows, 1, Shape>(d, tile, row, col);
+  for (; col + block <= width; col += block)
+    PlaneBlock<kRows, kVectors, Shape>(d, tile, row, col);
+  for (; col + N <= width; col += N)
+    PlaneBlock<kRows, 1, Shape>(d, tile, row, col);
   if (col < width) PlaneBlock<kRows, 1, Shape>(d, tile, row, width - N);
 }
 
@@ -161,7 +170,8 @@ template <size_t kRows, size_t kVectors, class Shape>
 HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
   int64_t row = tile.row_begin;
   if (tile.row_end - row < static_cast<int64_t>(kRows)) {
-    for (; row < tile.row_end; ++row) PlaneRowBand<1, kVectors, Shape>(tile, row);
+    for (; row < tile.row_end; ++row)
+      PlaneRowBand<1, kVectors, Shape>(tile, row);
     return;
   }
   for (; row + static_cast<int64_t>(kRows) <= tile.row_end;
@@ -169,7 +179,8 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
     PlaneRowBand<kRows, kVectors, Shape>(tile, row);
   }
   if (row < tile.row_end) {
-    PlaneRowBand<kRows, kVectors, Shape>(tile, tile.row_end - static_cast<int64_t>(kRows));
+    PlaneRowBand<kRows, kVectors, Shape>(
+        tile, tile.row_end - static_cast<int64_t>(kRows));
   }
 }
 
@@ -196,10 +207,11 @@ using detail::CeilDiv;
 // The taps [*begin, *end) of a kernel axis with `taps` taps, `dilation`
 // apart, that land inside [0, size) when tap 0 sits at `position` (which
 // may be negative in the padding).
-inline void TapRange(int64_t position, int64_t dilation, int64_t taps, int64_t size,
-                     int64_t* begin, int64_t* end) {
+inline void TapRange(int64_t position, int64_t dilation, int64_t taps,
+                     int64_t size, int64_t* begin, int64_t* end) {
   *begin = position >= 0 ? 0 : std::min(taps, CeilDiv(-position, dilation));
-  *end = position < size ? std::min(taps, CeilDiv(size - position, dilation)) : 0;
+  *end =
+      position < size ? std::min(taps, CeilDiv(size - position, dilation)) : 0;
   *end = std::max(*end, *begin);
 }
 
@@ -240,9 +252,9 @@ constexpr int64_t kMaxTaps = 64;
 // zero where the column falls outside the row (the padding). packed is
 // vector-aligned and length a multiple of the vector size. Rows are short
 // (often under 100 floats), so vectors here beat calls to memcpy/memset.
-HWY_INLINE void PackRow(const float* HWY_RESTRICT x_row, int64_t width, int64_t first,
-                        int64_t stride, int64_t phases, int64_t length,
-                        float* HWY_RESTRICT packed) {
+HWY_INLINE void PackRow(const float* HWY_RESTRICT x_row, int64_t width,
+                        int64_t first, int64_t stride, int64_t phases,
+                        int64_t length, float* HWY_RESTRICT packed) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   for (int64_t p = 0; p < phases; ++p) {
@@ -268,7 +280,7 @@ struct DirectPass {
   const int64_t* weight_offsets;   // per segment: first tap's offset in w[o]
   const int64_t* taps;             // per segment
   int64_t segments;
-  const int64_t* tap_offsets;      // of each tap in a segment
+  const int64_t* tap_offsets;  // of each tap in a segment
   const float* w;
   int64_t w_channel_stride;
   const float* bias;  // NULL: none
@@ -284,8 +296,9 @@ struct DirectPass {
 // `channels` x `vectors` vectors and stores them, the last vector of a row
 // only up to the pass width.
 template <class D>
-HWY_NOINLINE void FinishBlock(D d, const DirectPass& pass, int64_t o, int64_t col,
-                              size_t channels, size_t vectors, const float* sums) {
+HWY_NOINLINE void FinishBlock(D d, const DirectPass& pass, int64_t o,
+                              int64_t col, size_t channels, size_t vectors,
+                              const float* sums) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   for (size_t k = 0; k < channels; ++k) {
     const int64_t channel = o + static_cast<int64_t>(k);
@@ -294,9 +307,11 @@ HWY_NOINLINE void FinishBlock(D d, const DirectPass& pass, int64_t o, int64_t co
       const int64_t offset = static_cast<int64_t>(v) * N;
       const int64_t count = pass.width - col - offset;
       const hn::Vec<D> base =
-          pass.first ? hn::Set(d, pass.bias != nullptr ? pass.bias[channel] : 0.0f)
-                     : LoadUpTo(d, y + offset, count);
-      const hn::Vec<D> sum = hn::Load(d, sums + (k * vectors + v) * static_cast<size_t>(N));
+          pass.first
+              ? hn::Set(d, pass.bias != nullptr ? pass.bias[channel] : 0.0f)
+              : LoadUpTo(d, y + offset, count);
+      const hn::Vec<D> sum =
+          hn::Load(d, sums + (k * vectors + v) * static_cast<size_t>(N));
       StoreUpTo(d, hn::Add(base, sum), y + offset, count);
     }
   }
@@ -308,7 +323,8 @@ HWY_NOINLINE void FinishBlock(D d, const DirectPass& pass, int64_t o, int64_t co
 // buffer so that the tap loop carries none of the epilogue's branches (with
 // them, GCC spills accumulators on 16-register targets).
 template <size_t kChannels, size_t kVectors, class D>
-HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o, int64_t col) {
+HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o,
+                            int64_t col) {
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   V acc[kChannels][kVectors];
@@ -328,14 +344,16 @@ HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o, int64_t col)
       for (size_t k = 0; k < kChannels; ++k) weight[k] = hn::Set(d, w[k][t]);
       for (size_t v = 0; v < kVectors; ++v) {
         const V in = hn::LoadU(d, in_tap + static_cast<int64_t>(v) * N);
-        for (size_t k = 0; k < kChannels; ++k) acc[k][v] = hn::MulAdd(in, weight[k], acc[k][v]);
+        for (size_t k = 0; k < kChannels; ++k)
+          acc[k][v] = hn::MulAdd(in, weight[k], acc[k][v]);
       }
     }
   }
   HWY_ALIGN float sums[kChannels * kVectors * HWY_MAX_BYTES / sizeof(float)];
   for (size_t k = 0; k < kChannels; ++k) {
     for (size_t v = 0; v < kVectors; ++v) {
-      hn::Store(acc[k][v], d, sums + (k * kVectors + v) * static_cast<size_t>(N));
+      hn::Store(acc[k][v], d,
+                sums + (k * kVectors + v) * static_cast<size_t>(N));
     }
   }
   FinishBlock(d, pass, o, col, kChannels, kVectors, sums);
@@ -349,8 +367,8 @@ constexpr size_t kDirectVectors = 4;
 
 // The last `vectors` (< kVectors) vectors of a row in one block.
 template <size_t kChannels, size_t kVectors, class D>
-HWY_INLINE void DirectRemainder(D d, const DirectPass& pass, int64_t o, int64_t col,
-                                int64_t vectors) {
+HWY_INLINE void DirectRemainder(D d, const DirectPass& pass, int64_t o,
+                                int64_t col, int64_t vectors) {
   if constexpr (kVectors > 1) {
     if (vectors == static_cast<int64_t>(kVectors) - 1) {
       return DirectBlock<kChannels, kVectors - 1>(d, pass, o, col);
@@ -365,21 +383,24 @@ HWY_INLINE void DirectChannels(D d, const DirectPass& pass, int64_t o) {
   const int64_t vectors = CeilDiv(pass.width, N);
   const int64_t blocks = vectors / static_cast<int64_t>(kDirectVectors);
   for (int64_t b = 0; b < blocks; ++b) {
-    DirectBlock<kChannels, kDirectVectors>(d, pass, o,
-                                           b * static_cast<int64_t>(kDirectVectors) * N);
+    DirectBlock<kChannels, kDirectVectors>(
+        d, pass, o, b * static_cast<int64_t>(kDirectVectors) * N);
   }
   const int64_t done = blocks * static_cast<int64_t>(kDirectVectors);
   if (done < vectors) {
-    DirectRemainder<kChannels, kDirectVectors>(d, pass, o, done * N, vectors - done);
+    DirectRemainder<kChannels, kDirectVectors>(d, pass, o, done * N,
+                                               vectors - done);
   }
 }
 
 // Runs one pass over every output channel of the tile.
-HWY_INLINE void DirectPassAllChannels(const DirectPass& pass, int64_t out_channels) {
+HWY_INLINE void DirectPassAllChannels(const DirectPass& pass,
+                                      int64_t out_channels) {
   const hn::ScalableTag<float> d;
   const int64_t block = static_cast<int64_t>(kDirectChannels);
   int64_t o = 0;
-  for (; o + block <= out_channels; o += block) DirectChannels<kDirectChannels>(d, pass, o);
+  for (; o + block <= out_channels; o += block)
+    DirectChannels<kDirectChannels>(d, pass, o);
   for (; o < out_channels; ++o) DirectChannels<1>(d, pass, o);
 }
 
@@ -405,11 +426,13 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
   // of taps, until one segment fits its share of the buffer.
   int64_t chunk = tile.col_end - tile.col_begin;
   int64_t taps = g.kernel_width;
-  while (chunk > N && phases_for(taps) * length_for(chunk, taps) > kSegmentFloats) {
+  while (chunk > N &&
+         phases_for(taps) * length_for(chunk, taps) > kSegmentFloats) {
     chunk = RoundUp(chunk / 2, N);
   }
   while (taps > kMaxTaps ||
-         (taps > 1 && phases_for(taps) * length_for(chunk, taps) > kSegmentFloats)) {
+         (taps > 1 &&
+          phases_for(taps) * length_for(chunk, taps) > kSegmentFloats)) {
     taps = (taps + 1) / 2;
   }
   HWY_ALIGN float packed[kPackFloats];
@@ -433,24 +456,29 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
     for (int64_t t = 0; t < taps; ++t) {
       // Tap t reads column j * stride + t * dilation of the packed run: phase
       // (t * dilation) % stride, (t * dilation) / stride vectors in.
-      tap_offsets[t] = (t * dilation) % stride * pass.length + t * dilation / stride;
+      tap_offsets[t] =
+          (t * dilation) % stride * pass.length + t * dilation / stride;
     }
-    const int64_t capacity = std::min(kMaxSegments, kPackFloats / pass.segment_floats);
+    const int64_t capacity =
+        std::min(kMaxSegments, kPackFloats / pass.segment_floats);
     for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
       pass.y = tile.y + row * g.out_width + col;
       pass.first = true;
       pass.segments = 0;
       const int64_t top = row * g.stride_height - g.pad_top;
       int64_t u_begin, u_end;
-      TapRange(top, g.dilation_height, g.kernel_height, g.in_height, &u_begin, &u_end);
+      TapRange(top, g.dilation_height, g.kernel_height, g.in_height, &u_begin,
+               &u_end);
       for (int64_t c = 0; c < g.in_channels; ++c) {
         for (int64_t u = u_begin; u < u_end; ++u) {
-          const float* x_row =
-              tile.x + c * tile.x_channel_stride + (top + u * g.dilation_height) * g.in_width;
+          const float* x_row = tile.x + c * tile.x_channel_stride +
+                               (top + u * g.dilation_height) * g.in_width;
           for (int64_t v = 0; v < g.kernel_width; v += taps) {
-            PackRow(x_row, g.in_width, col * stride + v * dilation - g.pad_left, stride,
-                    phases, pass.length, packed + pass.segments * pass.segment_floats);
-            weight_offsets[pass.segments] = (c * g.kernel_height + u) * g.kernel_width + v;
+            PackRow(x_row, g.in_width, col * stride + v * dilation - g.pad_left,
+                    stride, phases, pass.length,
+                    packed + pass.segments * pass.segment_floats);
+            weight_offsets[pass.segments] =
+                (c * g.kernel_height + u) * g.kernel_width + v;
             segment_taps[pass.segments] = std::min(taps, g.kernel_width - v);
             if (++pass.segments == capacity) {
               DirectPassAllChannels(pass, tile.out_channels);
@@ -460,7 +488,8 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
           }
         }
       }
-      if (pass.segments > 0 || pass.first) DirectPassAllChannels(pass, tile.out_channels);
+      if (pass.segments > 0 || pass.first)
+        DirectPassAllChannels(pass, tile.out_channels);
     }
   }
 }
@@ -474,8 +503,9 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
 // kPixels FMAs, each input vector kChannels.
 template <size_t kPixels, size_t kChannels, class D>
 HWY_INLINE void DotRun(D d, const float* HWY_RESTRICT x, int64_t x_stride,
-                       const float* HWY_RESTRICT w, int64_t w_stride, int64_t count,
-                       hn::Vec<D> (*acc)[kChannels], float (*tail)[kChannels]) {
+                       const float* HWY_RESTRICT w, int64_t w_stride,
+                       int64_t count, hn::Vec<D> (*acc)[kChannels],
+                       float (*tail)[kChannels]) {
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   int64_t k = 0;
@@ -486,7 +516,8 @@ HWY_INLINE void DotRun(D d, const float* HWY_RESTRICT x, int64_t x_stride,
     }
     for (size_t c = 0; c < kChannels; ++c) {
       const V weight = hn::LoadU(d, w + static_cast<int64_t>(c) * w_stride + k);
-      for (size_t p = 0; p < kPixels; ++p) acc[p][c] = hn::MulAdd(in[p], weight, acc[p][c]);
+      for (size_t p = 0; p < kPixels; ++p)
+        acc[p][c] = hn::MulAdd(in[p], weight, acc[p][c]);
     }
   }
   for (; k < count; ++k) {
@@ -513,8 +544,8 @@ struct NhwcPixel {
 // as dot products. Without groups or dilation, the taps of a kernel row are
 // contiguous in both x and w (OHWI), so they form one long run.
 template <size_t kPixels, size_t kChannels>
-HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px, int64_t o,
-                          float* y) {
+HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px,
+                          int64_t o, float* y) {
   const hn::ScalableTag<float> d;
   const detail::DirectGeometry& g = *tile.geometry;
   hn::Vec<decltype(d)> acc[kPixels][kChannels];
@@ -530,17 +561,20 @@ HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px, int
   const int64_t x_stride = g.stride_width * tile.channels;
   const float* w = tile.w + o * w_stride;
   for (int64_t u = px.u_begin; u < px.u_end; ++u) {
-    const float* x_row = px.x + (px.top + u * g.dilation_height) * g.in_width * tile.channels;
+    const float* x_row =
+        px.x + (px.top + u * g.dilation_height) * g.in_width * tile.channels;
     const float* w_row = w + u * g.kernel_width * cg;
     if (px.merge_columns) {
-      DotRun<kPixels, kChannels>(d, x_row + (px.left + px.v_begin) * tile.channels, x_stride,
-                                 w_row + px.v_begin * cg, w_stride,
+      DotRun<kPixels, kChannels>(d,
+                                 x_row + (px.left + px.v_begin) * tile.channels,
+                                 x_stride, w_row + px.v_begin * cg, w_stride,
                                  (px.v_end - px.v_begin) * cg, acc, tail);
       continue;
     }
     for (int64_t v = px.v_begin; v < px.v_end; ++v) {
-      DotRun<kPixels, kChannels>(d, x_row + (px.left + v * g.dilation_width) * tile.channels,
-                                 x_stride, w_row + v * cg, w_stride, cg, acc, tail);
+      DotRun<kPixels, kChannels>(
+          d, x_row + (px.left + v * g.dilation_width) * tile.channels, x_stride,
+          w_row + v * cg, w_stride, cg, acc, tail);
     }
   }
   for (size_t p = 0; p < kPixels; ++p) {
@@ -561,8 +595,8 @@ constexpr size_t kNhwcPixels = kVectorRegisters == 32 ? 4 : 2;
 constexpr size_t kNhwcChannels = 4;
 
 template <size_t kPixels>
-HWY_INLINE void NhwcPixels(const detail::NhwcTile& tile, NhwcPixel& px, int64_t row,
-                           int64_t col) {
+HWY_INLINE void NhwcPixels(const detail::NhwcTile& tile, NhwcPixel& px,
+                           int64_t row, int64_t col) {
   const detail::DirectGeometry& g = *tile.geometry;
   const int64_t out_per_group = tile.out_channels / tile.groups;
   float* y = tile.y + (row * g.out_width + col) * tile.out_channels;
@@ -590,37 +624,44 @@ HWY_INLINE bool ForwardNhwcDepthwise(const detail::NhwcTile& tile) {
   const int64_t taps = g.kernel_height * g.kernel_width;
   if (taps * N > kPackFloats) return false;
   const int64_t channels = tile.channels;
-  const int64_t block = std::min(RoundUp(channels, N), kPackFloats / taps / N * N);
+  const int64_t block =
+      std::min(RoundUp(channels, N), kPackFloats / taps / N * N);
   HWY_ALIGN float weights[kPackFloats];
   for (int64_t first = 0; first < channels; first += block) {
     const int64_t count = std::min(block, channels - first);
     for (int64_t t = 0; t < taps; ++t) {
       for (int64_t c = 0; c < block; ++c) {
-        weights[t * block + c] = c < count ? tile.w[(first + c) * taps + t] : 0.0f;
+        weights[t * block + c] =
+            c < count ? tile.w[(first + c) * taps + t] : 0.0f;
       }
     }
     for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
       const int64_t top = row * g.stride_height - g.pad_top;
       int64_t u_begin, u_end;
-      TapRange(top, g.dilation_height, g.kernel_height, g.in_height, &u_begin, &u_end);
+      TapRange(top, g.dilation_height, g.kernel_height, g.in_height, &u_begin,
+               &u_end);
       for (int64_t col = 0; col < g.out_width; ++col) {
         const int64_t left = col * g.stride_width - g.pad_left;
         int64_t v_begin, v_end;
-        TapRange(left, g.dilation_width, g.kernel_width, g.in_width, &v_begin, &v_end);
+        TapRange(left, g.dilation_width, g.kernel_width, g.in_width, &v_begin,
+                 &v_end);
         float* y = tile.y + (row * g.out_width + col) * channels + first;
         for (int64_t c = 0; c < count; c += N) {
           const int64_t lanes = count - c;
-          hn::Vec<decltype(d)> acc = tile.bias != nullptr
-                                         ? LoadUpTo(d, tile.bias + first + c, lanes)
-                                         : hn::Zero(d);
+          hn::Vec<decltype(d)> acc =
+              tile.bias != nullptr ? LoadUpTo(d, tile.bias + first + c, lanes)
+                                   : hn::Zero(d);
           for (int64_t u = u_begin; u < u_end; ++u) {
-            const float* x = tile.x + (top + u * g.dilation_height) * g.in_width * channels +
-                             first + c;
+            const float* x =
+                tile.x + (top + u * g.dilation_height) * g.in_width * channels +
+                first + c;
             for (int64_t v = v_begin; v < v_end; ++v) {
-              const hn::Vec<decltype(d)> in =
-                  LoadUpTo(d, x + (left + v * g.dilation_width) * channels, lanes);
-              acc = hn::MulAdd(in, hn::Load(d, weights + (u * g.kernel_width + v) * block + c),
-                               acc);
+              const hn::Vec<decltype(d)> in = LoadUpTo(
+                  d, x + (left + v * g.dilation_width) * channels, lanes);
+              acc = hn::MulAdd(
+                  in,
+                  hn::Load(d, weights + (u * g.kernel_width + v) * block + c),
+                  acc);
             }
           }
           StoreUpTo(d, acc, y + c, lanes);
@@ -633,23 +674,28 @@ HWY_INLINE bool ForwardNhwcDepthwise(const detail::NhwcTile& tile) {
 
 HWY_INLINE void ForwardNhwc(const detail::NhwcTile& tile) {
   const detail::DirectGeometry& g = *tile.geometry;
-  if (g.in_channels == 1 && tile.out_channels == tile.groups && ForwardNhwcDepthwise(tile)) {
+  if (g.in_channels == 1 && tile.out_channels == tile.groups &&
+      ForwardNhwcDepthwise(tile)) {
     return;
   }
   // Pixels whose taps all lie inside the row run kNhwcPixels at a time.
   int64_t interior_begin, interior_end;
   TapRange(-g.pad_left, g.stride_width, g.out_width,
-           g.in_width - (g.kernel_width - 1) * g.dilation_width, &interior_begin, &interior_end);
+           g.in_width - (g.kernel_width - 1) * g.dilation_width,
+           &interior_begin, &interior_end);
   NhwcPixel px;
   px.group_channels = g.in_channels;
   px.merge_columns = tile.groups == 1 && g.dilation_width == 1;
   for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
     px.top = row * g.stride_height - g.pad_top;
-    TapRange(px.top, g.dilation_height, g.kernel_height, g.in_height, &px.u_begin, &px.u_end);
+    TapRange(px.top, g.dilation_height, g.kernel_height, g.in_height,
+             &px.u_begin, &px.u_end);
     for (int64_t col = 0; col < g.out_width;) {
       px.left = col * g.stride_width - g.pad_left;
-      TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width, &px.v_begin, &px.v_end);
-      if (col >= interior_begin && col + static_cast<int64_t>(kNhwcPixels) <= interior_end) {
+      TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width,
+               &px.v_begin, &px.v_end);
+      if (col >= interior_begin &&
+          col + static_cast<int64_t>(kNhwcPixels) <= interior_end) {
         NhwcPixels<kNhwcPixels>(tile, px, row, col);
         col += static_cast<int64_t>(kNhwcPixels);
       } else {

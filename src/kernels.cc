@@ -18,7 +18,9 @@ HWY_BEFORE_NAMESPACE();
 namespace xcorr {
 namespace HWY_NAMESPACE {
 
-void CorrPlaneTileGeneric(const detail::PlaneTile& tile) { PlaneTileGeneric(tile); }
+void CorrPlaneTileGeneric(const detail::PlaneTile& tile) {
+  PlaneTileGeneric(tile);
+}
 void CorrPlaneTileK3x3(const detail::PlaneTile& tile) { PlaneTileK3x3(tile); }
 void CorrPlaneTileK5x5(const detail::PlaneTile& tile) { PlaneTileK5x5(tile); }
 void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
@@ -53,7 +55,8 @@ bool SameName(const char* a, const char* b) {
 bool NamesTarget(const char* name, int64_t target) {
   const bool is_fallback = target == HWY_SCALAR || target == HWY_EMU128;
   return SameName(name, hwy::TargetName(target)) ||
-         (is_fallback && (SameName(name, "SCALAR") || SameName(name, "EMU128")));
+         (is_fallback &&
+          (SameName(name, "SCALAR") || SameName(name, "EMU128")));
 }
 
 // Serializes xcorr_force_target; Highway's target masks are plain globals.
@@ -84,9 +87,13 @@ void CorrPlaneTile(PlaneKernel kernel, const PlaneTile& tile) {
   HWY_DYNAMIC_DISPATCH(CorrPlaneTileGeneric)(tile);
 }
 
-void ForwardNchwTile(const NchwTile& tile) { HWY_DYNAMIC_DISPATCH(ForwardNchwTile)(tile); }
+void ForwardNchwTile(const NchwTile& tile) {
+  HWY_DYNAMIC_DISPATCH(ForwardNchwTile)(tile);
+}
 
-void ForwardNhwcTile(const NhwcTile& tile) { HWY_DYNAMIC_DISPATCH(ForwardNhwcTile)(tile); }
+void ForwardNhwcTile(const NhwcTile& tile) {
+  HWY_DYNAMIC_DISPATCH(ForwardNhwcTile)(tile);
+}
 
 int64_t DispatchedTarget() { return HWY_DYNAMIC_DISPATCH(CompiledTarget)(); }
 
@@ -98,7 +105,8 @@ Status ForceTarget(const char* name) {
   hwy::DisableTargets(0);
   const int64_t available = hwy::SupportedTargets() & HWY_TARGETS;
   int64_t chosen = 0;
-  for (int64_t rest = available; rest != 0 && name != nullptr; rest &= rest - 1) {
+  for (int64_t rest = available; rest != 0 && name != nullptr;
+       rest &= rest - 1) {
     if (NamesTarget(name, rest & -rest)) chosen = rest & -rest;
   }
   if (name == nullptr || chosen != 0) forced = chosen;
@@ -107,10 +115,11 @@ Status ForceTarget(const char* name) {
   if (name == nullptr || chosen != 0) return Status();
   std::string names;
   for (int64_t rest = available; rest != 0; rest &= rest - 1) {
-    names += std::string(names.empty() ? "" : ", ") + hwy::TargetName(rest & -rest);
+    names +=
+        std::string(names.empty() ? "" : ", ") + hwy::TargetName(rest & -rest);
   }
-  return Unsupported("target \"", name, "\" is unknown or not supported here; available: ",
-                     names);
+  return Unsupported("target \"", name,
+                     "\" is unknown or not supported here; available: ", names);
 }
 
 void ApplyTargetFromEnvironment() {
@@ -119,7 +128,8 @@ void ApplyTargetFromEnvironment() {
     if (name == nullptr || *name == '\0') return true;
     const Status status = ForceTarget(name);
     if (!status.ok()) {
-      std::fprintf(stderr, "xcorr: ignoring XCORR_TARGET: %s\n", status.message().c_str());
+      std::fprintf(stderr, "xcorr: ignoring XCORR_TARGET: %s\n",
+                   status.message().c_str());
     }
     return true;
   }();

@@ -20,30 +20,37 @@ void Reshape(const Dims& dims, Tensor* t) {
 
 }  // namespace
 
-Conv2D::Conv2D(int64_t in_channels, int64_t out_channels, std::pair<int64_t, int64_t> kernel_size,
+Conv2D::Conv2D(int64_t in_channels, int64_t out_channels,
+               std::pair<int64_t, int64_t> kernel_size,
                const Conv2DOptions& options)
     : in_channels_(in_channels),
       out_channels_(out_channels),
       kernel_size_(kernel_size),
       options_(options) {
   if (in_channels <= 0 || out_channels <= 0 || options.groups_ <= 0 ||
-      in_channels % options.groups_ != 0 || out_channels % options.groups_ != 0) {
+      in_channels % options.groups_ != 0 ||
+      out_channels % options.groups_ != 0) {
     throw InvalidArgument(
         XCORR_ERR_INVALID_ARGUMENT,
         detail::StrCat("Conv2D channels ", in_channels, " -> ", out_channels,
-                       " must be positive and divisible by groups ", options.groups_));
+                       " must be positive and divisible by groups ",
+                       options.groups_));
   }
   const int64_t per_group = in_channels / options.groups_;
-  const Dims dims = options.layout_ == XCORR_LAYOUT_NHWC
-                        ? Dims{out_channels, kernel_size.first, kernel_size.second, per_group}
-                        : Dims{out_channels, per_group, kernel_size.first, kernel_size.second};
+  const Dims dims =
+      options.layout_ == XCORR_LAYOUT_NHWC
+          ? Dims{out_channels, kernel_size.first, kernel_size.second, per_group}
+          : Dims{out_channels, per_group, kernel_size.first,
+                 kernel_size.second};
   weight = Tensor(dims);
   weight_grad = Tensor(dims);
   // PyTorch's default: uniform in +-1/sqrt(fan_in).
-  const double bound = 1.0 / std::sqrt(static_cast<double>(weight.size() / out_channels));
+  const double bound =
+      1.0 / std::sqrt(static_cast<double>(weight.size() / out_channels));
   uint64_t state = options.seed_;
   for (int64_t k = 0; k < weight.size(); ++k) {
-    const double unit = static_cast<double>(detail::SplitMix64(&state) >> 11) * 0x1.0p-53;
+    const double unit =
+        static_cast<double>(detail::SplitMix64(&state) >> 11) * 0x1.0p-53;
     weight.data()[k] = static_cast<float>((2.0 * unit - 1.0) * bound);
   }
   if (options.bias_) {
@@ -54,24 +61,27 @@ Conv2D::Conv2D(int64_t in_channels, int64_t out_channels, std::pair<int64_t, int
 
 const Conv2dPlan& Conv2D::PlanFor(const TensorView& x) {
   if (x.rank() != 4) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          detail::StrCat("Conv2D takes a 4-d input, not ", x.rank(), "-d"));
+    throw InvalidArgument(
+        XCORR_ERR_INVALID_ARGUMENT,
+        detail::StrCat("Conv2D takes a 4-d input, not ", x.rank(), "-d"));
   }
   const bool nhwc = options_.layout_ == XCORR_LAYOUT_NHWC;
-  const Conv2dDesc desc = Conv2dDesc()
-                              .batch(x.dim(0))
-                              .channels(nhwc ? x.dim(3) : x.dim(1), out_channels_)
-                              .input(nhwc ? x.dim(1) : x.dim(2), nhwc ? x.dim(2) : x.dim(3))
-                              .kernel(kernel_size_.first, kernel_size_.second)
-                              .stride(options_.stride_)
-                              .padding(options_.padding_)
-                              .dilation(options_.dilation_)
-                              .groups(options_.groups_)
-                              .layout(options_.layout_);
+  const Conv2dDesc desc =
+      Conv2dDesc()
+          .batch(x.dim(0))
+          .channels(nhwc ? x.dim(3) : x.dim(1), out_channels_)
+          .input(nhwc ? x.dim(1) : x.dim(2), nhwc ? x.dim(2) : x.dim(3))
+          .kernel(kernel_size_.first, kernel_size_.second)
+          .stride(options_.stride_)
+          .padding(options_.padding_)
+          .dilation(options_.dilation_)
+          .groups(options_.groups_)
+          .layout(options_.layout_);
   if (desc.get().in_channels != in_channels_) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          detail::StrCat("Conv2D expects ", in_channels_, " input channels, got ",
-                                         desc.get().in_channels));
+    throw InvalidArgument(
+        XCORR_ERR_INVALID_ARGUMENT,
+        detail::StrCat("Conv2D expects ", in_channels_, " input channels, got ",
+                       desc.get().in_channels));
   }
   if (plan_ == nullptr || plan_->x_dims() != x.dims()) {
     plan_ = std::make_unique<Conv2dPlan>(desc);
@@ -88,7 +98,8 @@ Tensor Conv2D::forward(const TensorView& x) {
 
 void Conv2D::backward(const TensorView& dy, const TensorView& dx) {
   if (plan_ == nullptr) {
-    throw RuntimeError(XCORR_ERR_INVALID_ARGUMENT, "Conv2D::backward before forward");
+    throw RuntimeError(XCORR_ERR_INVALID_ARGUMENT,
+                       "Conv2D::backward before forward");
   }
   if (grads_are_zero_) {
     plan_->backward(input_, weight, dy, dx, weight_grad, bias_grad);
@@ -106,7 +117,8 @@ void Conv2D::backward(const TensorView& dy, const TensorView& dx) {
 float Conv2D::loss_and_backward(const TensorView& y_hat, const TensorView& y,
                                 const TensorView& dx) {
   if (y_hat.rank() == 0) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT, "Conv2D::loss_and_backward of no y_hat");
+    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
+                          "Conv2D::loss_and_backward of no y_hat");
   }
   Reshape(y_hat.dims(), &dy_);
   const float loss = detail::SquaredLossAndGradient(y_hat, y, dy_.data());

@@ -7,11 +7,13 @@
 namespace xcorr {
 namespace detail {
 
-float SquaredLossAndGradient(const TensorView& y_hat, const TensorView& y, float* gradient) {
+float SquaredLossAndGradient(const TensorView& y_hat, const TensorView& y,
+                             float* gradient) {
   if (y_hat.size() != y.size() || y_hat.size() == 0) {
     throw xcorr::InvalidArgument(
         XCORR_ERR_INVALID_ARGUMENT,
-        StrCat("squared loss of y_hat with ", y_hat.size(), " elements against y with ", y.size()));
+        StrCat("squared loss of y_hat with ", y_hat.size(),
+               " elements against y with ", y.size()));
   }
   double sum = 0.0;
   for (int64_t k = 0; k < y.size(); ++k) {
@@ -25,7 +27,8 @@ float SquaredLossAndGradient(const TensorView& y_hat, const TensorView& y, float
 }  // namespace detail
 
 SquaredLoss::SquaredLoss(const TensorView& y_hat, const TensorView& y)
-    : value_(0.0f), gradient_(y_hat.rank() != 0 ? Tensor(y_hat.dims()) : Tensor()) {
+    : value_(0.0f),
+      gradient_(y_hat.rank() != 0 ? Tensor(y_hat.dims()) : Tensor()) {
   value_ = detail::SquaredLossAndGradient(y_hat, y, gradient_.data());
 }
 

@@ -10,11 +10,14 @@ SGD::SGD(std::vector<Parameter> parameters, float learning_rate, float momentum,
       momentum_(momentum),
       weight_decay_(weight_decay) {
   for (const Parameter& p : parameters_) {
-    if (p.value == nullptr || p.grad == nullptr || p.value->dims() != p.grad->dims()) {
-      throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                            "SGD parameter needs a value and a gradient of the same shape");
+    if (p.value == nullptr || p.grad == nullptr ||
+        p.value->dims() != p.grad->dims()) {
+      throw InvalidArgument(
+          XCORR_ERR_INVALID_ARGUMENT,
+          "SGD parameter needs a value and a gradient of the same shape");
     }
-    momentum_buffers_.emplace_back(momentum > 0.0f ? Tensor(p.value->dims()) : Tensor());
+    momentum_buffers_.emplace_back(momentum > 0.0f ? Tensor(p.value->dims())
+                                                   : Tensor());
   }
 }
 

@@ -1,9 +1,9 @@
 // Algorithm and tile-grid choice; see plan.h.
 #include "src/plan.h"
 
-#include "src/int_math.h"
-
 #include <algorithm>
+
+#include "src/int_math.h"
 
 namespace xcorr {
 namespace detail {
@@ -29,13 +29,23 @@ constexpr int64_t kPlaneRowGrain = 60;
 
 DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
   const xcorr_conv2d_desc& d = shape.desc;
-  DirectGeometry g{d.in_height, d.in_width, shape.out_height, shape.out_width,
-                   d.kernel_height, d.kernel_width, d.stride_height, d.stride_width,
-                   d.dilation_height, d.dilation_width, d.pad_top, d.pad_left,
+  DirectGeometry g{d.in_height,
+                   d.in_width,
+                   shape.out_height,
+                   shape.out_width,
+                   d.kernel_height,
+                   d.kernel_width,
+                   d.stride_height,
+                   d.stride_width,
+                   d.dilation_height,
+                   d.dilation_width,
+                   d.pad_top,
+                   d.pad_left,
                    shape.in_channels_per_group};
   const bool pointwise = d.kernel_height == 1 && d.kernel_width == 1 &&
-                         d.stride_height == 1 && d.stride_width == 1 && d.pad_top == 0 &&
-                         d.pad_bottom == 0 && d.pad_left == 0 && d.pad_right == 0;
+                         d.stride_height == 1 && d.stride_width == 1 &&
+                         d.pad_top == 0 && d.pad_bottom == 0 &&
+                         d.pad_left == 0 && d.pad_right == 0;
   if (pointwise && algorithm == ForwardAlgorithm::kNchw) {
     // A matrix product: y[o][p] = sum_c w[o][c] x[c][p] over the pixels p of
     // a plane, seen as one long row so that vectors never stop at a row end.
@@ -52,8 +62,8 @@ Plan MakePlan(const ConvShape& shape) {
   const xcorr_conv2d_desc& d = shape.desc;
   Plan plan{};
   plan.shape = shape;
-  const bool unpadded = d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
-                        d.pad_right == 0;
+  const bool unpadded = d.pad_top == 0 && d.pad_bottom == 0 &&
+                        d.pad_left == 0 && d.pad_right == 0;
   const bool unit_steps = d.stride_height == 1 && d.stride_width == 1 &&
                           d.dilation_height == 1 && d.dilation_width == 1;
   const bool single_planes =
@@ -70,30 +80,35 @@ Plan MakePlan(const ConvShape& shape) {
   const DirectGeometry& g = plan.geometry;
 
   const int64_t per_output =
-      SaturatingMul(shape.in_channels_per_group, SaturatingMul(d.kernel_height, d.kernel_width));
+      SaturatingMul(shape.in_channels_per_group,
+                    SaturatingMul(d.kernel_height, d.kernel_width));
   // Tiles of the kPlanes and kNhwc algorithms span whole rows; kNchw tiles
   // also split output channels and, rarely, columns.
-  int64_t channels = plan.forward_algorithm == ForwardAlgorithm::kNhwc ? d.out_channels : 1;
-  int64_t outer_tiles = d.batch * (plan.forward_algorithm == ForwardAlgorithm::kPlanes
-                                       ? d.out_channels
-                                       : 1);
+  int64_t channels =
+      plan.forward_algorithm == ForwardAlgorithm::kNhwc ? d.out_channels : 1;
+  int64_t outer_tiles =
+      d.batch * (plan.forward_algorithm == ForwardAlgorithm::kPlanes
+                     ? d.out_channels
+                     : 1);
   plan.channels_per_tile = plan.channel_tiles = 1;
   plan.cols_per_tile = g.out_width;
   plan.col_tiles = 1;
   if (plan.forward_algorithm == ForwardAlgorithm::kNchw) {
     const int64_t per_group = shape.out_channels_per_group;
     const int64_t cap = std::max<int64_t>(
-        kChannelGrain, kTileWeights / std::max<int64_t>(per_output, 1) / kChannelGrain *
-                           kChannelGrain);
+        kChannelGrain, kTileWeights / std::max<int64_t>(per_output, 1) /
+                           kChannelGrain * kChannelGrain);
     plan.channels_per_tile = std::min(per_group, cap);
     plan.channel_tiles = CeilDiv(per_group, plan.channels_per_tile);
     channels = plan.channels_per_tile;
     outer_tiles = d.batch * d.groups * plan.channel_tiles;
-    const int64_t row_cost = SaturatingMul(SaturatingMul(channels, g.out_width), per_output);
+    const int64_t row_cost =
+        SaturatingMul(SaturatingMul(channels, g.out_width), per_output);
     if (row_cost / 16 > kTileMultiplyAdds) {
       const int64_t pieces = std::min(CeilDiv(row_cost, kTileMultiplyAdds),
                                       CeilDiv(g.out_width, kColumnGrain));
-      plan.cols_per_tile = kColumnGrain * CeilDiv(CeilDiv(g.out_width, pieces), kColumnGrain);
+      plan.cols_per_tile =
+          kColumnGrain * CeilDiv(CeilDiv(g.out_width, pieces), kColumnGrain);
       plan.col_tiles = CeilDiv(g.out_width, plan.cols_per_tile);
     }
   }
@@ -103,19 +118,23 @@ Plan MakePlan(const ConvShape& shape) {
   if (plan.forward_algorithm == ForwardAlgorithm::kPlanes) {
     // Whole register blocks of the plane kernels: a shorter tile would run
     // row by row.
-    plan.rows_per_tile = kPlaneRowGrain * CeilDiv(plan.rows_per_tile, kPlaneRowGrain);
+    plan.rows_per_tile =
+        kPlaneRowGrain * CeilDiv(plan.rows_per_tile, kPlaneRowGrain);
   }
   plan.rows_per_tile = std::min(g.out_height, plan.rows_per_tile);
   plan.row_tiles = CeilDiv(g.out_height, plan.rows_per_tile);
   plan.tile_count = outer_tiles * plan.row_tiles * plan.col_tiles;
 
-  const int64_t total = SaturatingMul(
-      SaturatingMul(d.batch * d.out_channels, shape.out_height * shape.out_width), per_output);
+  const int64_t total =
+      SaturatingMul(SaturatingMul(d.batch * d.out_channels,
+                                  shape.out_height * shape.out_width),
+                    per_output);
   plan.serial = total < kSerialMultiplyAdds;
   // Every kernel's scratch is a bounded stack buffer.
   plan.workspace_bytes = 0;
   plan.backward = PlanBackwardTiling(shape);
-  plan.workspace_bytes = std::max(plan.workspace_bytes, plan.backward.workspace_bytes);
+  plan.workspace_bytes =
+      std::max(plan.workspace_bytes, plan.backward.workspace_bytes);
   return plan;
 }
 

@@ -39,8 +39,8 @@ struct Plan {
   int64_t rows_per_tile, row_tiles;
   int64_t cols_per_tile, col_tiles;
   int64_t tile_count;
-  bool serial;                // forward too small to be worth running tasks
-  BackwardTiling backward;    // the backward pass's own grid
+  bool serial;              // forward too small to be worth running tasks
+  BackwardTiling backward;  // the backward pass's own grid
   size_t workspace_bytes;
 };
 

@@ -23,7 +23,8 @@ inline std::vector<float> RandomVector(int64_t count, uint64_t seed) {
   std::vector<float> values(static_cast<size_t>(count));
   uint64_t state = seed;
   for (float& value : values) {
-    value = static_cast<float>(static_cast<double>(SplitMix64(&state) >> 40) * 0x1.0p-23 - 1.0);
+    value = static_cast<float>(
+        static_cast<double>(SplitMix64(&state) >> 40) * 0x1.0p-23 - 1.0);
   }
   return values;
 }

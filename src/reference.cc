@@ -23,14 +23,19 @@ template <typename Visit>
 void ForEachTap(const ConvShape& s, int64_t n, int64_t o, int64_t i, int64_t j,
                 const Visit& visit) {
   const xcorr_conv2d_desc& d = s.desc;
-  const int64_t first_channel = (o / s.out_channels_per_group) * s.in_channels_per_group;
+  const int64_t first_channel =
+      (o / s.out_channels_per_group) * s.in_channels_per_group;
   for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
     for (int64_t u = 0; u < d.kernel_height; ++u) {
-      const int64_t row = i * d.stride_height + u * d.dilation_height - d.pad_top;
+      const int64_t row =
+          i * d.stride_height + u * d.dilation_height - d.pad_top;
       for (int64_t v = 0; v < d.kernel_width; ++v) {
-        const int64_t col = j * d.stride_width + v * d.dilation_width - d.pad_left;
-        const bool inside = row >= 0 && row < d.in_height && col >= 0 && col < d.in_width;
-        visit(inside ? Offset(s.x_strides, n, first_channel + c, row, col) : kPadding,
+        const int64_t col =
+            j * d.stride_width + v * d.dilation_width - d.pad_left;
+        const bool inside =
+            row >= 0 && row < d.in_height && col >= 0 && col < d.in_width;
+        visit(inside ? Offset(s.x_strides, n, first_channel + c, row, col)
+                     : kPadding,
               Offset(s.w_strides, o, c, u, v));
       }
     }
@@ -61,36 +66,41 @@ void StoreAsFloat(const std::vector<double>& from, float* to) {
 
 }  // namespace
 
-void Forward(const ConvShape& s, const float* x, const float* w, const float* bias,
-             float* y) {
-  ForEachOutput(s, [&](int64_t y_offset, int64_t n, int64_t o, int64_t i, int64_t j) {
-    double sum = bias != nullptr ? bias[o] : 0.0;
-    ForEachTap(s, n, o, i, j, [&](int64_t x_offset, int64_t w_offset) {
-      sum += static_cast<double>(XValue(x, x_offset)) * w[w_offset];
-    });
-    y[y_offset] = static_cast<float>(sum);
-  });
+void Forward(const ConvShape& s, const float* x, const float* w,
+             const float* bias, float* y) {
+  ForEachOutput(
+      s, [&](int64_t y_offset, int64_t n, int64_t o, int64_t i, int64_t j) {
+        double sum = bias != nullptr ? bias[o] : 0.0;
+        ForEachTap(s, n, o, i, j, [&](int64_t x_offset, int64_t w_offset) {
+          sum += static_cast<double>(XValue(x, x_offset)) * w[w_offset];
+        });
+        y[y_offset] = static_cast<float>(sum);
+      });
 }
 
-void Backward(const ConvShape& s, const float* x, const float* w, const float* dy,
-              float* dx, float* dw, float* dbias) {
+void Backward(const ConvShape& s, const float* x, const float* w,
+              const float* dy, float* dx, float* dw, float* dbias) {
   // Scatter form: each dy element adds its share to every gradient it feeds.
   // dx has no element on the padding; dw sees the padding's zeros.
-  std::vector<double> dx_sum(dx != nullptr ? static_cast<size_t>(s.x_elements) : 0);
-  std::vector<double> dw_sum(dw != nullptr ? static_cast<size_t>(s.w_elements) : 0);
-  std::vector<double> dbias_sum(dbias != nullptr ? static_cast<size_t>(s.desc.out_channels)
-                                                 : 0);
-  ForEachOutput(s, [&](int64_t y_offset, int64_t n, int64_t o, int64_t i, int64_t j) {
-    const double g = dy[y_offset];
-    if (dbias != nullptr) dbias_sum[static_cast<size_t>(o)] += g;
-    if (dx == nullptr && dw == nullptr) return;
-    ForEachTap(s, n, o, i, j, [&](int64_t x_offset, int64_t w_offset) {
-      if (dx != nullptr && x_offset != kPadding) {
-        dx_sum[static_cast<size_t>(x_offset)] += g * w[w_offset];
-      }
-      if (dw != nullptr) dw_sum[static_cast<size_t>(w_offset)] += g * XValue(x, x_offset);
-    });
-  });
+  std::vector<double> dx_sum(dx != nullptr ? static_cast<size_t>(s.x_elements)
+                                           : 0);
+  std::vector<double> dw_sum(dw != nullptr ? static_cast<size_t>(s.w_elements)
+                                           : 0);
+  std::vector<double> dbias_sum(
+      dbias != nullptr ? static_cast<size_t>(s.desc.out_channels) : 0);
+  ForEachOutput(
+      s, [&](int64_t y_offset, int64_t n, int64_t o, int64_t i, int64_t j) {
+        const double g = dy[y_offset];
+        if (dbias != nullptr) dbias_sum[static_cast<size_t>(o)] += g;
+        if (dx == nullptr && dw == nullptr) return;
+        ForEachTap(s, n, o, i, j, [&](int64_t x_offset, int64_t w_offset) {
+          if (dx != nullptr && x_offset != kPadding) {
+            dx_sum[static_cast<size_t>(x_offset)] += g * w[w_offset];
+          }
+          if (dw != nullptr)
+            dw_sum[static_cast<size_t>(w_offset)] += g * XValue(x, x_offset);
+        });
+      });
   if (dx != nullptr) StoreAsFloat(dx_sum, dx);
   if (dw != nullptr) StoreAsFloat(dw_sum, dw);
   if (dbias != nullptr) StoreAsFloat(dbias_sum, dbias);

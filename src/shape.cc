@@ -14,8 +14,9 @@ constexpr int64_t kMaxElements = std::numeric_limits<int64_t>::max() / 4;
 
 Status CheckAtLeast(const char* name, int64_t value, int64_t minimum) {
   if (value >= minimum) return Status();
-  return InvalidArgument(name, " ", value, minimum == 0 ? " must be non-negative"
-                                                        : " must be positive");
+  return InvalidArgument(
+      name, " ", value,
+      minimum == 0 ? " must be non-negative" : " must be positive");
 }
 
 // Multiplies `factors` into `*product`, failing if it passes kMaxElements.
@@ -23,16 +24,18 @@ Status CheckedElements(const char* what, std::initializer_list<int64_t> factors,
                        int64_t* product) {
   int64_t result = 1;
   for (int64_t factor : factors) {
-    if (__builtin_mul_overflow(result, factor, &result) || result > kMaxElements) {
-      return InvalidArgument(what, " has too many elements: its byte size overflows");
+    if (__builtin_mul_overflow(result, factor, &result) ||
+        result > kMaxElements) {
+      return InvalidArgument(what,
+                             " has too many elements: its byte size overflows");
     }
   }
   *product = result;
   return Status();
 }
 
-Strides4 ActivationStrides(xcorr_layout layout, int64_t channels, int64_t height,
-                           int64_t width) {
+Strides4 ActivationStrides(xcorr_layout layout, int64_t channels,
+                           int64_t height, int64_t width) {
   if (layout == XCORR_LAYOUT_NCHW) {
     return {channels * height * width, height * width, width, 1};
   }
@@ -50,8 +53,9 @@ Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape) {
   int layout = 0;
   std::memcpy(&layout, &d.layout, sizeof(layout));
   if (layout != XCORR_LAYOUT_NCHW && layout != XCORR_LAYOUT_NHWC) {
-    return InvalidArgument("layout ", layout,
-                           " is neither XCORR_LAYOUT_NCHW (0) nor XCORR_LAYOUT_NHWC (1)");
+    return InvalidArgument(
+        "layout ", layout,
+        " is neither XCORR_LAYOUT_NCHW (0) nor XCORR_LAYOUT_NHWC (1)");
   }
   XCORR_RETURN_IF_ERROR(CheckAtLeast("batch", d.batch, 1));
   XCORR_RETURN_IF_ERROR(CheckAtLeast("in_channels", d.in_channels, 1));
@@ -70,8 +74,8 @@ Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape) {
   XCORR_RETURN_IF_ERROR(CheckAtLeast("dilation_width", d.dilation_width, 1));
   XCORR_RETURN_IF_ERROR(CheckAtLeast("groups", d.groups, 1));
   if (d.in_channels % d.groups != 0) {
-    return InvalidArgument("in_channels ", d.in_channels, " is not divisible by groups ",
-                           d.groups);
+    return InvalidArgument("in_channels ", d.in_channels,
+                           " is not divisible by groups ", d.groups);
   }
   if (d.out_channels % d.groups != 0) {
     return InvalidArgument("out_channels ", d.out_channels,
@@ -85,22 +89,25 @@ Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape) {
       __builtin_add_overflow(d.in_width, d.pad_left, &padded_width) ||
       __builtin_add_overflow(padded_width, d.pad_right, &padded_width)) {
     return InvalidArgument("padded input size overflows: in ", d.in_height, "x",
-                           d.in_width, ", pads (top, bottom, left, right) ", d.pad_top,
-                           ", ", d.pad_bottom, ", ", d.pad_left, ", ", d.pad_right);
+                           d.in_width, ", pads (top, bottom, left, right) ",
+                           d.pad_top, ", ", d.pad_bottom, ", ", d.pad_left,
+                           ", ", d.pad_right);
   }
-  if (__builtin_mul_overflow(d.kernel_height - 1, d.dilation_height, &dilated_height) ||
+  if (__builtin_mul_overflow(d.kernel_height - 1, d.dilation_height,
+                             &dilated_height) ||
       __builtin_add_overflow(dilated_height, 1, &dilated_height) ||
-      __builtin_mul_overflow(d.kernel_width - 1, d.dilation_width, &dilated_width) ||
+      __builtin_mul_overflow(d.kernel_width - 1, d.dilation_width,
+                             &dilated_width) ||
       __builtin_add_overflow(dilated_width, 1, &dilated_width)) {
-    return InvalidArgument("dilated kernel size overflows: kernel ", d.kernel_height, "x",
-                           d.kernel_width, ", dilation ", d.dilation_height, "x",
-                           d.dilation_width);
+    return InvalidArgument("dilated kernel size overflows: kernel ",
+                           d.kernel_height, "x", d.kernel_width, ", dilation ",
+                           d.dilation_height, "x", d.dilation_width);
   }
   if (dilated_height > padded_height || dilated_width > padded_width) {
-    return InvalidArgument("kernel ", d.kernel_height, "x", d.kernel_width, " (dilated ",
-                           dilated_height, "x", dilated_width,
-                           ") is larger than the padded input ", padded_height, "x",
-                           padded_width);
+    return InvalidArgument("kernel ", d.kernel_height, "x", d.kernel_width,
+                           " (dilated ", dilated_height, "x", dilated_width,
+                           ") is larger than the padded input ", padded_height,
+                           "x", padded_width);
   }
 
   ConvShape s;
@@ -112,16 +119,21 @@ Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape) {
   s.out_channels_per_group = d.out_channels / d.groups;
   XCORR_RETURN_IF_ERROR(CheckedElements(
       "x", {d.batch, d.in_channels, d.in_height, d.in_width}, &s.x_elements));
-  XCORR_RETURN_IF_ERROR(CheckedElements(
-      "w", {d.out_channels, s.in_channels_per_group, d.kernel_height, d.kernel_width},
-      &s.w_elements));
-  XCORR_RETURN_IF_ERROR(CheckedElements(
-      "y", {d.batch, d.out_channels, s.out_height, s.out_width}, &s.y_elements));
-  s.x_strides = ActivationStrides(s.layout, d.in_channels, d.in_height, d.in_width);
-  s.y_strides = ActivationStrides(s.layout, d.out_channels, s.out_height, s.out_width);
+  XCORR_RETURN_IF_ERROR(
+      CheckedElements("w",
+                      {d.out_channels, s.in_channels_per_group, d.kernel_height,
+                       d.kernel_width},
+                      &s.w_elements));
+  XCORR_RETURN_IF_ERROR(
+      CheckedElements("y", {d.batch, d.out_channels, s.out_height, s.out_width},
+                      &s.y_elements));
+  s.x_strides =
+      ActivationStrides(s.layout, d.in_channels, d.in_height, d.in_width);
+  s.y_strides =
+      ActivationStrides(s.layout, d.out_channels, s.out_height, s.out_width);
   // OIHW weights have the same strides as NCHW activations, OHWI as NHWC.
-  s.w_strides = ActivationStrides(s.layout, s.in_channels_per_group, d.kernel_height,
-                                  d.kernel_width);
+  s.w_strides = ActivationStrides(s.layout, s.in_channels_per_group,
+                                  d.kernel_height, d.kernel_width);
   *shape = s;
   return Status();
 }

@@ -49,10 +49,10 @@ Status Unsupported(const Args&... args) {
 }
 
 // Returns from the enclosing function if `expr` yields a failed Status.
-#define XCORR_RETURN_IF_ERROR(expr)                  \
-  do {                                               \
-    ::xcorr::detail::Status xcorr_status_ = (expr);  \
-    if (!xcorr_status_.ok()) return xcorr_status_;   \
+#define XCORR_RETURN_IF_ERROR(expr)                 \
+  do {                                              \
+    ::xcorr::detail::Status xcorr_status_ = (expr); \
+    if (!xcorr_status_.ok()) return xcorr_status_;  \
   } while (false)
 
 }  // namespace detail

@@ -16,20 +16,22 @@ constexpr std::align_val_t kAlignment{64};
 // Element count of `dims`, checking each is positive and the bytes fit.
 int64_t ElementCount(const Dims& dims) {
   if (dims.empty() || dims.size() > 4) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          detail::StrCat("a tensor has 1 to 4 dimensions, not ",
-                                         dims.size()));
+    throw InvalidArgument(
+        XCORR_ERR_INVALID_ARGUMENT,
+        detail::StrCat("a tensor has 1 to 4 dimensions, not ", dims.size()));
   }
   int64_t count = 1;
   for (int64_t dim : dims) {
     if (dim <= 0) {
-      throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                            detail::StrCat("tensor dimension ", dim, " must be positive"));
+      throw InvalidArgument(
+          XCORR_ERR_INVALID_ARGUMENT,
+          detail::StrCat("tensor dimension ", dim, " must be positive"));
     }
     if (__builtin_mul_overflow(count, dim, &count) ||
         count > std::numeric_limits<int64_t>::max() / 4) {
-      throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                            "tensor has too many elements: its byte size overflows");
+      throw InvalidArgument(
+          XCORR_ERR_INVALID_ARGUMENT,
+          "tensor has too many elements: its byte size overflows");
     }
   }
   return count;
@@ -39,10 +41,12 @@ int64_t ElementCount(const Dims& dims) {
 
 using detail::DimsString;
 
-TensorView::TensorView(float* data, Dims dims) : data_(data), dims_(std::move(dims)) {
+TensorView::TensorView(float* data, Dims dims)
+    : data_(data), dims_(std::move(dims)) {
   ElementCount(dims_);
   if (data_ == nullptr) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT, "tensor view of NULL data");
+    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
+                          "tensor view of NULL data");
   }
 }
 
@@ -54,17 +58,19 @@ int64_t TensorView::size() const {
 
 float& TensorView::at(std::initializer_list<int64_t> index) const {
   if (index.size() != dims_.size()) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          detail::StrCat("index of ", index.size(), " coordinates into a ",
-                                         dims_.size(), "-d tensor"));
+    throw InvalidArgument(
+        XCORR_ERR_INVALID_ARGUMENT,
+        detail::StrCat("index of ", index.size(), " coordinates into a ",
+                       dims_.size(), "-d tensor"));
   }
   int64_t offset = 0;
   size_t axis = 0;
   for (int64_t i : index) {
     if (i < 0 || i >= dims_[axis]) {
-      throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                            detail::StrCat("index ", i, " is out of range for dimension ",
-                                           axis, " of size ", dims_[axis]));
+      throw InvalidArgument(
+          XCORR_ERR_INVALID_ARGUMENT,
+          detail::StrCat("index ", i, " is out of range for dimension ", axis,
+                         " of size ", dims_[axis]));
     }
     offset = offset * dims_[axis] + i;
     ++axis;
@@ -74,8 +80,9 @@ float& TensorView::at(std::initializer_list<int64_t> index) const {
 
 TensorView TensorView::reshape(Dims dims) const {
   if (ElementCount(dims) != size()) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          "cannot reshape " + DimsString(dims_) + " to " + DimsString(dims));
+    throw InvalidArgument(
+        XCORR_ERR_INVALID_ARGUMENT,
+        "cannot reshape " + DimsString(dims_) + " to " + DimsString(dims));
   }
   return TensorView(data_, std::move(dims));
 }
@@ -86,7 +93,8 @@ void Tensor::AlignedDelete::operator()(float* data) const {
 
 Tensor::Tensor(Dims dims) : dims_(std::move(dims)) {
   const auto count = static_cast<size_t>(ElementCount(dims_));
-  data_.reset(static_cast<float*>(::operator new[](count * sizeof(float), kAlignment)));
+  data_.reset(
+      static_cast<float*>(::operator new[](count * sizeof(float), kAlignment)));
   std::memset(data_.get(), 0, count * sizeof(float));
 }
 
@@ -99,10 +107,10 @@ Tensor Tensor::full(Dims dims, float value) {
 Tensor Tensor::from(Dims dims, const std::vector<float>& values) {
   Tensor t(std::move(dims));
   if (static_cast<int64_t>(values.size()) != t.size()) {
-    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
-                          detail::StrCat(values.size(), " values for a ",
-                                         DimsString(t.dims()), " tensor of ", t.size(),
-                                         " elements"));
+    throw InvalidArgument(
+        XCORR_ERR_INVALID_ARGUMENT,
+        detail::StrCat(values.size(), " values for a ", DimsString(t.dims()),
+                       " tensor of ", t.size(), " elements"));
   }
   std::copy(values.begin(), values.end(), t.data());
   return t;
@@ -129,7 +137,9 @@ Tensor& Tensor::operator=(const Tensor& other) {
 
 int64_t Tensor::size() const { return data_ != nullptr ? view().size() : 0; }
 
-float Tensor::at(std::initializer_list<int64_t> index) const { return view().at(index); }
+float Tensor::at(std::initializer_list<int64_t> index) const {
+  return view().at(index);
+}
 
 float Tensor::sum() const {
   double total = 0.0;

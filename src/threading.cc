@@ -37,7 +37,8 @@ ArenaState& State() {
 }  // namespace
 
 Status SetNumThreads(int n) {
-  if (n < 0) return InvalidArgument("thread count ", n, " must be non-negative");
+  if (n < 0)
+    return InvalidArgument("thread count ", n, " must be non-negative");
   std::shared_ptr<tbb::task_arena> arena = MakeArena(n);
   ArenaState& state = State();
   std::lock_guard<std::mutex> lock(state.mutex);

@@ -7,12 +7,12 @@
 #ifndef XCORR_SRC_THREADING_H_
 #define XCORR_SRC_THREADING_H_
 
-#include <cstdint>
-#include <memory>
-
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <cstdint>
+#include <memory>
 
 #include "src/status.h"
 
@@ -39,7 +39,8 @@ void ForEachTile(int64_t tile_count, bool serial, const Body& body) {
   arena->execute([&] {
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, tile_count),
                       [&](const tbb::blocked_range<int64_t>& range) {
-                        for (int64_t tile = range.begin(); tile != range.end(); ++tile) {
+                        for (int64_t tile = range.begin(); tile != range.end();
+                             ++tile) {
                           body(tile);
                         }
                       });

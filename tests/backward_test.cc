@@ -33,8 +33,9 @@ struct Gradients {
 // Runs backward through the C API on outputs poisoned with NaN (so that
 // every requested element must be written) and NULL for the others. Uses a
 // caller workspace or, when `own_workspace` is false, lets the call allocate.
-Gradients RunBackward(const xcorr_conv2d_desc& desc, const std::vector<float>& x,
-                      const std::vector<float>& w, const std::vector<float>& dy, unsigned want,
+Gradients RunBackward(const xcorr_conv2d_desc& desc,
+                      const std::vector<float>& x, const std::vector<float>& w,
+                      const std::vector<float>& dy, unsigned want,
                       bool own_workspace) {
   const detail::ConvShape shape = test::ShapeOf(desc);
   Gradients g;
@@ -42,14 +43,18 @@ Gradients RunBackward(const xcorr_conv2d_desc& desc, const std::vector<float>& x
   g.dw.assign(static_cast<size_t>(shape.w_elements), NAN);
   g.dbias.assign(static_cast<size_t>(desc.out_channels), NAN);
   xcorr_plan* plan = nullptr;
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
-  std::vector<unsigned char> workspace(own_workspace ? xcorr_plan_workspace_size(plan) + 3 : 0);
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
+  std::vector<unsigned char> workspace(
+      own_workspace ? xcorr_plan_workspace_size(plan) + 3 : 0);
   // An odd address: the workspace needs no alignment.
   void* workspace_ptr = own_workspace ? workspace.data() + 3 : nullptr;
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(
-                          plan, x.data(), w.data(), dy.data(), (want & kDx) ? g.dx.data() : nullptr,
-                          (want & kDw) ? g.dw.data() : nullptr,
-                          (want & kDbias) ? g.dbias.data() : nullptr, workspace_ptr))
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(),
+                                  (want & kDx) ? g.dx.data() : nullptr,
+                                  (want & kDw) ? g.dw.data() : nullptr,
+                                  (want & kDbias) ? g.dbias.data() : nullptr,
+                                  workspace_ptr))
       << xcorr_last_error() << " " << Describe(desc);
   xcorr_plan_destroy(plan);
   return g;
@@ -57,7 +62,8 @@ Gradients RunBackward(const xcorr_conv2d_desc& desc, const std::vector<float>& x
 
 // Checks the requested gradients against the reference; the others must be
 // untouched (still NaN).
-void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want, uint64_t seed) {
+void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want,
+                   uint64_t seed) {
   const detail::ConvShape shape = test::ShapeOf(desc);
   const std::vector<float> x = RandomVector(shape.x_elements, seed);
   const std::vector<float> w = RandomVector(shape.w_elements, seed + 1);
@@ -66,12 +72,13 @@ void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want, uint64_t seed) 
   const Gradients g = RunBackward(desc, x, w, dy, want, seed % 2 == 0);
   const std::string what = Describe(desc);
   const auto check = [&](unsigned bit, const std::vector<float>& got,
-                         const std::vector<float>& want_values, const std::vector<float>& sums,
-                         const char* name) {
+                         const std::vector<float>& want_values,
+                         const std::vector<float>& sums, const char* name) {
     if (want & bit) {
       test::ExpectWithinBound(got, want_values, sums, what + " " + name);
     } else {
-      for (float value : got) ASSERT_TRUE(std::isnan(value)) << what << " wrote " << name;
+      for (float value : got)
+        ASSERT_TRUE(std::isnan(value)) << what << " wrote " << name;
     }
   };
   check(kDx, g.dx, o.dx, o.dx_sums, "dx");
@@ -79,7 +86,8 @@ void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want, uint64_t seed) 
   check(kDbias, g.dbias, o.dbias, o.dbias_sums, "dbias");
 }
 
-void SetPads(int64_t top, int64_t bottom, int64_t left, int64_t right, xcorr_conv2d_desc* desc) {
+void SetPads(int64_t top, int64_t bottom, int64_t left, int64_t right,
+             xcorr_conv2d_desc* desc) {
   desc->pad_top = top;
   desc->pad_bottom = bottom;
   desc->pad_left = left;
@@ -95,7 +103,8 @@ TEST_P(BackwardTest, OneChannelMatchesReferenceAtEveryWidth) {
       desc.stride_width = 1 + width % 3;
       desc.dilation_width = 1 + (width / 3) % 3;
       SetPads(kernel / 2, 0, kernel - 1, width % 2, &desc);
-      if (width + desc.pad_left + desc.pad_right <= (kernel - 1) * desc.dilation_width) {
+      if (width + desc.pad_left + desc.pad_right <=
+          (kernel - 1) * desc.dilation_width) {
         continue;
       }
       CheckBackward(desc, kAll, static_cast<uint64_t>(width * 10 + kernel));
@@ -111,7 +120,8 @@ TEST_P(BackwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
       for (int64_t dilation = 1; dilation <= 3; ++dilation) {
         for (int64_t pad : {0, 2}) {
           for (int64_t groups : {1, 2}) {
-            xcorr_conv2d_desc desc = Desc(2, 2 * groups, 3 * groups, 11, 13, 3, 2);
+            xcorr_conv2d_desc desc =
+                Desc(2, 2 * groups, 3 * groups, 11, 13, 3, 2);
             desc.stride_height = stride;
             desc.stride_width = stride % 3 + 1;
             desc.dilation_height = dilation;
@@ -135,15 +145,17 @@ TEST_P(BackwardTest, EachSubsetOfGradientsIsWrittenAndNoOther) {
     desc.dilation_width = 2;
     SetPads(1, 0, 2, 1, &desc);
     desc.layout = layout;
-    for (unsigned want = 1; want <= kAll; ++want) CheckBackward(desc, want, want);
+    for (unsigned want = 1; want <= kAll; ++want)
+      CheckBackward(desc, want, want);
   }
   // Nothing requested: nothing to do, and OK.
   const xcorr_conv2d_desc desc = Desc(1, 1, 1, 4, 4, 2, 2);
   xcorr_plan* plan = nullptr;
   ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
   const std::vector<float> dy(9, 1.0f);
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy.data(), nullptr, nullptr,
-                                            nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_backward(plan, nullptr, nullptr, dy.data(), nullptr,
+                                  nullptr, nullptr, nullptr));
   xcorr_plan_destroy(plan);
   // A gradient alone needs only what it reads: dbias needs neither x nor w,
   // dx no x, dw no w.
@@ -156,12 +168,15 @@ TEST_P(BackwardTest, EachSubsetOfGradientsIsWrittenAndNoOther) {
   Gradients g = RunBackward(small, x, w, dy_small, kAll, true);
   ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&small, &plan));
   std::vector<float> dbias(3, NAN), dx(x.size(), NAN), dw(w.size(), NAN);
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, nullptr, dy_small.data(), nullptr,
-                                            nullptr, dbias.data(), nullptr));
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, nullptr, w.data(), dy_small.data(), dx.data(),
-                                            nullptr, nullptr, nullptr));
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), nullptr, dy_small.data(), nullptr,
-                                            dw.data(), nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_backward(plan, nullptr, nullptr, dy_small.data(),
+                                  nullptr, nullptr, dbias.data(), nullptr));
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_backward(plan, nullptr, w.data(), dy_small.data(),
+                                  dx.data(), nullptr, nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_backward(plan, x.data(), nullptr, dy_small.data(),
+                                  nullptr, dw.data(), nullptr, nullptr));
   xcorr_plan_destroy(plan);
   // Each gradient is the same alone as together.
   EXPECT_EQ(g.dbias, dbias);
@@ -273,8 +288,10 @@ TEST_P(BackwardTest, OnePlanFromSeveralThreadsAtOnce) {
   for (Gradients& g : got) {
     threads.emplace_back([&] {
       for (int run = 0; run < 3; ++run) {
-        EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(), g.dx.data(),
-                                                  g.dw.data(), g.dbias.data(), nullptr));
+        EXPECT_EQ(XCORR_OK,
+                  xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(),
+                                        g.dx.data(), g.dw.data(),
+                                        g.dbias.data(), nullptr));
       }
     });
   }
@@ -309,11 +326,12 @@ TEST_P(BackwardTest, GradientsMatchFiniteDifferences) {
     const auto loss = [&] {
       reference::Forward(shape, x.data(), w.data(), bias.data(), y.data());
       double sum = 0.0;
-      for (size_t k = 0; k < y.size(); ++k) sum += static_cast<double>(dy[k]) * y[k];
+      for (size_t k = 0; k < y.size(); ++k)
+        sum += static_cast<double>(dy[k]) * y[k];
       return sum;
     };
-    const auto check = [&](std::vector<float>* input, const std::vector<float>& grad,
-                           const char* name) {
+    const auto check = [&](std::vector<float>* input,
+                           const std::vector<float>& grad, const char* name) {
       constexpr float kStep = 0.5f;
       for (size_t k = 0; k < input->size(); ++k) {
         const float saved = (*input)[k];

@@ -18,24 +18,29 @@ const Tensor& TwoChannelX() {
   return x;
 }
 
-std::vector<float> Values(const Tensor& t) { return {t.data(), t.data() + t.size()}; }
+std::vector<float> Values(const Tensor& t) {
+  return {t.data(), t.data() + t.size()};
+}
 
 TEST_P(BookTest, MultipleInputChannels) {
   const Tensor k = Tensor::from({1, 2, 2, 2}, {0, 1, 2, 3, 1, 2, 3, 4});
   const Conv2dPlan plan(Conv2dDesc().channels(2, 1).input(3, 3).kernel(2, 2));
-  EXPECT_EQ((std::vector<float>{56, 72, 104, 120}), Values(plan.forward(TwoChannelX(), k)));
+  EXPECT_EQ((std::vector<float>{56, 72, 104, 120}),
+            Values(plan.forward(TwoChannelX(), k)));
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
 TEST_P(BookTest, MultipleOutputChannelsStackKPlusOnePlusTwo) {
   std::vector<float> k;
   for (float offset : {0.0f, 1.0f, 2.0f}) {
-    for (float value : {0.0f, 1.0f, 2.0f, 3.0f, 1.0f, 2.0f, 3.0f, 4.0f}) k.push_back(value + offset);
+    for (float value : {0.0f, 1.0f, 2.0f, 3.0f, 1.0f, 2.0f, 3.0f, 4.0f})
+      k.push_back(value + offset);
   }
   const Conv2dPlan plan(Conv2dDesc().channels(2, 3).input(3, 3).kernel(2, 2));
   const Tensor y = plan.forward(TwoChannelX(), Tensor::from({3, 2, 2, 2}, k));
   EXPECT_EQ((Dims{1, 3, 2, 2}), y.dims());
-  EXPECT_EQ((std::vector<float>{56, 72, 104, 120, 76, 100, 148, 172, 96, 128, 192, 224}),
+  EXPECT_EQ((std::vector<float>{56, 72, 104, 120, 76, 100, 148, 172, 96, 128,
+                                192, 224}),
             Values(y));
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
@@ -54,8 +59,10 @@ TEST_P(BookTest, OneByOneConvolutionIsAMatrixProduct) {
       }
     }
   }
-  const auto in = static_cast<int64_t>(channels), out = static_cast<int64_t>(outputs);
-  const Conv2dPlan plan(Conv2dDesc().channels(in, out).input(3, 3).kernel(1, 1));
+  const auto in = static_cast<int64_t>(channels),
+             out = static_cast<int64_t>(outputs);
+  const Conv2dPlan plan(
+      Conv2dDesc().channels(in, out).input(3, 3).kernel(1, 1));
   EXPECT_EQ(product, Values(plan.forward(Tensor::from({1, in, 3, 3}, x),
                                          Tensor::from({out, in, 1, 1}, w))));
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());

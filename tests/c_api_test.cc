@@ -39,7 +39,8 @@ void ExpectError(xcorr_status want, xcorr_status got, const char* message) {
 
 TEST(CApiTest, StatusStrings) {
   EXPECT_STREQ("ok", xcorr_status_string(XCORR_OK));
-  EXPECT_STREQ("invalid argument", xcorr_status_string(XCORR_ERR_INVALID_ARGUMENT));
+  EXPECT_STREQ("invalid argument",
+               xcorr_status_string(XCORR_ERR_INVALID_ARGUMENT));
   EXPECT_STREQ("unsupported", xcorr_status_string(XCORR_ERR_UNSUPPORTED));
   EXPECT_STREQ("out of memory", xcorr_status_string(XCORR_ERR_OUT_OF_MEMORY));
   EXPECT_STREQ("internal error", xcorr_status_string(XCORR_ERR_INTERNAL));
@@ -51,8 +52,10 @@ TEST(CApiTest, StatusStrings) {
 
 TEST(CApiTest, VersionIsMajorMinorPatch) {
   int major = -1, minor = -1, patch = -1, end = 0;
-  ASSERT_EQ(3, std::sscanf(xcorr_version(), "%d.%d.%d%n", &major, &minor, &patch, &end));
-  EXPECT_EQ(std::strlen(xcorr_version()), static_cast<size_t>(end)) << xcorr_version();
+  ASSERT_EQ(3, std::sscanf(xcorr_version(), "%d.%d.%d%n", &major, &minor,
+                           &patch, &end));
+  EXPECT_EQ(std::strlen(xcorr_version()), static_cast<size_t>(end))
+      << xcorr_version();
   EXPECT_GE(major, 0);
   EXPECT_GE(minor, 0);
   EXPECT_GE(patch, 0);
@@ -83,10 +86,12 @@ TEST(CApiTest, ThreadCounts) {
 TEST(CApiTest, ForceEveryCompiledTargetThenTheBest) {
   const std::string best = xcorr_target_name();
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    ASSERT_EQ(XCORR_OK, xcorr_force_target(hwy::TargetName(target))) << xcorr_last_error();
+    ASSERT_EQ(XCORR_OK, xcorr_force_target(hwy::TargetName(target)))
+        << xcorr_last_error();
     EXPECT_STREQ(hwy::TargetName(target), xcorr_target_name());
   }
-  ASSERT_EQ(XCORR_OK, xcorr_force_target("scalar"));  // case-insensitive, fallback alias
+  ASSERT_EQ(XCORR_OK,
+            xcorr_force_target("scalar"));  // case-insensitive, fallback alias
   const std::string fallback = xcorr_target_name();
   EXPECT_TRUE(fallback == "SCALAR" || fallback == "EMU128") << fallback;
   ASSERT_EQ(XCORR_OK, xcorr_force_target("EMU128"));
@@ -96,10 +101,12 @@ TEST(CApiTest, ForceEveryCompiledTargetThenTheBest) {
 }
 
 TEST(CApiTest, UnknownTargetIsUnsupportedAndChangesNothing) {
-  const char* worst = hwy::TargetName(hwy::SupportedAndGeneratedTargets().back());
+  const char* worst =
+      hwy::TargetName(hwy::SupportedAndGeneratedTargets().back());
   ASSERT_EQ(XCORR_OK, xcorr_force_target(worst));
   EXPECT_EQ(XCORR_ERR_UNSUPPORTED, xcorr_force_target("AVX9000"));
-  EXPECT_EQ(0u, std::string(xcorr_last_error()).find("target \"AVX9000\" is unknown"))
+  EXPECT_EQ(
+      0u, std::string(xcorr_last_error()).find("target \"AVX9000\" is unknown"))
       << xcorr_last_error();
   EXPECT_EQ(XCORR_ERR_UNSUPPORTED, xcorr_force_target(""));
   EXPECT_STREQ(worst, xcorr_target_name());
@@ -114,20 +121,24 @@ TEST(CApiTest, PlanHandlesAndWorkspace) {
 TEST(CApiTest, ForwardChecksEveryPointer) {
   Fixture f;
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_forward(nullptr, f.x.data(), f.w.data(), nullptr, f.y.data(), nullptr),
+              xcorr_conv2d_forward(nullptr, f.x.data(), f.w.data(), nullptr,
+                                   f.y.data(), nullptr),
               "plan is NULL");
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_forward(f.plan, nullptr, f.w.data(), nullptr, f.y.data(), nullptr),
+              xcorr_conv2d_forward(f.plan, nullptr, f.w.data(), nullptr,
+                                   f.y.data(), nullptr),
               "x is NULL");
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_forward(f.plan, f.x.data(), nullptr, nullptr, f.y.data(), nullptr),
+              xcorr_conv2d_forward(f.plan, f.x.data(), nullptr, nullptr,
+                                   f.y.data(), nullptr),
               "w is NULL");
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_forward(f.plan, f.x.data(), f.w.data(), nullptr, nullptr, nullptr),
+              xcorr_conv2d_forward(f.plan, f.x.data(), f.w.data(), nullptr,
+                                   nullptr, nullptr),
               "y is NULL");
   for (float value : f.y) EXPECT_EQ(0.0f, value);
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_forward(f.plan, f.x.data(), f.w.data(), f.bias.data(),
-                                           f.y.data(), nullptr));
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_forward(f.plan, f.x.data(), f.w.data(),
+                                           f.bias.data(), f.y.data(), nullptr));
   for (float value : f.y) EXPECT_EQ(19.0f, value);  // 2 * 9 ones + bias 1
 }
 
@@ -139,48 +150,53 @@ TEST(CApiTest, ForwardRejectsOutputsThatOverlapInputs) {
                                    buffer.data() + f.x.size() - 1, nullptr),
               "y overlaps x");
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_forward(f.plan, f.x.data(), f.w.data(), f.y.data() + 3, f.y.data(),
-                                   nullptr),
+              xcorr_conv2d_forward(f.plan, f.x.data(), f.w.data(),
+                                   f.y.data() + 3, f.y.data(), nullptr),
               "y overlaps bias");
   // Adjacent is fine.
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_forward(f.plan, buffer.data(), f.w.data(), nullptr,
-                                           buffer.data() + f.x.size(), nullptr));
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_forward(f.plan, buffer.data(), f.w.data(), nullptr,
+                                 buffer.data() + f.x.size(), nullptr));
 }
 
 TEST(CApiTest, BackwardChecksPointersItNeeds) {
   Fixture f;
   std::vector<float> dx(f.x.size()), dw(f.w.size()), dbias(4);
   const float* dy = f.y.data();
+  ExpectError(
+      XCORR_ERR_INVALID_ARGUMENT,
+      xcorr_conv2d_backward(nullptr, f.x.data(), f.w.data(), dy, dx.data(),
+                            dw.data(), dbias.data(), nullptr),
+      "plan is NULL");
+  ExpectError(
+      XCORR_ERR_INVALID_ARGUMENT,
+      xcorr_conv2d_backward(f.plan, f.x.data(), f.w.data(), nullptr, dx.data(),
+                            dw.data(), dbias.data(), nullptr),
+      "dy is NULL");
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_backward(nullptr, f.x.data(), f.w.data(), dy, dx.data(), dw.data(),
-                                    dbias.data(), nullptr),
-              "plan is NULL");
-  ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_backward(f.plan, f.x.data(), f.w.data(), nullptr, dx.data(),
-                                    dw.data(), dbias.data(), nullptr),
-              "dy is NULL");
-  ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_backward(f.plan, nullptr, f.w.data(), dy, nullptr, dw.data(), nullptr,
-                                    nullptr),
+              xcorr_conv2d_backward(f.plan, nullptr, f.w.data(), dy, nullptr,
+                                    dw.data(), nullptr, nullptr),
               "x (needed for dw) is NULL");
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_backward(f.plan, f.x.data(), nullptr, dy, dx.data(), nullptr, nullptr,
-                                    nullptr),
+              xcorr_conv2d_backward(f.plan, f.x.data(), nullptr, dy, dx.data(),
+                                    nullptr, nullptr, nullptr),
               "w (needed for dx) is NULL");
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_backward(f.plan, f.x.data(), f.w.data(), dy, f.x.data(), nullptr,
-                                    nullptr, nullptr),
+              xcorr_conv2d_backward(f.plan, f.x.data(), f.w.data(), dy,
+                                    f.x.data(), nullptr, nullptr, nullptr),
               "dx overlaps x");
   ExpectError(XCORR_ERR_INVALID_ARGUMENT,
-              xcorr_conv2d_backward(f.plan, f.x.data(), f.w.data(), dy, dx.data(), dx.data() + 1,
-                                    nullptr, nullptr),
+              xcorr_conv2d_backward(f.plan, f.x.data(), f.w.data(), dy,
+                                    dx.data(), dx.data() + 1, nullptr, nullptr),
               "dx overlaps dw");
   // Only dbias: x and w are not needed.
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(f.plan, nullptr, nullptr, dy, nullptr, nullptr,
-                                            dbias.data(), nullptr));
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_backward(f.plan, nullptr, nullptr, dy, nullptr,
+                                  nullptr, dbias.data(), nullptr));
   // Nothing requested is a valid no-op.
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_backward(f.plan, nullptr, nullptr, dy, nullptr, nullptr,
-                                            nullptr, nullptr));
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_backward(f.plan, nullptr, nullptr, dy, nullptr,
+                                  nullptr, nullptr, nullptr));
 }
 
 }  // namespace

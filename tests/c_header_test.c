@@ -23,7 +23,8 @@ int main(void) {
   if (xcorr_conv2d_forward(plan, x, k, NULL, y, NULL) != XCORR_OK) return 4;
   xcorr_plan_destroy(plan);
   if (memcmp(y, want, sizeof(y)) != 0) return 5;
-  if (xcorr_corr2d(NULL, 3, 3, k, 2, 2, y) != XCORR_ERR_INVALID_ARGUMENT) return 6;
+  if (xcorr_corr2d(NULL, 3, 3, k, 2, 2, y) != XCORR_ERR_INVALID_ARGUMENT)
+    return 6;
   if (strcmp(xcorr_last_error(), "x is NULL") != 0) return 7;
   printf("xcorr %s from C99 on %s\n", xcorr_version(), xcorr_target_name());
   return 0;

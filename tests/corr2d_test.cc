@@ -28,7 +28,8 @@ TEST_P(Corr2dTest, SeedExample) {
   const Tensor k = Tensor::from({2, 2}, {0, 1, 2, 3});
   const Tensor y = corr2d(x, k);
   EXPECT_EQ((Dims{2, 2}), y.dims());
-  EXPECT_EQ((std::vector<float>{19, 25, 37, 43}), std::vector<float>(y.data(), y.data() + 4));
+  EXPECT_EQ((std::vector<float>{19, 25, 37, 43}),
+            std::vector<float>(y.data(), y.data() + 4));
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
@@ -37,7 +38,8 @@ TEST_P(Corr2dTest, SeedEdgeDetection) {
   ASSERT_EQ((Dims{6, 7}), y.dims());
   const std::vector<float> row = {0, 1, 0, 0, 0, -1, 0};
   for (int64_t i = 0; i < 6; ++i) {
-    EXPECT_EQ(row, std::vector<float>(y.data() + i * 7, y.data() + i * 7 + 7)) << "row " << i;
+    EXPECT_EQ(row, std::vector<float>(y.data() + i * 7, y.data() + i * 7 + 7))
+        << "row " << i;
   }
   // The transposed image has horizontal edges only: the kernel sees none.
   Tensor transposed({8, 6});
@@ -60,17 +62,22 @@ TEST_P(Corr2dTest, RandomShapesMatchReference) {
           if (kernel_height > height || kernel_width > width) continue;
           const xcorr_conv2d_desc desc =
               test::Desc(1, 1, 1, height, width, kernel_height, kernel_width);
-          const std::vector<float> x = test::RandomVector(height * width, seed++);
-          const std::vector<float> k = test::RandomVector(kernel_height * kernel_width, seed++);
-          const test::ForwardOracle oracle = test::ReferenceForward(desc, x, k, nullptr);
+          const std::vector<float> x =
+              test::RandomVector(height * width, seed++);
+          const std::vector<float> k =
+              test::RandomVector(kernel_height * kernel_width, seed++);
+          const test::ForwardOracle oracle =
+              test::ReferenceForward(desc, x, k, nullptr);
           // Offset by one float: the kernels must not assume aligned rows.
           std::vector<float> y(oracle.y.size() + 1, 1e30f);
-          ASSERT_EQ(XCORR_OK, xcorr_corr2d(x.data(), height, width, k.data(), kernel_height,
-                                           kernel_width, y.data() + 1))
+          ASSERT_EQ(XCORR_OK,
+                    xcorr_corr2d(x.data(), height, width, k.data(),
+                                 kernel_height, kernel_width, y.data() + 1))
               << xcorr_last_error();
           EXPECT_EQ(1e30f, y[0]);
-          test::ExpectWithinBound(std::vector<float>(y.begin() + 1, y.end()), oracle.y,
-                                  oracle.term_sums, test::Describe(desc));
+          test::ExpectWithinBound(std::vector<float>(y.begin() + 1, y.end()),
+                                  oracle.y, oracle.term_sums,
+                                  test::Describe(desc));
         }
       }
     }
@@ -81,12 +88,17 @@ TEST_P(Corr2dTest, RandomShapesMatchReference) {
 TEST_P(Corr2dTest, IntegerValuedDataIsExact) {
   // Small integers: every partial sum is exact in f32, whatever the order.
   const int64_t height = 40, width = 45, kh = 5, kw = 4;
-  std::vector<float> x(static_cast<size_t>(height * width)), k(static_cast<size_t>(kh * kw));
-  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<int>(i % 7) - 3);
-  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<float>(static_cast<int>(i % 5) - 2);
-  std::vector<float> want((height - kh + 1) * (width - kw + 1)), got(want.size());
+  std::vector<float> x(static_cast<size_t>(height * width)),
+      k(static_cast<size_t>(kh * kw));
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<float>(static_cast<int>(i % 7) - 3);
+  for (size_t i = 0; i < k.size(); ++i)
+    k[i] = static_cast<float>(static_cast<int>(i % 5) - 2);
+  std::vector<float> want((height - kh + 1) * (width - kw + 1)),
+      got(want.size());
   reference::Corr2d(x.data(), height, width, k.data(), kh, kw, want.data());
-  ASSERT_EQ(XCORR_OK, xcorr_corr2d(x.data(), height, width, k.data(), kh, kw, got.data()));
+  ASSERT_EQ(XCORR_OK, xcorr_corr2d(x.data(), height, width, k.data(), kh, kw,
+                                   got.data()));
   EXPECT_EQ(want, got);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
@@ -94,14 +106,18 @@ TEST_P(Corr2dTest, IntegerValuedDataIsExact) {
 TEST(Corr2dErrorsTest, BadArgumentsAreRejected) {
   const float x[4] = {1, 2, 3, 4};
   float y[4] = {0, 0, 0, 0};
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(nullptr, 2, 2, x, 1, 1, y));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_corr2d(nullptr, 2, 2, x, 1, 1, y));
   EXPECT_STREQ("x is NULL", xcorr_last_error());
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, 2, 2, nullptr, 1, 1, y));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_corr2d(x, 2, 2, nullptr, 1, 1, y));
   EXPECT_STREQ("k is NULL", xcorr_last_error());
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, 2, 2, x, 1, 1, nullptr));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_corr2d(x, 2, 2, x, 1, 1, nullptr));
   EXPECT_STREQ("y is NULL", xcorr_last_error());
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, 2, 2, x, 3, 1, y));
-  EXPECT_STREQ("kernel 3x1 (dilated 3x1) is larger than the padded input 2x2", xcorr_last_error());
+  EXPECT_STREQ("kernel 3x1 (dilated 3x1) is larger than the padded input 2x2",
+               xcorr_last_error());
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, -2, 2, x, 1, 1, y));
   EXPECT_STREQ("in_height -2 must be positive", xcorr_last_error());
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, 2, 2, x, 1, 0, y));

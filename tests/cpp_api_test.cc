@@ -52,7 +52,8 @@ TEST(TensorTest, BadShapesAndIndicesThrowInvalidArgument) {
 
 TEST(CppApiTest, ExceptionsCarryStatusAndTheCMessage) {
   try {
-    Conv2dPlan plan(Conv2dDesc().channels(6, 4).groups(4).input(8, 8).kernel(3, 3));
+    Conv2dPlan plan(
+        Conv2dDesc().channels(6, 4).groups(4).input(8, 8).kernel(3, 3));
     FAIL() << "expected an exception";
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, e.status());
@@ -70,8 +71,13 @@ TEST(CppApiTest, ExceptionsCarryStatusAndTheCMessage) {
 }
 
 TEST(CppApiTest, PlanDimsForBothLayouts) {
-  const Conv2dPlan nchw(
-      Conv2dDesc().batch(2).channels(4, 6).groups(2).input(9, 8).kernel(3, 2).padding(1));
+  const Conv2dPlan nchw(Conv2dDesc()
+                            .batch(2)
+                            .channels(4, 6)
+                            .groups(2)
+                            .input(9, 8)
+                            .kernel(3, 2)
+                            .padding(1));
   EXPECT_EQ((Dims{2, 4, 9, 8}), nchw.x_dims());
   EXPECT_EQ((Dims{6, 2, 3, 2}), nchw.w_dims());
   EXPECT_EQ((Dims{2, 6, 9, 9}), nchw.y_dims());
@@ -103,7 +109,8 @@ TEST(CppApiTest, PlanChecksTensorDims) {
   const Tensor dy = Tensor::ones({1, 2, 2, 2});
   plan.backward(x, w, dy, dx, dw, dbias);
   EXPECT_EQ(4.0f, dbias.at({1}));
-  EXPECT_THROW(plan.backward(x, w, Tensor({1, 2, 2, 3}), dx, dw, dbias), InvalidArgument);
+  EXPECT_THROW(plan.backward(x, w, Tensor({1, 2, 2, 3}), dx, dw, dbias),
+               InvalidArgument);
 }
 
 }  // namespace

@@ -23,28 +23,34 @@ HWY_TARGET_INSTANTIATE_TEST_SUITE_P(ForwardTest);
 // Runs forward through the C API on copies of the inputs placed `offset`
 // floats into their buffers (offset 1: nothing is vector-aligned), into a
 // poisoned output with guards on both sides; checks the guards.
-std::vector<float> RunForward(const xcorr_conv2d_desc& desc, const std::vector<float>& x,
-                              const std::vector<float>& w, const std::vector<float>* bias,
-                              size_t offset) {
+std::vector<float> RunForward(const xcorr_conv2d_desc& desc,
+                              const std::vector<float>& x,
+                              const std::vector<float>& w,
+                              const std::vector<float>* bias, size_t offset) {
   const auto place = [offset](const std::vector<float>& values) {
     std::vector<float> memory(values.size() + offset + 1, 7.0f);
-    std::copy(values.begin(), values.end(), memory.begin() + static_cast<ptrdiff_t>(offset));
+    std::copy(values.begin(), values.end(),
+              memory.begin() + static_cast<ptrdiff_t>(offset));
     return memory;
   };
   const detail::ConvShape shape = test::ShapeOf(desc);
   const std::vector<float> x_memory = place(x);
   const std::vector<float> w_memory = place(w);
-  const std::vector<float> bias_memory = bias != nullptr ? place(*bias) : std::vector<float>();
+  const std::vector<float> bias_memory =
+      bias != nullptr ? place(*bias) : std::vector<float>();
   // Poison: every element must be written, nothing outside it.
-  std::vector<float> y_memory(static_cast<size_t>(shape.y_elements) + offset + 1, 1e30f);
+  std::vector<float> y_memory(
+      static_cast<size_t>(shape.y_elements) + offset + 1, 1e30f);
   xcorr_plan* plan = nullptr;
-  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan)) << xcorr_last_error();
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
   std::vector<unsigned char> workspace(xcorr_plan_workspace_size(plan));
   EXPECT_EQ(XCORR_OK,
-            xcorr_conv2d_forward(plan, x_memory.data() + offset, w_memory.data() + offset,
-                                 bias != nullptr ? bias_memory.data() + offset : nullptr,
-                                 y_memory.data() + offset,
-                                 workspace.empty() ? nullptr : workspace.data()))
+            xcorr_conv2d_forward(
+                plan, x_memory.data() + offset, w_memory.data() + offset,
+                bias != nullptr ? bias_memory.data() + offset : nullptr,
+                y_memory.data() + offset,
+                workspace.empty() ? nullptr : workspace.data()))
       << xcorr_last_error();
   xcorr_plan_destroy(plan);
   EXPECT_EQ(1e30f, y_memory.back()) << Describe(desc);
@@ -64,7 +70,8 @@ void CheckForward(const xcorr_conv2d_desc& desc, bool with_bias, uint64_t seed,
   const std::vector<float> bias = RandomVector(desc.out_channels, seed + 2);
   const test::ForwardOracle oracle =
       test::ReferenceForward(desc, x, w, with_bias ? &bias : nullptr);
-  const std::vector<float> y = RunForward(desc, x, w, with_bias ? &bias : nullptr, offset);
+  const std::vector<float> y =
+      RunForward(desc, x, w, with_bias ? &bias : nullptr, offset);
   test::ExpectWithinBound(y, oracle.y, oracle.term_sums, Describe(desc));
 }
 
@@ -72,7 +79,8 @@ void CheckForward(const xcorr_conv2d_desc& desc, bool with_bias, uint64_t seed,
 std::vector<float> IntegerVector(int64_t count, int64_t seed) {
   std::vector<float> values(static_cast<size_t>(count));
   for (int64_t k = 0; k < count; ++k) {
-    values[static_cast<size_t>(k)] = static_cast<float>((k * 5 + seed * 11) % 9 - 4);
+    values[static_cast<size_t>(k)] =
+        static_cast<float>((k * 5 + seed * 11) % 9 - 4);
   }
   return values;
 }
@@ -96,7 +104,8 @@ TEST_P(ForwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
       for (int64_t dilation = 1; dilation <= 3; ++dilation) {
         for (int64_t pad : {0, 1, 2}) {
           for (int64_t groups : {1, 2}) {
-            xcorr_conv2d_desc desc = Desc(2, 2 * groups, 3 * groups, 11, 13, 3, 2);
+            xcorr_conv2d_desc desc =
+                Desc(2, 2 * groups, 3 * groups, 11, 13, 3, 2);
             desc.stride_height = stride;
             desc.stride_width = stride % 3 + 1;
             desc.dilation_height = dilation;
@@ -120,7 +129,8 @@ TEST_P(ForwardTest, DepthwiseAndOneByOneMatchReference) {
   for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
     xcorr_conv2d_desc depthwise = Desc(2, 5, 10, 9, 17, 3, 3);
     depthwise.groups = 5;
-    depthwise.pad_top = depthwise.pad_bottom = depthwise.pad_left = depthwise.pad_right = 1;
+    depthwise.pad_top = depthwise.pad_bottom = depthwise.pad_left =
+        depthwise.pad_right = 1;
     depthwise.layout = layout;
     CheckForward(depthwise, true, 7);
     xcorr_conv2d_desc pointwise = Desc(3, 7, 5, 6, 19, 1, 1);
@@ -144,8 +154,8 @@ TEST_P(ForwardTest, LargerImagesRunInParallelTilesAndMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
-xcorr_conv2d_desc Padded(xcorr_conv2d_desc desc, int64_t top, int64_t bottom, int64_t left,
-                         int64_t right) {
+xcorr_conv2d_desc Padded(xcorr_conv2d_desc desc, int64_t top, int64_t bottom,
+                         int64_t left, int64_t right) {
   desc.pad_top = top;
   desc.pad_bottom = bottom;
   desc.pad_left = left;
@@ -153,8 +163,9 @@ xcorr_conv2d_desc Padded(xcorr_conv2d_desc desc, int64_t top, int64_t bottom, in
   return desc;
 }
 
-xcorr_conv2d_desc Strided(xcorr_conv2d_desc desc, int64_t stride_height, int64_t stride_width,
-                          int64_t dilation_height, int64_t dilation_width) {
+xcorr_conv2d_desc Strided(xcorr_conv2d_desc desc, int64_t stride_height,
+                          int64_t stride_width, int64_t dilation_height,
+                          int64_t dilation_width) {
   desc.stride_height = stride_height;
   desc.stride_width = stride_width;
   desc.dilation_height = dilation_height;
@@ -178,26 +189,29 @@ xcorr_conv2d_desc Grouped(xcorr_conv2d_desc desc, int64_t groups) {
 // depthwise, 1x1 as a matrix product with column tiles, output-channel
 // tiles), and NHWC (dot products, depthwise).
 std::vector<xcorr_conv2d_desc> EveryPath() {
-  return {Desc(1, 1, 1, 70, 67, 3, 3),
-          Desc(2, 1, 1, 40, 35, 5, 5),
-          Desc(1, 1, 1, 50, 45, 4, 7),
-          Grouped(Desc(2, 6, 6, 30, 21, 3, 3), 6),
-          Padded(Desc(1, 1, 1, 130, 41, 3, 3), 1, 1, 1, 1),
-          Grouped(Padded(Desc(1, 4, 4, 70, 33, 5, 5), 2, 1, 0, 3), 4),
-          Padded(Desc(2, 5, 7, 30, 37, 3, 3), 1, 1, 1, 1),
-          Strided(Padded(Desc(1, 4, 6, 33, 41, 5, 3), 2, 0, 1, 3), 2, 3, 2, 1),
-          Grouped(Padded(Desc(1, 6, 9, 25, 26, 3, 3), 1, 1, 1, 1), 3),
-          Desc(1, 64, 20, 32, 32, 1, 1),
-          Padded(Desc(1, 256, 30, 6, 6, 3, 3), 1, 1, 1, 1),
-          Nhwc(Padded(Desc(2, 5, 11, 30, 23, 3, 3), 1, 1, 1, 1)),
-          Nhwc(Grouped(Strided(Desc(1, 6, 4, 20, 19, 2, 3), 1, 2, 2, 2), 2)),
-          Nhwc(Grouped(Strided(Padded(Desc(2, 21, 21, 30, 17, 3, 3), 1, 2, 0, 1), 2, 1, 1, 2),
-                       21))};
+  return {
+      Desc(1, 1, 1, 70, 67, 3, 3),
+      Desc(2, 1, 1, 40, 35, 5, 5),
+      Desc(1, 1, 1, 50, 45, 4, 7),
+      Grouped(Desc(2, 6, 6, 30, 21, 3, 3), 6),
+      Padded(Desc(1, 1, 1, 130, 41, 3, 3), 1, 1, 1, 1),
+      Grouped(Padded(Desc(1, 4, 4, 70, 33, 5, 5), 2, 1, 0, 3), 4),
+      Padded(Desc(2, 5, 7, 30, 37, 3, 3), 1, 1, 1, 1),
+      Strided(Padded(Desc(1, 4, 6, 33, 41, 5, 3), 2, 0, 1, 3), 2, 3, 2, 1),
+      Grouped(Padded(Desc(1, 6, 9, 25, 26, 3, 3), 1, 1, 1, 1), 3),
+      Desc(1, 64, 20, 32, 32, 1, 1),
+      Padded(Desc(1, 256, 30, 6, 6, 3, 3), 1, 1, 1, 1),
+      Nhwc(Padded(Desc(2, 5, 11, 30, 23, 3, 3), 1, 1, 1, 1)),
+      Nhwc(Grouped(Strided(Desc(1, 6, 4, 20, 19, 2, 3), 1, 2, 2, 2), 2)),
+      Nhwc(Grouped(Strided(Padded(Desc(2, 21, 21, 30, 17, 3, 3), 1, 2, 0, 1), 2,
+                           1, 1, 2),
+                   21))};
 }
 
 TEST_P(ForwardTest, EveryPathMatchesReferenceOnUnalignedPointers) {
   uint64_t seed = 100;
-  for (const xcorr_conv2d_desc& desc : EveryPath()) CheckForward(desc, true, seed++, 1);
+  for (const xcorr_conv2d_desc& desc : EveryPath())
+    CheckForward(desc, true, seed++, 1);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
@@ -209,7 +223,8 @@ TEST_P(ForwardTest, IntegerInputsMatchExactly) {
     const std::vector<float> w = IntegerVector(shape.w_elements, seed + 1);
     const std::vector<float> bias = IntegerVector(desc.out_channels, seed + 2);
     seed += 3;
-    const test::ForwardOracle oracle = test::ReferenceForward(desc, x, w, &bias);
+    const test::ForwardOracle oracle =
+        test::ReferenceForward(desc, x, w, &bias);
     const std::vector<float> y = RunForward(desc, x, w, &bias, 0);
     ASSERT_EQ(oracle.y.size(), y.size());
     size_t mismatches = 0;
@@ -234,7 +249,8 @@ TEST_P(ForwardTest, BitwiseIdenticalAcrossThreadCounts) {
       if (first.empty()) {
         first = y;
       } else {
-        EXPECT_EQ(0, std::memcmp(first.data(), y.data(), y.size() * sizeof(float)))
+        EXPECT_EQ(0,
+                  std::memcmp(first.data(), y.data(), y.size() * sizeof(float)))
             << Describe(desc) << " on " << threads << " threads";
       }
     }
@@ -248,19 +264,24 @@ TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
   // lanes), with column tails, output-channel tails and strided packing.
   uint64_t seed = 300;
   for (int64_t width = 1; width <= 33; ++width) {
-    CheckForward(Padded(Desc(1, 2, 7, 3, width, 3, 3), 1, 1, 1, 1), true, seed++);
+    CheckForward(Padded(Desc(1, 2, 7, 3, width, 3, 3), 1, 1, 1, 1), true,
+                 seed++);
     if (width >= 3) {  // the dilated kernel spans 5 columns of the padded row
-      CheckForward(Strided(Padded(Desc(1, 1, 5, 4, width, 2, 3), 0, 1, 2, 0), 1, 2, 1, 2),
+      CheckForward(Strided(Padded(Desc(1, 1, 5, 4, width, 2, 3), 0, 1, 2, 0), 1,
+                           2, 1, 2),
                    false, seed++);
     }
   }
   // NHWC: channel counts around the vector sizes, with and without groups.
   for (int64_t channels = 1; channels <= 33; ++channels) {
     // 11 columns: border pixels one by one, interior ones in pixel blocks.
-    CheckForward(Nhwc(Padded(Desc(1, channels, 9, 4, 11, 3, 3), 1, 1, 1, 1)), true, seed++);
-    CheckForward(Nhwc(Grouped(Desc(1, 2 * channels, 6, 4, 5, 2, 2), 2)), false, seed++);
+    CheckForward(Nhwc(Padded(Desc(1, channels, 9, 4, 11, 3, 3), 1, 1, 1, 1)),
+                 true, seed++);
+    CheckForward(Nhwc(Grouped(Desc(1, 2 * channels, 6, 4, 5, 2, 2), 2)), false,
+                 seed++);
     // Depthwise: vectors over the channels themselves.
-    CheckForward(Nhwc(Grouped(Padded(Desc(1, channels, channels, 5, 4, 3, 3), 1, 1, 1, 1),
+    CheckForward(Nhwc(Grouped(Padded(Desc(1, channels, channels, 5, 4, 3, 3), 1,
+                                     1, 1, 1),
                               channels)),
                  channels % 2 == 0, seed++);
   }
@@ -274,10 +295,12 @@ TEST_P(ForwardTest, PaddedOneChannelAndDepthwise) {
   uint64_t seed = 600;
   for (int64_t width = 1; width <= 35; width += 2) {
     for (int64_t kernel : {1, 3, 4}) {
-      CheckForward(Padded(Desc(1, 1, 1, 9, width, kernel, kernel), 1, 2, 2, 1), true, seed++);
+      CheckForward(Padded(Desc(1, 1, 1, 9, width, kernel, kernel), 1, 2, 2, 1),
+                   true, seed++);
       if (width >= 2) {  // the padded row must hold the 3 kernel columns
-        CheckForward(Grouped(Padded(Desc(1, 2, 2, 5, width, kernel, 3), 0, 3, 1, 0), 2), false,
-                     seed++);
+        CheckForward(
+            Grouped(Padded(Desc(1, 2, 2, 5, width, kernel, 3), 0, 3, 1, 0), 2),
+            false, seed++);
       }
     }
   }
@@ -292,11 +315,14 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
   // Kernel rows longer than a run of taps.
   CheckForward(Padded(Desc(1, 2, 3, 2, 80, 1, 70), 0, 0, 35, 34), true, 403);
   // Large strides and dilations: phases and taps far apart.
-  CheckForward(Strided(Padded(Desc(1, 2, 3, 30, 61, 2, 3), 1, 0, 4, 3), 5, 7, 6, 11), true,
-               404);
+  CheckForward(
+      Strided(Padded(Desc(1, 2, 3, 30, 61, 2, 3), 1, 0, 4, 3), 5, 7, 6, 11),
+      true, 404);
   // Depthwise NHWC with more taps than a vector of channels' weights fits
   // on the stack for wide targets: the dot-product path instead.
-  CheckForward(Nhwc(Grouped(Padded(Desc(1, 3, 3, 24, 24, 23, 23), 1, 1, 1, 1), 3)), true, 406);
+  CheckForward(
+      Nhwc(Grouped(Padded(Desc(1, 3, 3, 24, 24, 23, 23), 1, 1, 1, 1), 3)), true,
+      406);
   // Output rows entirely in the padding: bias only.
   CheckForward(Padded(Desc(1, 2, 3, 1, 9, 1, 3), 2, 3, 0, 0), true, 405);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
@@ -305,12 +331,15 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
 TEST_P(ForwardTest, OneByOneAndDepthwiseVariants) {
   uint64_t seed = 500;
   for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
-    xcorr_conv2d_desc pointwise_strided = Strided(Desc(2, 5, 6, 9, 11, 1, 1), 2, 3, 1, 1);
-    xcorr_conv2d_desc pointwise_padded = Padded(Desc(1, 5, 6, 9, 11, 1, 1), 1, 0, 2, 1);
+    xcorr_conv2d_desc pointwise_strided =
+        Strided(Desc(2, 5, 6, 9, 11, 1, 1), 2, 3, 1, 1);
+    xcorr_conv2d_desc pointwise_padded =
+        Padded(Desc(1, 5, 6, 9, 11, 1, 1), 1, 0, 2, 1);
     xcorr_conv2d_desc depthwise_valid = Grouped(Desc(2, 4, 4, 12, 37, 3, 3), 4);
-    xcorr_conv2d_desc depthwise_multiplier = Grouped(Desc(1, 3, 6, 12, 19, 5, 5), 3);
-    for (xcorr_conv2d_desc* desc :
-         {&pointwise_strided, &pointwise_padded, &depthwise_valid, &depthwise_multiplier}) {
+    xcorr_conv2d_desc depthwise_multiplier =
+        Grouped(Desc(1, 3, 6, 12, 19, 5, 5), 3);
+    for (xcorr_conv2d_desc* desc : {&pointwise_strided, &pointwise_padded,
+                                    &depthwise_valid, &depthwise_multiplier}) {
       desc->layout = layout;
       CheckForward(*desc, true, seed++);
     }

@@ -1,15 +1,15 @@
 // The building blocks of kernels-inl.h on every compiled target: row
 // packing, tap ranges, partial vectors, and each plane-kernel
 // specialization at every width and height around its block sizes.
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "tests/kernels_test.cc"
-#include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/aligned_allocator.h"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "hwy/tests/hwy_gtest.h"
 #include "src/kernels-inl.h"
@@ -24,7 +24,8 @@ namespace {
 std::vector<float> IntegerVector(int64_t count, int64_t seed) {
   std::vector<float> values(static_cast<size_t>(count));
   for (int64_t k = 0; k < count; ++k) {
-    values[static_cast<size_t>(k)] = static_cast<float>((k * 7 + seed * 13) % 9 - 4);
+    values[static_cast<size_t>(k)] =
+        static_cast<float>((k * 7 + seed * 13) % 9 - 4);
   }
   return values;
 }
@@ -55,15 +56,20 @@ void TestAllPackRow() {
       for (int64_t first = -N - 2; first <= width + 1; ++first) {
         for (int64_t length = N; length <= 3 * N; length += N) {
           // A guard vector after the packed rows must survive.
-          auto packed = hwy::AllocateAligned<float>(static_cast<size_t>((phases + 1) * length));
+          auto packed = hwy::AllocateAligned<float>(
+              static_cast<size_t>((phases + 1) * length));
           std::fill(packed.get(), packed.get() + (phases + 1) * length, 99.0f);
-          PackRow(row.data(), width, first, stride, phases, length, packed.get());
+          PackRow(row.data(), width, first, stride, phases, length,
+                  packed.get());
           for (int64_t p = 0; p < phases; ++p) {
             for (int64_t k = 0; k < length; ++k) {
               const int64_t col = first + k * stride + p;
-              const float want = col >= 0 && col < width ? row[static_cast<size_t>(col)] : 0.0f;
+              const float want = col >= 0 && col < width
+                                     ? row[static_cast<size_t>(col)]
+                                     : 0.0f;
               EXPECT_EQ(want, packed[static_cast<size_t>(p * length + k)])
-                  << stride << " " << first << " " << length << " " << p << " " << k;
+                  << stride << " " << first << " " << length << " " << p << " "
+                  << k;
             }
           }
           EXPECT_EQ(99.0f, packed[static_cast<size_t>(phases * length)]);
@@ -78,7 +84,8 @@ void TestAllPartialVectors() {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   for (int64_t count = 1; count <= N; ++count) {
     std::vector<float> memory(static_cast<size_t>(N + 2), -1.0f);
-    for (int64_t k = 0; k < count; ++k) memory[static_cast<size_t>(k + 1)] = static_cast<float>(k);
+    for (int64_t k = 0; k < count; ++k)
+      memory[static_cast<size_t>(k + 1)] = static_cast<float>(k);
     // Lanes past count load as zero, whatever lies in memory.
     const hn::Vec<decltype(d)> v = LoadUpTo(d, memory.data() + 1, count);
     HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)];
@@ -115,14 +122,24 @@ void TestAllPlaneKernels() {
         const int64_t height = out_height + kernel.height - 1;
         const int64_t width = out_width + kernel.width - 1;
         // One float of offset: every load and store is unaligned.
-        std::vector<float> x_memory = IntegerVector(height * width + 1, out_width);
+        std::vector<float> x_memory =
+            IntegerVector(height * width + 1, out_width);
         const float* x = x_memory.data() + 1;
         std::vector<float> want(static_cast<size_t>(out_height * out_width));
-        reference::Corr2d(x, height, width, k.data(), kernel.height, kernel.width,
-                          want.data());
+        reference::Corr2d(x, height, width, k.data(), kernel.height,
+                          kernel.width, want.data());
         std::vector<float> y_memory(want.size() + 2, 1e30f);
-        detail::PlaneTile tile{x,           width, k.data(), kernel.height, kernel.width,
-                               y_memory.data() + 1, out_width, out_width, 0, 0, 0.0f};
+        detail::PlaneTile tile{x,
+                               width,
+                               k.data(),
+                               kernel.height,
+                               kernel.width,
+                               y_memory.data() + 1,
+                               out_width,
+                               out_width,
+                               0,
+                               0,
+                               0.0f};
         // Two tiles split at a row that is no multiple of any block.
         const int64_t split = out_height / 3;
         tile.row_end = split;
@@ -134,8 +151,8 @@ void TestAllPlaneKernels() {
         EXPECT_EQ(1e30f, y_memory.back());
         for (size_t e = 0; e < want.size(); ++e) {
           ASSERT_EQ(want[e], y_memory[e + 1])
-              << kernel.height << "x" << kernel.width << " out " << out_height << "x"
-              << out_width << " element " << e;
+              << kernel.height << "x" << kernel.width << " out " << out_height
+              << "x" << out_width << " element " << e;
         }
       }
     }

@@ -27,7 +27,8 @@ TEST(LayerTest, SeedLoopLearnsTheEdgeKernel) {
     sgd.step();
     losses.push_back(l.value());
   }
-  for (size_t i = 1; i < losses.size(); ++i) EXPECT_LT(losses[i], losses[i - 1]);
+  for (size_t i = 1; i < losses.size(); ++i)
+    EXPECT_LT(losses[i], losses[i - 1]);
   EXPECT_LT(losses.back(), 0.05f);
   EXPECT_NEAR(1.0f, conv2d.weight.at({0, 0, 0, 0}), 0.1f);
   EXPECT_NEAR(-1.0f, conv2d.weight.at({0, 0, 0, 1}), 0.1f);
@@ -60,7 +61,8 @@ TEST(LayerTest, InitIsSeededAndBoundedLikePyTorch) {
     EXPECT_LE(std::fabs(a.weight.data()[k]), bound);
   }
   EXPECT_EQ(0.0f, a.bias.sum());
-  EXPECT_THROW(Conv2D(3, 4, {3, 3}, Conv2DOptions().groups(2)), InvalidArgument);
+  EXPECT_THROW(Conv2D(3, 4, {3, 3}, Conv2DOptions().groups(2)),
+               InvalidArgument);
 }
 
 TEST(LayerTest, ForwardRejectsTheWrongChannelCount) {
@@ -86,7 +88,8 @@ TEST(OptimizerTest, SgdMatchesTorchWithMomentumAndWeightDecay) {
 }
 
 TEST(LossTest, SquaredLossValueAndGradient) {
-  const Tensor y_hat = Tensor::from({3}, {1, 2, 3}), y = Tensor::from({3}, {0, 2, 5});
+  const Tensor y_hat = Tensor::from({3}, {1, 2, 3}),
+               y = Tensor::from({3}, {0, 2, 5});
   const SquaredLoss loss(y_hat, y);
   EXPECT_EQ(5.0f, loss.value());
   EXPECT_EQ(2.0f, loss.gradient().at({0}));

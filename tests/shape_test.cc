@@ -10,7 +10,8 @@
 
 namespace {
 
-xcorr_conv2d_desc Square(int64_t size, int64_t kernel_height, int64_t kernel_width) {
+xcorr_conv2d_desc Square(int64_t size, int64_t kernel_height,
+                         int64_t kernel_width) {
   xcorr_conv2d_desc desc;
   xcorr_conv2d_desc_init(&desc);
   desc.in_height = desc.in_width = size;
@@ -19,7 +20,8 @@ xcorr_conv2d_desc Square(int64_t size, int64_t kernel_height, int64_t kernel_wid
   return desc;
 }
 
-void ExpectOutputSize(const xcorr_conv2d_desc& desc, int64_t height, int64_t width) {
+void ExpectOutputSize(const xcorr_conv2d_desc& desc, int64_t height,
+                      int64_t width) {
   int64_t out_height = -1, out_width = -1;
   ASSERT_EQ(XCORR_OK, xcorr_conv2d_output_size(&desc, &out_height, &out_width))
       << xcorr_last_error();
@@ -29,7 +31,8 @@ void ExpectOutputSize(const xcorr_conv2d_desc& desc, int64_t height, int64_t wid
 
 void ExpectInvalid(const xcorr_conv2d_desc& desc, const std::string& message) {
   int64_t out_height = -1, out_width = -1;
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_conv2d_output_size(&desc, &out_height, &out_width));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_conv2d_output_size(&desc, &out_height, &out_width));
   EXPECT_EQ(message, xcorr_last_error());
   EXPECT_EQ(-1, out_height);  // untouched on failure
   xcorr_plan* plan = reinterpret_cast<xcorr_plan*>(&out_height);
@@ -95,10 +98,12 @@ TEST(ShapeTest, SeedAndDilationSizes) {
 }
 
 TEST(ShapeTest, RejectsEachBadFieldWithItsRule) {
-  ExpectInvalid(Square(8, 9, 3), "kernel 9x3 (dilated 9x3) is larger than the padded input 8x8");
+  ExpectInvalid(Square(8, 9, 3),
+                "kernel 9x3 (dilated 9x3) is larger than the padded input 8x8");
   xcorr_conv2d_desc desc = Square(8, 3, 3);
   desc.dilation_width = 4;
-  ExpectInvalid(desc, "kernel 3x3 (dilated 3x9) is larger than the padded input 8x8");
+  ExpectInvalid(desc,
+                "kernel 3x3 (dilated 3x9) is larger than the padded input 8x8");
   desc = Square(8, 3, 3);
   desc.batch = 0;
   ExpectInvalid(desc, "batch 0 must be positive");
@@ -135,15 +140,19 @@ TEST(ShapeTest, RejectsAnUnknownLayoutValue) {
   xcorr_conv2d_desc desc = Square(8, 3, 3);
   const int bad_layout = 7;
   std::memcpy(&desc.layout, &bad_layout, sizeof(bad_layout));
-  ExpectInvalid(desc, "layout 7 is neither XCORR_LAYOUT_NCHW (0) nor XCORR_LAYOUT_NHWC (1)");
+  ExpectInvalid(
+      desc,
+      "layout 7 is neither XCORR_LAYOUT_NCHW (0) nor XCORR_LAYOUT_NHWC (1)");
 }
 
 TEST(ShapeTest, RejectsSizesWhoseArithmeticOverflows) {
   const int64_t huge = std::numeric_limits<int64_t>::max();
   xcorr_conv2d_desc desc = Square(8, 3, 3);
   desc.pad_bottom = huge;
-  ExpectInvalid(desc, "padded input size overflows: in 8x8, pads (top, bottom, left, right) 0, " +
-                          std::to_string(huge) + ", 0, 0");
+  ExpectInvalid(desc,
+                "padded input size overflows: in 8x8, pads (top, bottom, left, "
+                "right) 0, " +
+                    std::to_string(huge) + ", 0, 0");
   desc = Square(8, 3, 3);
   desc.dilation_width = huge;
   ExpectInvalid(desc, "dilated kernel size overflows: kernel 3x3, dilation 1x" +
@@ -159,14 +168,18 @@ TEST(ShapeTest, RejectsSizesWhoseArithmeticOverflows) {
 
 TEST(ShapeTest, NullPointersAreReported) {
   int64_t out_height = 0, out_width = 0;
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_conv2d_output_size(nullptr, &out_height, &out_width));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_conv2d_output_size(nullptr, &out_height, &out_width));
   EXPECT_STREQ("desc is NULL", xcorr_last_error());
   const xcorr_conv2d_desc desc = Square(8, 3, 3);
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_conv2d_output_size(&desc, nullptr, &out_width));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_conv2d_output_size(&desc, nullptr, &out_width));
   EXPECT_STREQ("out_height is NULL", xcorr_last_error());
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_conv2d_output_size(&desc, &out_height, nullptr));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_conv2d_output_size(&desc, &out_height, nullptr));
   EXPECT_STREQ("out_width is NULL", xcorr_last_error());
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_conv2d_plan_create(&desc, nullptr));
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_conv2d_plan_create(&desc, nullptr));
   EXPECT_STREQ("plan is NULL", xcorr_last_error());
 }
 

@@ -27,16 +27,19 @@ inline std::vector<float> Abs(const std::vector<float>& values) {
 
 // The contract (API.md): each output within 1e-4 * S of the f64 reference,
 // S being the sum of the |terms| that make it.
-inline void ExpectWithinBound(const std::vector<float>& got, const std::vector<float>& want,
-                              const std::vector<float>& term_sums, const std::string& what) {
+inline void ExpectWithinBound(const std::vector<float>& got,
+                              const std::vector<float>& want,
+                              const std::vector<float>& term_sums,
+                              const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   int reported = 0;
   for (size_t k = 0; k < got.size(); ++k) {
     const double error = std::fabs(static_cast<double>(got[k]) - want[k]);
     const double bound = 1e-4 * term_sums[k];
     if (!(error <= bound) && reported++ < 5) {
-      ADD_FAILURE() << what << ": element " << k << " is " << got[k] << ", reference "
-                    << want[k] << ", error " << error << " > bound " << bound;
+      ADD_FAILURE() << what << ": element " << k << " is " << got[k]
+                    << ", reference " << want[k] << ", error " << error
+                    << " > bound " << bound;
     }
   }
 }
@@ -63,8 +66,8 @@ inline ForwardOracle ReferenceForward(const xcorr_conv2d_desc& desc,
   reference::Forward(shape, x.data(), w.data(), bias ? bias->data() : nullptr,
                      oracle.y.data());
   const std::vector<float> abs_bias = bias ? Abs(*bias) : std::vector<float>();
-  reference::Forward(shape, Abs(x).data(), Abs(w).data(), bias ? abs_bias.data() : nullptr,
-                     oracle.term_sums.data());
+  reference::Forward(shape, Abs(x).data(), Abs(w).data(),
+                     bias ? abs_bias.data() : nullptr, oracle.term_sums.data());
   return oracle;
 }
 
@@ -84,17 +87,18 @@ inline BackwardOracle ReferenceBackward(const xcorr_conv2d_desc& desc,
   o.dx_sums.resize(x.size());
   o.dw_sums.resize(w.size());
   o.dbias_sums.resize(o.dbias.size());
-  reference::Backward(shape, x.data(), w.data(), dy.data(), o.dx.data(), o.dw.data(),
-                      o.dbias.data());
-  reference::Backward(shape, Abs(x).data(), Abs(w).data(), Abs(dy).data(), o.dx_sums.data(),
-                      o.dw_sums.data(), o.dbias_sums.data());
+  reference::Backward(shape, x.data(), w.data(), dy.data(), o.dx.data(),
+                      o.dw.data(), o.dbias.data());
+  reference::Backward(shape, Abs(x).data(), Abs(w).data(), Abs(dy).data(),
+                      o.dx_sums.data(), o.dw_sums.data(), o.dbias_sums.data());
   return o;
 }
 
 // A stride-1, unpadded descriptor of the given sizes (NCHW); tests then set
 // the fields they vary.
-inline xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_channels,
-                              int64_t height, int64_t width, int64_t kernel_height,
+inline xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels,
+                              int64_t out_channels, int64_t height,
+                              int64_t width, int64_t kernel_height,
                               int64_t kernel_width) {
   xcorr_conv2d_desc desc;
   xcorr_conv2d_desc_init(&desc);
@@ -110,13 +114,16 @@ inline xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels, int64_t out_ch
 
 // A readable name for a descriptor, for failure messages.
 inline std::string Describe(const xcorr_conv2d_desc& d) {
-  return "N" + std::to_string(d.batch) + " " + std::to_string(d.in_channels) + "->" +
-         std::to_string(d.out_channels) + " in " + std::to_string(d.in_height) + "x" +
-         std::to_string(d.in_width) + " k " + std::to_string(d.kernel_height) + "x" +
-         std::to_string(d.kernel_width) + " s " + std::to_string(d.stride_height) + "," +
-         std::to_string(d.stride_width) + " p " + std::to_string(d.pad_top) + "," +
-         std::to_string(d.pad_bottom) + "," + std::to_string(d.pad_left) + "," +
-         std::to_string(d.pad_right) + " d " + std::to_string(d.dilation_height) + "," +
+  return "N" + std::to_string(d.batch) + " " + std::to_string(d.in_channels) +
+         "->" + std::to_string(d.out_channels) + " in " +
+         std::to_string(d.in_height) + "x" + std::to_string(d.in_width) +
+         " k " + std::to_string(d.kernel_height) + "x" +
+         std::to_string(d.kernel_width) + " s " +
+         std::to_string(d.stride_height) + "," +
+         std::to_string(d.stride_width) + " p " + std::to_string(d.pad_top) +
+         "," + std::to_string(d.pad_bottom) + "," + std::to_string(d.pad_left) +
+         "," + std::to_string(d.pad_right) + " d " +
+         std::to_string(d.dilation_height) + "," +
          std::to_string(d.dilation_width) + " g " + std::to_string(d.groups) +
          (d.layout == XCORR_LAYOUT_NHWC ? " NHWC" : " NCHW");
 }

@@ -34,8 +34,8 @@ class ThreadingTest : public ::testing::Test {
 
   std::vector<float> Forward() const {
     std::vector<float> y(static_cast<size_t>(shape_.y_elements));
-    EXPECT_EQ(XCORR_OK, xcorr_conv2d_forward(plan_, x_.data(), w_.data(), nullptr,
-                                             y.data(), nullptr));
+    EXPECT_EQ(XCORR_OK, xcorr_conv2d_forward(plan_, x_.data(), w_.data(),
+                                             nullptr, y.data(), nullptr));
     return y;
   }
 

@@ -13,7 +13,8 @@
 namespace xcorr {
 namespace {
 
-// The seed's data: X is 6x8 ones with columns 2..5 zero, Y = corr2d(X, [1, -1]).
+// The seed's data: X is 6x8 ones with columns 2..5 zero, Y = corr2d(X, [1,
+// -1]).
 Tensor SeedImage() {
   Tensor X = Tensor::ones({6, 8});
   for (int64_t i = 0; i < 6; ++i) {
@@ -42,10 +43,13 @@ TEST(TrainingTest, SeedLoopLearnsTheEdgeKernel) {
     conv2d.backward(loss.gradient());
     sgd.step();
     losses.push_back(loss.value());
-    if ((epoch + 1) % 2 == 0) std::printf("epoch %d, loss %.3f\n", epoch + 1, loss.value());
+    if ((epoch + 1) % 2 == 0)
+      std::printf("epoch %d, loss %.3f\n", epoch + 1, loss.value());
   }
-  for (size_t k = 1; k < losses.size(); ++k) EXPECT_LT(losses[k], losses[k - 1]) << k;
-  std::printf("weight %.4f %.4f\n", conv2d.weight.data()[0], conv2d.weight.data()[1]);
+  for (size_t k = 1; k < losses.size(); ++k)
+    EXPECT_LT(losses[k], losses[k - 1]) << k;
+  std::printf("weight %.4f %.4f\n", conv2d.weight.data()[0],
+              conv2d.weight.data()[1]);
   EXPECT_NEAR(conv2d.weight.data()[0], 1.0f, 0.1f);
   EXPECT_NEAR(conv2d.weight.data()[1], -1.0f, 0.1f);
 }
@@ -59,17 +63,19 @@ TEST(TrainingTest, FusedLossAndBackwardMatchesSquaredLossThenBackward) {
   SGD plain_sgd(plain.parameters(), 3e-2f, 0.5f);
   SGD fused_sgd(fused.parameters(), 3e-2f, 0.5f);
   for (int epoch = 0; epoch < 5; ++epoch) {
-    const SquaredLoss loss(plain(X.reshape({1, 1, 6, 8})), Y.reshape({1, 1, 6, 7}));
+    const SquaredLoss loss(plain(X.reshape({1, 1, 6, 8})),
+                           Y.reshape({1, 1, 6, 7}));
     plain.zero_grad();
     plain.backward(loss.gradient());
     plain_sgd.step();
     fused.zero_grad();
-    const float fused_loss =
-        fused.loss_and_backward(fused(X.reshape({1, 1, 6, 8})), Y.reshape({1, 1, 6, 7}));
+    const float fused_loss = fused.loss_and_backward(
+        fused(X.reshape({1, 1, 6, 8})), Y.reshape({1, 1, 6, 7}));
     fused_sgd.step();
     EXPECT_EQ(loss.value(), fused_loss);
   }
-  for (int64_t k = 0; k < 2; ++k) EXPECT_EQ(plain.weight.data()[k], fused.weight.data()[k]);
+  for (int64_t k = 0; k < 2; ++k)
+    EXPECT_EQ(plain.weight.data()[k], fused.weight.data()[k]);
   EXPECT_EQ(plain.bias.data()[0], fused.bias.data()[0]);
 }
 
@@ -87,17 +93,19 @@ TEST(TrainingTest, BackwardAccumulatesUntilZeroGrad) {
   for (int64_t k = 0; k < once.size(); ++k) {
     EXPECT_EQ(2.0f * once.data()[k], conv2d.weight_grad.data()[k]);
   }
-  for (int64_t k = 0; k < 2; ++k) EXPECT_EQ(2.0f * bias_once.data()[k], conv2d.bias_grad.data()[k]);
+  for (int64_t k = 0; k < 2; ++k)
+    EXPECT_EQ(2.0f * bias_once.data()[k], conv2d.bias_grad.data()[k]);
 }
 
 // One layer, two output channels, learns Sobel-x and a 3x3 box blur from
 // random images at once.
 TEST(TrainingTest, LearnsSobelAndBoxBlurTogether) {
   const Conv2dPlan truth(
-      Conv2dDesc().batch(4).channels(1, 2).input(12, 12).kernel(3, 3).padding(1));
+      Conv2dDesc().batch(4).channels(1, 2).input(12, 12).kernel(3, 3).padding(
+          1));
   const float b = 1.0f / 9.0f;
-  const Tensor kernels =
-      Tensor::from({2, 1, 3, 3}, {-1, 0, 1, -2, 0, 2, -1, 0, 1, b, b, b, b, b, b, b, b, b});
+  const Tensor kernels = Tensor::from(
+      {2, 1, 3, 3}, {-1, 0, 1, -2, 0, 2, -1, 0, 1, b, b, b, b, b, b, b, b, b});
   const Tensor X = Tensor::from({4, 1, 12, 12}, test::RandomVector(4 * 144, 5));
   const Tensor Y = truth.forward(X, kernels);
   Conv2D conv2d(1, 2, {3, 3}, Conv2DOptions().padding(1).bias(false).seed(11));

@@ -4,9 +4,11 @@
 #   --peers  also the optional peers: OpenCV, oneDNN (benchmarks), PyTorch (torch_check)
 set -euo pipefail
 # clang + libclang-rt-14-dev: the fuzzer (tools/fuzz.sh); valgrind: the
-# benchmark gate's instruction counts; libpng-dev: PNG in the xcorr tool.
-packages=(cmake ninja-build g++ pkg-config libhwy-dev libtbb-dev libgtest-dev libbenchmark-dev
-          libpng-dev python3 valgrind clang libclang-rt-14-dev)
+# benchmark gate's instruction counts; libpng-dev: PNG in the xcorr tool;
+# clang-format: tools/check_format.sh.
+packages=(cmake ninja-build g++ pkg-config libhwy-dev libtbb-dev libgtest-dev
+          libbenchmark-dev libpng-dev python3 valgrind clang libclang-rt-14-dev
+          clang-format)
 if [ "${1:-}" = --peers ]; then
   packages+=(libopencv-dev libdnnl-dev python3-torch)
 fi

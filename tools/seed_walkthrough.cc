@@ -36,7 +36,8 @@ void Print(const Tensor& t) {
     text += i == 0 ? "[" : ",\n        [";
     for (int64_t j = 0; j < cols; ++j) {
       const std::string& cell = cells[static_cast<size_t>(i * cols + j)];
-      text += (j == 0 ? "" : ", ") + std::string(width - cell.size(), ' ') + cell;
+      text +=
+          (j == 0 ? "" : ", ") + std::string(width - cell.size(), ' ') + cell;
     }
     text += "]";
   }
@@ -59,28 +60,34 @@ double MedianSeconds(int repeats, const Body& body) {
     const auto start = std::chrono::steady_clock::now();
     body();
     seconds.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count());
   }
-  std::nth_element(seconds.begin(), seconds.begin() + repeats / 2, seconds.end());
+  std::nth_element(seconds.begin(), seconds.begin() + repeats / 2,
+                   seconds.end());
   return seconds[static_cast<size_t>(repeats / 2)];
 }
 
 void BenchmarkSummary() {
   const int64_t size = 1024, kernel = 3, out = size - kernel + 1;
-  const Tensor x = Tensor::full({size, size}, 0.5f), k = Tensor::full({kernel, kernel}, 0.25f);
+  const Tensor x = Tensor::full({size, size}, 0.5f),
+               k = Tensor::full({kernel, kernel}, 0.25f);
   Tensor y({out, out}), y_reference({out, out});
   const double flops = 2.0 * static_cast<double>(out * out * kernel * kernel);
   const double simd = MedianSeconds(21, [&] {
-    xcorr::check(xcorr_corr2d(x.data(), size, size, k.data(), kernel, kernel, y.data()));
+    xcorr::check(
+        xcorr_corr2d(x.data(), size, size, k.data(), kernel, kernel, y.data()));
   });
   const double scalar = MedianSeconds(3, [&] {
     xcorr::reference::Corr2d(x.data(), size, size, k.data(), kernel, kernel,
                              y_reference.data());
   });
   std::printf("## Benchmark: corr2d 1024x1024, 3x3 kernel (median)\n");
-  std::printf("xcorr %s, %s: %.1f GFLOP/s; scalar reference: %.1f GFLOP/s; ratio %.1fx\n",
-              xcorr::version().c_str(), xcorr::target_name().c_str(), flops / simd * 1e-9,
-              flops / scalar * 1e-9, scalar / simd);
+  std::printf(
+      "xcorr %s, %s: %.1f GFLOP/s; scalar reference: %.1f GFLOP/s; ratio "
+      "%.1fx\n",
+      xcorr::version().c_str(), xcorr::target_name().c_str(),
+      flops / simd * 1e-9, flops / scalar * 1e-9, scalar / simd);
 }
 
 }  // namespace
@@ -119,7 +126,8 @@ int main() {
     conv2d.zero_grad();
     conv2d.backward(l.gradient());  // l.sum().backward()
     sgd.step();                     // weight -= lr * weight.grad
-    if ((i + 1) % 2 == 0) std::printf("epoch %d, loss %.3f\n", i + 1, double{l.value()});
+    if ((i + 1) % 2 == 0)
+      std::printf("epoch %d, loss %.3f\n", i + 1, double{l.value()});
   }
   std::printf("\nconv2d.weight.reshape((1, 2))\n");
   Print(Tensor::copy_of(conv2d.weight.reshape({1, 2})));

@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 tools/install_deps.sh
 jobs=2
 
+echo "== format (clang-format, Google style)"
+tools/check_format.sh
+
 echo "== build (Release, -Werror) and test"
 cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DXCORR_WERROR=ON >/dev/null
 cmake --build build-ci -j $jobs

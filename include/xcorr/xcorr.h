@@ -52,13 +52,17 @@ extern "C" {
 
 typedef enum xcorr_status {
   XCORR_OK = 0,
-  XCORR_ERR_INVALID_ARGUMENT = 1, /* bad shape, NULL where data is needed, overflow */
-  XCORR_ERR_UNSUPPORTED = 2,      /* valid but not implemented, or unknown target */
+  XCORR_ERR_INVALID_ARGUMENT =
+      1, /* bad shape, NULL where data is needed, overflow */
+  XCORR_ERR_UNSUPPORTED = 2, /* valid but not implemented, or unknown target */
   XCORR_ERR_OUT_OF_MEMORY = 3,
   XCORR_ERR_INTERNAL = 4
 } xcorr_status;
 
-typedef enum xcorr_layout { XCORR_LAYOUT_NCHW = 0, XCORR_LAYOUT_NHWC = 1 } xcorr_layout;
+typedef enum xcorr_layout {
+  XCORR_LAYOUT_NCHW = 0,
+  XCORR_LAYOUT_NHWC = 1
+} xcorr_layout;
 
 /* A 2-D convolution: sizes in elements, pads per side, all int64_t so that
    engines can pass their shapes without narrowing. */
@@ -79,7 +83,8 @@ XCORR_API void xcorr_conv2d_desc_init(xcorr_conv2d_desc* desc);
 
 /* Validates desc and writes the output height and width. */
 XCORR_API xcorr_status xcorr_conv2d_output_size(const xcorr_conv2d_desc* desc,
-                                                int64_t* out_height, int64_t* out_width);
+                                                int64_t* out_height,
+                                                int64_t* out_width);
 
 typedef struct xcorr_plan xcorr_plan;
 
@@ -95,22 +100,26 @@ XCORR_API size_t xcorr_plan_workspace_size(const xcorr_plan* plan);
 /* y = corr(x, w) + bias. bias and workspace may be NULL (a NULL workspace lets
    the call allocate); a workspace needs xcorr_plan_workspace_size() bytes, any
    alignment. y must not overlap x, w or bias. */
-XCORR_API xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan, const float* x,
-                                            const float* w, const float* bias, float* y,
+XCORR_API xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan,
+                                            const float* x, const float* w,
+                                            const float* bias, float* y,
                                             void* workspace);
 
 /* Given dy = dL/dy, overwrites dx = dL/dx, dw = dL/dw and dbias = dL/dbias
    (Cout elements) in one pass; any of them may be NULL to skip it. x is needed
    only for dw and w only for dx. Outputs must not overlap inputs or each
    other. */
-XCORR_API xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan, const float* x,
-                                             const float* w, const float* dy, float* dx,
-                                             float* dw, float* dbias, void* workspace);
+XCORR_API xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan,
+                                             const float* x, const float* w,
+                                             const float* dy, float* dx,
+                                             float* dw, float* dbias,
+                                             void* workspace);
 
 /* The seed's corr2d: one channel, stride 1, no padding; y is
    (h-kh+1) x (w-kw+1), row-major, and must not overlap x or k. */
-XCORR_API xcorr_status xcorr_corr2d(const float* x, int64_t h, int64_t w, const float* k,
-                                    int64_t kh, int64_t kw, float* y);
+XCORR_API xcorr_status xcorr_corr2d(const float* x, int64_t h, int64_t w,
+                                    const float* k, int64_t kh, int64_t kw,
+                                    float* y);
 
 /* A static English name of the status ("invalid argument", ...). */
 XCORR_API const char* xcorr_status_string(xcorr_status status);

@@ -128,9 +128,13 @@ class XCORR_API Tensor {
   TensorView view() const {
     return data_ != nullptr ? TensorView(data_.get(), dims_) : TensorView();
   }
-  operator TensorView() const { return view(); }  // NOLINT: views convert freely
+  operator TensorView() const {
+    return view();
+  }  // NOLINT: views convert freely
   // A view of the same data with other dimensions (like torch's reshape).
-  TensorView reshape(Dims dims) const { return view().reshape(std::move(dims)); }
+  TensorView reshape(Dims dims) const {
+    return view().reshape(std::move(dims));
+  }
 
   float sum() const;  // accumulated in double
 
@@ -161,34 +165,57 @@ class Conv2dDesc {
  public:
   Conv2dDesc() { xcorr_conv2d_desc_init(&desc_); }
   explicit Conv2dDesc(const xcorr_conv2d_desc& desc) : desc_(desc) {}
-  Conv2dDesc& batch(int64_t n) { desc_.batch = n; return *this; }
+  Conv2dDesc& batch(int64_t n) {
+    desc_.batch = n;
+    return *this;
+  }
   Conv2dDesc& channels(int64_t in, int64_t out) {
-    desc_.in_channels = in; desc_.out_channels = out; return *this;
+    desc_.in_channels = in;
+    desc_.out_channels = out;
+    return *this;
   }
   Conv2dDesc& input(int64_t height, int64_t width) {
-    desc_.in_height = height; desc_.in_width = width; return *this;
+    desc_.in_height = height;
+    desc_.in_width = width;
+    return *this;
   }
   Conv2dDesc& kernel(int64_t height, int64_t width) {
-    desc_.kernel_height = height; desc_.kernel_width = width; return *this;
+    desc_.kernel_height = height;
+    desc_.kernel_width = width;
+    return *this;
   }
   Conv2dDesc& stride(int64_t height, int64_t width) {
-    desc_.stride_height = height; desc_.stride_width = width; return *this;
+    desc_.stride_height = height;
+    desc_.stride_width = width;
+    return *this;
   }
   Conv2dDesc& stride(int64_t both) { return stride(both, both); }
-  Conv2dDesc& padding(int64_t top, int64_t bottom, int64_t left, int64_t right) {
-    desc_.pad_top = top; desc_.pad_bottom = bottom;
-    desc_.pad_left = left; desc_.pad_right = right; return *this;
+  Conv2dDesc& padding(int64_t top, int64_t bottom, int64_t left,
+                      int64_t right) {
+    desc_.pad_top = top;
+    desc_.pad_bottom = bottom;
+    desc_.pad_left = left;
+    desc_.pad_right = right;
+    return *this;
   }
   Conv2dDesc& padding(int64_t height, int64_t width) {
     return padding(height, height, width, width);
   }
   Conv2dDesc& padding(int64_t all) { return padding(all, all); }
   Conv2dDesc& dilation(int64_t height, int64_t width) {
-    desc_.dilation_height = height; desc_.dilation_width = width; return *this;
+    desc_.dilation_height = height;
+    desc_.dilation_width = width;
+    return *this;
   }
   Conv2dDesc& dilation(int64_t both) { return dilation(both, both); }
-  Conv2dDesc& groups(int64_t g) { desc_.groups = g; return *this; }
-  Conv2dDesc& layout(xcorr_layout l) { desc_.layout = l; return *this; }
+  Conv2dDesc& groups(int64_t g) {
+    desc_.groups = g;
+    return *this;
+  }
+  Conv2dDesc& layout(xcorr_layout l) {
+    desc_.layout = l;
+    return *this;
+  }
   const xcorr_conv2d_desc& get() const { return desc_; }
 
  private:
@@ -206,7 +233,9 @@ class XCORR_API Conv2dPlan {
   Dims x_dims() const;
   Dims w_dims() const;
   Dims y_dims() const;
-  size_t workspace_size() const { return xcorr_plan_workspace_size(plan_.get()); }
+  size_t workspace_size() const {
+    return xcorr_plan_workspace_size(plan_.get());
+  }
   const xcorr_plan* get() const { return plan_.get(); }
 
   // y = corr(x, w) + bias (bias may be an empty view).
@@ -216,8 +245,8 @@ class XCORR_API Conv2dPlan {
                  const TensorView& bias = TensorView()) const;
   // Overwrites the non-empty views among dx, dw, dbias.
   void backward(const TensorView& x, const TensorView& w, const TensorView& dy,
-                const TensorView& dx, const TensorView& dw, const TensorView& dbias,
-                void* workspace = nullptr) const;
+                const TensorView& dx, const TensorView& dw,
+                const TensorView& dbias, void* workspace = nullptr) const;
 
  private:
   struct PlanDelete {
@@ -238,13 +267,34 @@ struct Parameter {
 
 class Conv2DOptions {
  public:
-  Conv2DOptions& stride(int64_t s) { stride_ = s; return *this; }
-  Conv2DOptions& padding(int64_t p) { padding_ = p; return *this; }
-  Conv2DOptions& dilation(int64_t d) { dilation_ = d; return *this; }
-  Conv2DOptions& groups(int64_t g) { groups_ = g; return *this; }
-  Conv2DOptions& bias(bool b) { bias_ = b; return *this; }
-  Conv2DOptions& layout(xcorr_layout l) { layout_ = l; return *this; }
-  Conv2DOptions& seed(uint64_t s) { seed_ = s; return *this; }
+  Conv2DOptions& stride(int64_t s) {
+    stride_ = s;
+    return *this;
+  }
+  Conv2DOptions& padding(int64_t p) {
+    padding_ = p;
+    return *this;
+  }
+  Conv2DOptions& dilation(int64_t d) {
+    dilation_ = d;
+    return *this;
+  }
+  Conv2DOptions& groups(int64_t g) {
+    groups_ = g;
+    return *this;
+  }
+  Conv2DOptions& bias(bool b) {
+    bias_ = b;
+    return *this;
+  }
+  Conv2DOptions& layout(xcorr_layout l) {
+    layout_ = l;
+    return *this;
+  }
+  Conv2DOptions& seed(uint64_t s) {
+    seed_ = s;
+    return *this;
+  }
 
   int64_t stride_ = 1, padding_ = 0, dilation_ = 1, groups_ = 1;
   bool bias_ = true;
@@ -287,7 +337,7 @@ class XCORR_API Conv2D {
   std::pair<int64_t, int64_t> kernel_size_;
   Conv2DOptions options_;
   std::unique_ptr<Conv2dPlan> plan_;
-  Tensor input_;               // the last forward()'s input
+  Tensor input_;                // the last forward()'s input
   bool grads_are_zero_ = true;  // lets backward() write instead of accumulate
   // Kept between steps: loss_and_backward()'s dy, and backward()'s fresh
   // gradients when it must add them to earlier ones.
@@ -299,8 +349,8 @@ class XCORR_API Conv2D {
 // value -= lr * (m > 0 ? buf : g).
 class XCORR_API SGD {
  public:
-  SGD(std::vector<Parameter> parameters, float learning_rate, float momentum = 0.0f,
-      float weight_decay = 0.0f);
+  SGD(std::vector<Parameter> parameters, float learning_rate,
+      float momentum = 0.0f, float weight_decay = 0.0f);
   void zero_grad();
   void step();
   float learning_rate() const { return learning_rate_; }

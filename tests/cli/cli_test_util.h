@@ -19,9 +19,11 @@ namespace testing_util {
 
 // A fresh path under the test's scratch directory, unique per test.
 inline std::string TempPath(const std::string& name) {
-  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "xcorr_cli" /
-                                    test->test_suite_name() / test->name();
+  const ::testing::TestInfo* test =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / "xcorr_cli" /
+      test->test_suite_name() / test->name();
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }
@@ -34,7 +36,8 @@ inline std::string DataPath(const std::string& name) {
 // A width x height image whose samples are distinct multiples of
 // 1/max_value (max_value 255 or 65535), so every codec must round-trip it
 // exactly.
-inline Image Pattern(int64_t width, int64_t height, int64_t channels, int bit_depth) {
+inline Image Pattern(int64_t width, int64_t height, int64_t channels,
+                     int bit_depth) {
   Image image{width, height, channels, bit_depth, {}};
   const int64_t max_value = bit_depth == 16 ? 65535 : 255;
   for (int64_t i = 0; i < width * height * channels; ++i) {
@@ -51,13 +54,15 @@ struct CliResult {
 
 // Runs the built tool with `arguments` (already shell-quoted as needed).
 inline CliResult RunCli(const std::string& arguments) {
-  const std::string command = std::string(XCORR_CLI_BINARY) + " " + arguments + " 2>&1";
+  const std::string command =
+      std::string(XCORR_CLI_BINARY) + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   CliResult result{-1, ""};
   if (pipe == nullptr) return result;
   char buffer[4096];
   size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0)
+    result.output.append(buffer, n);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;

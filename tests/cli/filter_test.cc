@@ -19,23 +19,25 @@ namespace {
 using testing_util::DataPath;
 
 TEST(FilterTest, EdgeXOnTheSeedImageGivesTheSeedY) {
-  const Image y =
-      Correlate(ReadImage(DataPath("seed.pgm")), ParseKernelSpec("edge-x"), Padding::kValid);
+  const Image y = Correlate(ReadImage(DataPath("seed.pgm")),
+                            ParseKernelSpec("edge-x"), Padding::kValid);
   ASSERT_EQ(7, y.width);
   ASSERT_EQ(6, y.height);
   const float row[] = {0, 1, 0, 0, 0, -1, 0};
-  for (size_t i = 0; i < y.pixels.size(); ++i) EXPECT_EQ(row[i % 7], y.pixels[i]) << i;
+  for (size_t i = 0; i < y.pixels.size(); ++i)
+    EXPECT_EQ(row[i % 7], y.pixels[i]) << i;
 }
 
 TEST(FilterTest, SamePaddingPutsAnEvenKernelsExtraColumnOnTheRight) {
   // Padded with one zero column on the right only: the last output column is
   // x[:, 7] - 0 = 1, and the rest is the valid result.
-  const Image y =
-      Correlate(ReadImage(DataPath("seed.pgm")), ParseKernelSpec("edge-x"), Padding::kSame);
+  const Image y = Correlate(ReadImage(DataPath("seed.pgm")),
+                            ParseKernelSpec("edge-x"), Padding::kSame);
   ASSERT_EQ(8, y.width);
   ASSERT_EQ(6, y.height);
   const float row[] = {0, 1, 0, 0, 0, -1, 0, 1};
-  for (size_t i = 0; i < y.pixels.size(); ++i) EXPECT_EQ(row[i % 8], y.pixels[i]) << i;
+  for (size_t i = 0; i < y.pixels.size(); ++i)
+    EXPECT_EQ(row[i % 8], y.pixels[i]) << i;
 }
 
 TEST(FilterTest, SamePaddingCentersAnOddKernel) {
@@ -46,7 +48,8 @@ TEST(FilterTest, SamePaddingCentersAnOddKernel) {
   EXPECT_FLOAT_EQ(4.0f / 9, y.pixels[0]);      // corner: 4 of 9 taps inside
   EXPECT_FLOAT_EQ(6.0f / 9, y.pixels[1]);      // top edge
   EXPECT_FLOAT_EQ(1.0f, y.pixels[1 * 5 + 2]);  // interior
-  const Image edges = Correlate(flat, ParseKernelSpec("laplace"), Padding::kSame);
+  const Image edges =
+      Correlate(flat, ParseKernelSpec("laplace"), Padding::kSame);
   EXPECT_EQ(0.0f, edges.pixels[1 * 5 + 2]);
   EXPECT_EQ(-2.0f, edges.pixels[0]);
 }
@@ -59,8 +62,10 @@ TEST(FilterTest, FiltersEachChannelSeparately) {
   ASSERT_EQ(1, y.height);
   // Top row minus bottom row, per channel: red (1,0,0)-(0,128/255,1), ...
   const float gray = 128.0f / 255.0f;
-  const std::vector<float> expected = {1, -gray, -1, 0, 1 - gray, -1, 0, -gray, 0};
-  for (size_t i = 0; i < expected.size(); ++i) EXPECT_FLOAT_EQ(expected[i], y.pixels[i]) << i;
+  const std::vector<float> expected = {1,  -gray, -1,    0, 1 - gray,
+                                       -1, 0,     -gray, 0};
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_FLOAT_EQ(expected[i], y.pixels[i]) << i;
 }
 
 TEST(FilterTest, RejectsKernelLargerThanImageWhenValid) {
@@ -71,7 +76,8 @@ TEST(FilterTest, RejectsKernelLargerThanImageWhenValid) {
   } catch (const Error& e) {
     EXPECT_STREQ("kernel 3x3 larger than image 2x3 with --pad valid", e.what());
   }
-  EXPECT_EQ(2, Correlate(card, ParseKernelSpec("box:3"), Padding::kSame).height);
+  EXPECT_EQ(2,
+            Correlate(card, ParseKernelSpec("box:3"), Padding::kSame).height);
 }
 
 TEST(OutputMapTest, MapsAndInverts) {

@@ -50,10 +50,18 @@ std::string ReadError(const std::string& bytes) {
   return "";
 }
 
-TEST(PnmTest, RoundTrips8BitGray) { ExpectRoundTrip(Pattern(5, 3, 1, 8), "a.pgm"); }
-TEST(PnmTest, RoundTrips8BitRgb) { ExpectRoundTrip(Pattern(4, 7, 3, 8), "a.ppm"); }
-TEST(PnmTest, RoundTrips16BitGray) { ExpectRoundTrip(Pattern(6, 2, 1, 16), "a.pgm"); }
-TEST(PnmTest, RoundTrips16BitRgb) { ExpectRoundTrip(Pattern(3, 3, 3, 16), "a.pnm"); }
+TEST(PnmTest, RoundTrips8BitGray) {
+  ExpectRoundTrip(Pattern(5, 3, 1, 8), "a.pgm");
+}
+TEST(PnmTest, RoundTrips8BitRgb) {
+  ExpectRoundTrip(Pattern(4, 7, 3, 8), "a.ppm");
+}
+TEST(PnmTest, RoundTrips16BitGray) {
+  ExpectRoundTrip(Pattern(6, 2, 1, 16), "a.pgm");
+}
+TEST(PnmTest, RoundTrips16BitRgb) {
+  ExpectRoundTrip(Pattern(3, 3, 3, 16), "a.pnm");
+}
 
 TEST(PnmTest, ReadsPlainGrayWithComments) {
   const Image image = ReadImage(DataPath("seed.pgm"));
@@ -62,7 +70,8 @@ TEST(PnmTest, ReadsPlainGrayWithComments) {
   EXPECT_EQ(1, image.channels);
   EXPECT_EQ(8, image.bit_depth);
   const float row[] = {1, 1, 0, 0, 0, 0, 1, 1};
-  for (size_t i = 0; i < image.pixels.size(); ++i) EXPECT_EQ(row[i % 8], image.pixels[i]);
+  for (size_t i = 0; i < image.pixels.size(); ++i)
+    EXPECT_EQ(row[i % 8], image.pixels[i]);
 }
 
 TEST(PnmTest, ReadsPlainRgbAsPlanes) {
@@ -94,19 +103,30 @@ TEST(PnmTest, Reads16BitBigEndian) {
 }
 
 TEST(PnmTest, RejectsMalformedFiles) {
-  EXPECT_NE(std::string::npos, ReadError("P5 4 4 255\n0123456789").find("truncated"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P5 4 4 255\n0123456789").find("truncated"));
   EXPECT_NE(std::string::npos, ReadError("P2 3 1 255 1 2").find("truncated"));
-  EXPECT_NE(std::string::npos, ReadError("P5 4").find("truncated: missing height"));
-  EXPECT_NE(std::string::npos, ReadError("P5 4 x 255\n").find("expected a number for height"));
-  EXPECT_NE(std::string::npos, ReadError("P2 2 1 255 0 256").find("exceeds maxval 255"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P5 4").find("truncated: missing height"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P5 4 x 255\n").find("expected a number for height"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P2 2 1 255 0 256").find("exceeds maxval 255"));
   EXPECT_NE(std::string::npos, ReadError("P5 0 1 255\n").find("zero size"));
-  EXPECT_NE(std::string::npos, ReadError("P5 1 1 70000\n").find("outside 1..65535"));
-  EXPECT_NE(std::string::npos, ReadError("P5 99999999 99999999 255\n").find("too large"));
-  EXPECT_NE(std::string::npos, ReadError("P5 4294967295 4294967295 255\n").find("too large"));
-  EXPECT_NE(std::string::npos, ReadError("P22 2 1 0 0").find("no whitespace after the magic"));
-  EXPECT_NE(std::string::npos, ReadError("P5 1 1 255").find("no whitespace after maxval"));
-  EXPECT_NE(std::string::npos, ReadError("P1 1 1 1").find("unsupported Netpbm type P1"));
-  EXPECT_NE(std::string::npos, ReadError("GIF89a").find("unknown image format"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P5 1 1 70000\n").find("outside 1..65535"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P5 99999999 99999999 255\n").find("too large"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P5 4294967295 4294967295 255\n").find("too large"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P22 2 1 0 0").find("no whitespace after the magic"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P5 1 1 255").find("no whitespace after maxval"));
+  EXPECT_NE(std::string::npos,
+            ReadError("P1 1 1 1").find("unsupported Netpbm type P1"));
+  EXPECT_NE(std::string::npos,
+            ReadError("GIF89a").find("unknown image format"));
   EXPECT_NE(std::string::npos, ReadError("").find("empty file"));
 }
 
@@ -124,24 +144,35 @@ TEST(ImageIoTest, ChecksOutputFormat) {
   EXPECT_THROW(WriteImage(TempPath("a.pgm"), Pattern(2, 2, 3, 8)), Error);
   EXPECT_THROW(WriteImage(TempPath("a.ppm"), Pattern(2, 2, 1, 8)), Error);
   EXPECT_THROW(WriteImage(TempPath("a.jpg"), Pattern(2, 2, 1, 8)), Error);
-  EXPECT_THROW(WriteImage(TempPath("no/such/dir/a.pgm"), Pattern(2, 2, 1, 8)), Error);
+  EXPECT_THROW(WriteImage(TempPath("no/such/dir/a.pgm"), Pattern(2, 2, 1, 8)),
+               Error);
   EXPECT_TRUE(HasImageExtension("x/Y.PNG"));
   EXPECT_FALSE(HasImageExtension("x/y.txt"));
 }
 
 #ifdef XCORR_CLI_HAVE_PNG
-TEST(PngTest, RoundTrips8BitGray) { ExpectRoundTrip(Pattern(5, 3, 1, 8), "a.png"); }
-TEST(PngTest, RoundTrips8BitRgb) { ExpectRoundTrip(Pattern(4, 7, 3, 8), "a.png"); }
-TEST(PngTest, RoundTrips16BitGray) { ExpectRoundTrip(Pattern(6, 2, 1, 16), "a.png"); }
-TEST(PngTest, RoundTrips16BitRgb) { ExpectRoundTrip(Pattern(3, 3, 3, 16), "a.png"); }
+TEST(PngTest, RoundTrips8BitGray) {
+  ExpectRoundTrip(Pattern(5, 3, 1, 8), "a.png");
+}
+TEST(PngTest, RoundTrips8BitRgb) {
+  ExpectRoundTrip(Pattern(4, 7, 3, 8), "a.png");
+}
+TEST(PngTest, RoundTrips16BitGray) {
+  ExpectRoundTrip(Pattern(6, 2, 1, 16), "a.png");
+}
+TEST(PngTest, RoundTrips16BitRgb) {
+  ExpectRoundTrip(Pattern(3, 3, 3, 16), "a.png");
+}
 
 TEST(PngTest, RejectsCorruptAndTruncatedFiles) {
   const std::string path = TempPath("a.png");
   WriteImage(path, Pattern(16, 16, 3, 8));
   const std::string bytes = ReadFile(path);
-  EXPECT_NE(std::string::npos, ReadError(bytes.substr(0, bytes.size() / 2)).find("PNG"));
+  EXPECT_NE(std::string::npos,
+            ReadError(bytes.substr(0, bytes.size() / 2)).find("PNG"));
   std::string corrupt = bytes;
-  corrupt[20] = static_cast<char>(corrupt[20] ^ 0x55);  // inside IHDR: its CRC fails
+  corrupt[20] =
+      static_cast<char>(corrupt[20] ^ 0x55);  // inside IHDR: its CRC fails
   EXPECT_NE(std::string::npos, ReadError(corrupt).find("PNG"));
   EXPECT_NE(std::string::npos, ReadError(bytes.substr(0, 12)).find("PNG"));
 }
@@ -151,7 +182,8 @@ TEST(PngTest, SaysThisBuildHasNoPng) {
     WriteImage(TempPath("a.png"), Pattern(2, 2, 1, 8));
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_NE(std::string::npos, std::string(e.what()).find("built without PNG support"));
+    EXPECT_NE(std::string::npos,
+              std::string(e.what()).find("built without PNG support"));
   }
 }
 #endif
@@ -169,7 +201,8 @@ TEST(ImageIoTest, SurvivesTruncationAndCorruption) {
   std::mt19937 random(7);
   for (const std::string& bytes : valid) {
     std::vector<std::string> variants;
-    for (size_t n = 0; n < bytes.size(); ++n) variants.push_back(bytes.substr(0, n));
+    for (size_t n = 0; n < bytes.size(); ++n)
+      variants.push_back(bytes.substr(0, n));
     for (int i = 0; i < 200; ++i) {
       std::string flipped = bytes;
       flipped[random() % flipped.size()] = static_cast<char>(random());
@@ -180,7 +213,8 @@ TEST(ImageIoTest, SurvivesTruncationAndCorruption) {
       WriteFile(path, variant);
       try {
         const Image image = ReadImage(path);
-        EXPECT_EQ(static_cast<size_t>(image.plane_size() * image.channels), image.pixels.size());
+        EXPECT_EQ(static_cast<size_t>(image.plane_size() * image.channels),
+                  image.pixels.size());
       } catch (const Error&) {
       }
     }

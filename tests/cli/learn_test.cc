@@ -27,12 +27,12 @@ TEST(LearnTest, RecoversTheSeedKernelWithTheSeedsSettings) {
   options.learning_rate = 3e-2f;
   options.map = OutputMap::kOffset;
   std::vector<float> losses;
-  const LearnResult result =
-      LearnKernel(ReadImage(DataPath("seed.pgm")), ReadImage(DataPath("seed_y.pgm")), options,
-                  [&](int64_t step, float loss) {
-                    EXPECT_EQ(static_cast<int64_t>(losses.size()) + 1, step);
-                    losses.push_back(loss);
-                  });
+  const LearnResult result = LearnKernel(
+      ReadImage(DataPath("seed.pgm")), ReadImage(DataPath("seed_y.pgm")),
+      options, [&](int64_t step, float loss) {
+        EXPECT_EQ(static_cast<int64_t>(losses.size()) + 1, step);
+        losses.push_back(loss);
+      });
   ASSERT_EQ(10u, losses.size());
   // The seed prints 0.003 from its random start; ours starts elsewhere.
   EXPECT_LT(losses.back(), 0.1f);
@@ -64,10 +64,11 @@ Image SmoothScene() {
     for (int64_t x = 0; x < image.width; ++x) {
       const bool disc = (x - 30) * (x - 30) + (y - 12) * (y - 12) < 49;
       const bool box = x > 6 && x < 20 && y > 14 && y < 28;
-      image.pixels.push_back(disc  ? 0.95f
-                             : box ? 0.3f
-                                   : 0.5f + 0.3f * std::sin(0.2f * static_cast<float>(x)) *
-                                                std::cos(0.15f * static_cast<float>(y)));
+      image.pixels.push_back(
+          disc  ? 0.95f
+          : box ? 0.3f
+                : 0.5f + 0.3f * std::sin(0.2f * static_cast<float>(x)) *
+                             std::cos(0.15f * static_cast<float>(y)));
     }
   }
   return image;

@@ -24,7 +24,8 @@ bool ToInt(const std::string& text, int64_t* value) {
 
 }  // namespace
 
-Args::Args(const std::vector<std::string>& words, const std::set<std::string>& options,
+Args::Args(const std::vector<std::string>& words,
+           const std::set<std::string>& options,
            const std::set<std::string>& flags) {
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
@@ -33,7 +34,8 @@ Args::Args(const std::vector<std::string>& words, const std::set<std::string>& o
       continue;
     }
     const size_t equals = word.find('=');
-    const std::string name = word.substr(2, equals == std::string::npos ? equals : equals - 2);
+    const std::string name =
+        word.substr(2, equals == std::string::npos ? equals : equals - 2);
     std::string value;
     if (flags.count(name) != 0 && equals == std::string::npos) {
       value = "1";
@@ -46,21 +48,25 @@ Args::Args(const std::vector<std::string>& words, const std::set<std::string>& o
     } else {
       throw UsageError("option --" + name + " needs a value");
     }
-    if (!values_.emplace(name, value).second) throw UsageError("option --" + name + " given twice");
+    if (!values_.emplace(name, value).second)
+      throw UsageError("option --" + name + " given twice");
   }
 }
 
-std::string Args::Get(const std::string& name, const std::string& fallback) const {
+std::string Args::Get(const std::string& name,
+                      const std::string& fallback) const {
   const auto found = values_.find(name);
   return found == values_.end() ? fallback : found->second;
 }
 
-int64_t Args::GetInt(const std::string& name, int64_t fallback, int64_t min, int64_t max) const {
+int64_t Args::GetInt(const std::string& name, int64_t fallback, int64_t min,
+                     int64_t max) const {
   if (!Has(name)) return fallback;
   int64_t value = 0;
   if (!ToInt(Get(name, ""), &value) || value < min || value > max) {
-    throw UsageError("bad --" + name + " '" + Get(name, "") + "': expected an integer in " +
-                     std::to_string(min) + ".." + std::to_string(max));
+    throw UsageError("bad --" + name + " '" + Get(name, "") +
+                     "': expected an integer in " + std::to_string(min) + ".." +
+                     std::to_string(max));
   }
   return value;
 }
@@ -76,14 +82,16 @@ float Args::GetFloat(const std::string& name, float fallback) const {
   return value;
 }
 
-void ParseSize(const std::string& option, const std::string& text, int64_t max, int64_t* height,
-               int64_t* width) {
+void ParseSize(const std::string& option, const std::string& text, int64_t max,
+               int64_t* height, int64_t* width) {
   const size_t x = text.find('x');
   const bool ok = x == std::string::npos
                       ? ToInt(text, height) && ToInt(text, width)
-                      : ToInt(text.substr(0, x), height) && ToInt(text.substr(x + 1), width);
+                      : ToInt(text.substr(0, x), height) &&
+                            ToInt(text.substr(x + 1), width);
   if (!ok || *height < 1 || *width < 1 || *height > max || *width > max) {
-    throw UsageError("bad --" + option + " '" + text + "': expected KHxKW with sides in 1.." +
+    throw UsageError("bad --" + option + " '" + text +
+                     "': expected KHxKW with sides in 1.." +
                      std::to_string(max));
   }
 }

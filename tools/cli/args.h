@@ -18,7 +18,8 @@ class Args {
   // Parses `words` (the arguments after the subcommand). `options` take a
   // value, `flags` do not. Throws UsageError for an unknown option, a
   // missing value or an option given twice.
-  Args(const std::vector<std::string>& words, const std::set<std::string>& options,
+  Args(const std::vector<std::string>& words,
+       const std::set<std::string>& options,
        const std::set<std::string>& flags);
 
   const std::vector<std::string>& positional() const { return positional_; }
@@ -26,7 +27,8 @@ class Args {
   // The option's value, or `fallback` when absent.
   std::string Get(const std::string& name, const std::string& fallback) const;
   // An integer in [min, max]; UsageError otherwise.
-  int64_t GetInt(const std::string& name, int64_t fallback, int64_t min, int64_t max) const;
+  int64_t GetInt(const std::string& name, int64_t fallback, int64_t min,
+                 int64_t max) const;
   // A finite number; UsageError otherwise.
   float GetFloat(const std::string& name, float fallback) const;
 
@@ -36,8 +38,8 @@ class Args {
 };
 
 // "KHxKW" (or "K" for K x K) as two sides in 1..max; UsageError otherwise.
-void ParseSize(const std::string& option, const std::string& text, int64_t max, int64_t* height,
-               int64_t* width);
+void ParseSize(const std::string& option, const std::string& text, int64_t max,
+               int64_t* height, int64_t* width);
 
 }  // namespace cli
 }  // namespace xcorr

@@ -30,12 +30,14 @@ std::vector<BenchRow> RunBench(int64_t size, int64_t kernel) {
   std::mt19937 random(42);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   const int64_t out = size - kernel + 1;
-  std::vector<float> x(static_cast<size_t>(size * size)), k(static_cast<size_t>(kernel * kernel)),
+  std::vector<float> x(static_cast<size_t>(size * size)),
+      k(static_cast<size_t>(kernel * kernel)),
       y(static_cast<size_t>(out * out));
   for (float& v : x) v = uniform(random);
   for (float& v : k) v = uniform(random);
   const auto run = [&] {
-    check(xcorr_corr2d(x.data(), size, size, k.data(), kernel, kernel, y.data()));
+    check(
+        xcorr_corr2d(x.data(), size, size, k.data(), kernel, kernel, y.data()));
   };
 
   const std::vector<std::string> targets = AvailableTargets();

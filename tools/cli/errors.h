@@ -21,7 +21,8 @@ class Error : public std::runtime_error {
 // An unknown command or option, a missing argument, a malformed value.
 class UsageError : public std::runtime_error {
  public:
-  explicit UsageError(const std::string& message) : std::runtime_error(message) {}
+  explicit UsageError(const std::string& message)
+      : std::runtime_error(message) {}
 };
 
 }  // namespace cli

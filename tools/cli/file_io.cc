@@ -15,10 +15,12 @@ namespace cli {
 std::string ReadFile(const std::string& path) {
   // A directory opens as an ifstream on Linux and then fails obscurely.
   std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) throw Error(path + ": is a directory");
+  if (std::filesystem::is_directory(path, ignored))
+    throw Error(path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(path + ": read error");
   return bytes;
 }

@@ -14,9 +14,11 @@ Padding ParsePadding(const std::string& name) {
 }
 
 Image Correlate(const Image& image, const Kernel& kernel, Padding padding) {
-  if (padding == Padding::kValid && (kernel.height > image.height || kernel.width > image.width)) {
-    throw Error("kernel " + SizeText(kernel.height, kernel.width) + " larger than image " +
-                SizeText(image.height, image.width) + " with --pad valid");
+  if (padding == Padding::kValid &&
+      (kernel.height > image.height || kernel.width > image.width)) {
+    throw Error("kernel " + SizeText(kernel.height, kernel.width) +
+                " larger than image " + SizeText(image.height, image.width) +
+                " with --pad valid");
   }
   Conv2dDesc desc;
   // The channels are the batch: one plan and one call filter all of them.
@@ -25,12 +27,14 @@ Image Correlate(const Image& image, const Kernel& kernel, Padding padding) {
       .input(image.height, image.width)
       .kernel(kernel.height, kernel.width);
   if (padding == Padding::kSame) {
-    desc.padding((kernel.height - 1) / 2, kernel.height / 2, (kernel.width - 1) / 2,
-                 kernel.width / 2);
+    desc.padding((kernel.height - 1) / 2, kernel.height / 2,
+                 (kernel.width - 1) / 2, kernel.width / 2);
   }
   const Conv2dPlan plan(desc);
-  const Tensor x = Tensor::from({image.channels, 1, image.height, image.width}, image.pixels);
-  const Tensor w = Tensor::from({1, 1, kernel.height, kernel.width}, kernel.weights);
+  const Tensor x = Tensor::from({image.channels, 1, image.height, image.width},
+                                image.pixels);
+  const Tensor w =
+      Tensor::from({1, 1, kernel.height, kernel.width}, kernel.weights);
   const Tensor y = plan.forward(x, w);
 
   Image result;

@@ -34,7 +34,8 @@ inline std::string SizeText(int64_t height, int64_t width) {
 // first; what every encoder writes.
 inline uint32_t ToSample(float value, uint32_t max_value) {
   const float clamped = value < 0.0f ? 0.0f : (value > 1.0f ? 1.0f : value);
-  return static_cast<uint32_t>(std::lround(clamped * static_cast<float>(max_value)));
+  return static_cast<uint32_t>(
+      std::lround(clamped * static_cast<float>(max_value)));
 }
 
 }  // namespace cli

@@ -16,12 +16,14 @@ namespace xcorr {
 namespace cli {
 namespace {
 
-constexpr char kNoPng[] = "this xcorr was built without PNG support (libpng not found)";
+constexpr char kNoPng[] =
+    "this xcorr was built without PNG support (libpng not found)";
 
 std::string LowerExtension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
   return ext;
 }
 
@@ -50,10 +52,14 @@ void WriteImage(const std::string& path, const Image& image) {
   const std::string ext = LowerExtension(path);
   if (ext == ".pgm" || ext == ".ppm" || ext == ".pnm") {
     if (ext == ".pgm" && image.channels != 1) {
-      throw Error(path + ": an RGB image cannot be written as PGM; use .ppm, .pnm or .png");
+      throw Error(
+          path +
+          ": an RGB image cannot be written as PGM; use .ppm, .pnm or .png");
     }
     if (ext == ".ppm" && image.channels != 3) {
-      throw Error(path + ": a grayscale image cannot be written as PPM; use .pgm, .pnm or .png");
+      throw Error(path +
+                  ": a grayscale image cannot be written as PPM; use .pgm, "
+                  ".pnm or .png");
     }
     WriteFile(path, EncodePnm(image));
   } else if (ext == ".png") {
@@ -63,7 +69,8 @@ void WriteImage(const std::string& path, const Image& image) {
     throw Error(path + ": " + kNoPng);
 #endif
   } else {
-    throw Error(path + ": unknown output format '" + ext + "' (use .pgm, .ppm, .pnm or .png)");
+    throw Error(path + ": unknown output format '" + ext +
+                "' (use .pgm, .ppm, .pnm or .png)");
   }
 }
 

@@ -16,7 +16,8 @@ namespace cli {
 namespace {
 
 Kernel Transposed(const Kernel& kernel) {
-  Kernel result{kernel.width, kernel.height, std::vector<float>(kernel.weights.size())};
+  Kernel result{kernel.width, kernel.height,
+                std::vector<float>(kernel.weights.size())};
   for (int64_t i = 0; i < kernel.height; ++i) {
     for (int64_t j = 0; j < kernel.width; ++j) {
       result.weights[static_cast<size_t>(j * kernel.height + i)] =
@@ -40,7 +41,8 @@ int64_t ParseSide(const std::string& spec, size_t colon) {
 
 Kernel Box(int64_t side) {
   const float weight = 1.0f / static_cast<float>(side * side);
-  return Kernel{side, side, std::vector<float>(static_cast<size_t>(side * side), weight)};
+  return Kernel{side, side,
+                std::vector<float>(static_cast<size_t>(side * side), weight)};
 }
 
 Kernel Gauss(int64_t side) {
@@ -48,13 +50,15 @@ Kernel Gauss(int64_t side) {
   std::vector<double> taps(static_cast<size_t>(side));
   double sum = 0;
   for (size_t i = 0; i < taps.size(); ++i) {
-    const double x = static_cast<double>(i) - (static_cast<double>(side) - 1) * 0.5;
+    const double x =
+        static_cast<double>(i) - (static_cast<double>(side) - 1) * 0.5;
     taps[i] = std::exp(-x * x / (2 * sigma * sigma));
     sum += taps[i];
   }
   Kernel kernel{side, side, {}};
   for (double row : taps) {
-    for (double col : taps) kernel.weights.push_back(static_cast<float>(row * col / (sum * sum)));
+    for (double col : taps)
+      kernel.weights.push_back(static_cast<float>(row * col / (sum * sum)));
   }
   return kernel;
 }
@@ -73,24 +77,25 @@ Kernel ParseKernelFile(const std::string& path) {
       char* end = nullptr;
       const float value = std::strtof(field.c_str(), &end);
       if (*end != '\0' || !std::isfinite(value)) {
-        throw Error(path + ":" + std::to_string(line_number) + ": not a finite number: '" + field +
-                    "'");
+        throw Error(path + ":" + std::to_string(line_number) +
+                    ": not a finite number: '" + field + "'");
       }
       kernel.weights.push_back(value);
       ++count;
     }
     if (count == 0) continue;
     if (kernel.height > 0 && count != kernel.width) {
-      throw Error(path + ":" + std::to_string(line_number) + ": row has " + std::to_string(count) +
-                  " numbers, the first row " + std::to_string(kernel.width));
+      throw Error(path + ":" + std::to_string(line_number) + ": row has " +
+                  std::to_string(count) + " numbers, the first row " +
+                  std::to_string(kernel.width));
     }
     kernel.width = count;
     ++kernel.height;
   }
   if (kernel.height == 0) throw Error(path + ": kernel file has no numbers");
   if (kernel.height > kMaxKernelSide || kernel.width > kMaxKernelSide) {
-    throw Error(path + ": kernel " + SizeText(kernel.height, kernel.width) + " exceeds " +
-                std::to_string(kMaxKernelSide) + " per side");
+    throw Error(path + ": kernel " + SizeText(kernel.height, kernel.width) +
+                " exceeds " + std::to_string(kMaxKernelSide) + " per side");
   }
   return kernel;
 }
@@ -98,7 +103,8 @@ Kernel ParseKernelFile(const std::string& path) {
 }  // namespace
 
 bool Kernel::has_negative_weight() const {
-  return std::any_of(weights.begin(), weights.end(), [](float w) { return w < 0.0f; });
+  return std::any_of(weights.begin(), weights.end(),
+                     [](float w) { return w < 0.0f; });
 }
 
 Kernel ParseKernelSpec(const std::string& spec) {
@@ -113,9 +119,10 @@ Kernel ParseKernelSpec(const std::string& spec) {
   if (spec.rfind("gauss:", 0) == 0) return Gauss(ParseSide(spec, 5));
   std::error_code ignored;
   if (!std::filesystem::exists(spec, ignored)) {
-    throw UsageError("unknown kernel '" + spec +
-                     "': not edge-x, edge-y, sobel-x, sobel-y, laplace, box:N, gauss:N "
-                     "or an existing file");
+    throw UsageError(
+        "unknown kernel '" + spec +
+        "': not edge-x, edge-y, sobel-x, sobel-y, laplace, box:N, gauss:N "
+        "or an existing file");
   }
   return ParseKernelFile(spec);
 }

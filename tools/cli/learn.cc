@@ -13,7 +13,8 @@ namespace {
 
 // IN as a {C, 1, H', W'} batch, zero-padded as filter's --pad same pads when
 // `same`, so that a valid correlation gives OUT's size either way.
-Tensor InputBatch(const Image& in, int64_t kernel_height, int64_t kernel_width, bool same) {
+Tensor InputBatch(const Image& in, int64_t kernel_height, int64_t kernel_width,
+                  bool same) {
   const int64_t pad_top = same ? (kernel_height - 1) / 2 : 0;
   const int64_t pad_left = same ? (kernel_width - 1) / 2 : 0;
   const int64_t height = same ? in.height + kernel_height - 1 : in.height;
@@ -32,8 +33,8 @@ Tensor InputBatch(const Image& in, int64_t kernel_height, int64_t kernel_width, 
 
 // The trace of the loss's Hessian over 2: every input value squared, once
 // per output it reaches through the kernel.
-double InputEnergy(const Tensor& x, int64_t out_height, int64_t out_width, int64_t kernel_height,
-                   int64_t kernel_width) {
+double InputEnergy(const Tensor& x, int64_t out_height, int64_t out_width,
+                   int64_t kernel_height, int64_t kernel_width) {
   double energy = 0;
   for (int64_t c = 0; c < x.dim(0); ++c) {
     for (int64_t i = 0; i < out_height; ++i) {
@@ -52,8 +53,9 @@ double InputEnergy(const Tensor& x, int64_t out_height, int64_t out_width, int64
 
 }  // namespace
 
-LearnResult LearnKernel(const Image& in, const Image& out, const LearnOptions& options,
-                        const std::function<void(int64_t step, float loss)>& on_step) {
+LearnResult LearnKernel(
+    const Image& in, const Image& out, const LearnOptions& options,
+    const std::function<void(int64_t step, float loss)>& on_step) {
   const int64_t kh = options.kernel_height, kw = options.kernel_width;
   if (in.channels != out.channels) {
     throw Error("IN has " + std::to_string(in.channels) + " channels, OUT " +
@@ -64,20 +66,24 @@ LearnResult LearnKernel(const Image& in, const Image& out, const LearnOptions& o
                 SizeText(in.height, in.width));
   }
   const bool same = out.height == in.height && out.width == in.width;
-  if (!same && (out.height != in.height - kh + 1 || out.width != in.width - kw + 1)) {
-    throw Error("OUT is " + SizeText(out.height, out.width) + "; a " + SizeText(kh, kw) +
-                " kernel needs " + SizeText(in.height, in.width) + " (same) or " +
+  if (!same &&
+      (out.height != in.height - kh + 1 || out.width != in.width - kw + 1)) {
+    throw Error("OUT is " + SizeText(out.height, out.width) + "; a " +
+                SizeText(kh, kw) + " kernel needs " +
+                SizeText(in.height, in.width) + " (same) or " +
                 SizeText(in.height - kh + 1, in.width - kw + 1) + " (valid)");
   }
   const Tensor x = InputBatch(in, kh, kw, same);
   std::vector<float> target = out.pixels;
   InvertOutputMap(options.map, target);
-  const Tensor y = Tensor::from({out.channels, 1, out.height, out.width}, target);
+  const Tensor y =
+      Tensor::from({out.channels, 1, out.height, out.width}, target);
 
   float lr = options.learning_rate;
   if (lr <= 0.0f) {
     const double energy = InputEnergy(x, out.height, out.width, kh, kw);
-    if (energy == 0.0) throw Error("IN is all black: there is nothing to learn from");
+    if (energy == 0.0)
+      throw Error("IN is all black: there is nothing to learn from");
     lr = static_cast<float>(1.0 / energy);
   }
 
@@ -95,7 +101,8 @@ LearnResult LearnKernel(const Image& in, const Image& out, const LearnOptions& o
     on_step(step, loss_value);
   }
   const Tensor& w = conv2d.weight;
-  return {Kernel{kh, kw, std::vector<float>(w.data(), w.data() + w.size())}, lr, loss_value};
+  return {Kernel{kh, kw, std::vector<float>(w.data(), w.data() + w.size())}, lr,
+          loss_value};
 }
 
 }  // namespace cli

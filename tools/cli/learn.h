@@ -38,8 +38,9 @@ struct LearnResult {
 // channel count). OUT must have IN's size (filter's --pad same) or IN's size
 // minus the kernel's plus one (--pad valid); otherwise Error. `on_step`
 // receives every step's 1-based number and loss.
-LearnResult LearnKernel(const Image& in, const Image& out, const LearnOptions& options,
-                        const std::function<void(int64_t step, float loss)>& on_step);
+LearnResult LearnKernel(
+    const Image& in, const Image& out, const LearnOptions& options,
+    const std::function<void(int64_t step, float loss)>& on_step);
 
 }  // namespace cli
 }  // namespace xcorr

@@ -67,20 +67,21 @@ constexpr int64_t kMaxBenchSize = 8192;
 constexpr int64_t kMaxSteps = 100000000;
 
 // Reads, correlates, maps and writes one image.
-void FilterFile(const std::string& in, const std::string& out, const Kernel& kernel,
-                Padding padding, OutputMap map) {
+void FilterFile(const std::string& in, const std::string& out,
+                const Kernel& kernel, Padding padding, OutputMap map) {
   Image image = Correlate(ReadImage(in), kernel, padding);
   ApplyOutputMap(map, image.pixels);
   WriteImage(out, image);
 }
 
 int RunFilter(const Args& args) {
-  if (args.positional().size() != 2) throw UsageError("filter needs IN and OUT");
+  if (args.positional().size() != 2)
+    throw UsageError("filter needs IN and OUT");
   if (!args.Has("kernel")) throw UsageError("filter needs --kernel");
   const Kernel kernel = ParseKernelSpec(args.Get("kernel", ""));
   const Padding padding = ParsePadding(args.Get("pad", "same"));
-  const OutputMap map =
-      ParseOutputMap(args.Get("map", kernel.has_negative_weight() ? "offset" : "clamp"));
+  const OutputMap map = ParseOutputMap(
+      args.Get("map", kernel.has_negative_weight() ? "offset" : "clamp"));
   const std::string& in = args.positional()[0];
   const std::string& out = args.positional()[1];
   std::error_code ignored;
@@ -99,7 +100,8 @@ int RunFilter(const Args& args) {
   fs::create_directories(out);
   ProgressBar bar("filter", static_cast<int64_t>(files.size()));
   for (const fs::path& file : files) {
-    FilterFile(file.string(), (fs::path(out) / file.filename()).string(), kernel, padding, map);
+    FilterFile(file.string(), (fs::path(out) / file.filename()).string(),
+               kernel, padding, map);
     bar.Advance();
   }
   return 0;
@@ -108,8 +110,10 @@ int RunFilter(const Args& args) {
 void PrintKernel(const Kernel& kernel) {
   for (int64_t i = 0; i < kernel.height; ++i) {
     for (int64_t j = 0; j < kernel.width; ++j) {
-      std::printf("%s%9.4f", j == 0 ? "  " : " ",
-                  static_cast<double>(kernel.weights[static_cast<size_t>(i * kernel.width + j)]));
+      std::printf(
+          "%s%9.4f", j == 0 ? "  " : " ",
+          static_cast<double>(
+              kernel.weights[static_cast<size_t>(i * kernel.width + j)]));
     }
     std::printf("\n");
   }
@@ -118,8 +122,8 @@ void PrintKernel(const Kernel& kernel) {
 int RunLearn(const Args& args) {
   if (args.positional().size() != 2) throw UsageError("learn needs IN and OUT");
   LearnOptions options;
-  ParseSize("kernel-size", args.Get("kernel-size", "3x3"), kMaxKernelSide, &options.kernel_height,
-            &options.kernel_width);
+  ParseSize("kernel-size", args.Get("kernel-size", "3x3"), kMaxKernelSide,
+            &options.kernel_height, &options.kernel_width);
   options.steps = args.GetInt("steps", options.steps, 1, kMaxSteps);
   options.learning_rate = args.GetFloat("lr", 0.0f);
   if (args.Has("lr") && options.learning_rate <= 0.0f) {
@@ -131,7 +135,8 @@ int RunLearn(const Args& args) {
   }
   options.map = ParseOutputMap(args.Get("map", "clamp"));
   if (options.map != OutputMap::kOffset && options.map != OutputMap::kClamp) {
-    throw UsageError("learn takes --map offset or clamp: abs and normalize lose the sign");
+    throw UsageError(
+        "learn takes --map offset or clamp: abs and normalize lose the sign");
   }
   const Image in = ReadImage(args.positional()[0]);
   const Image out = ReadImage(args.positional()[1]);
@@ -139,15 +144,16 @@ int RunLearn(const Args& args) {
   // About ten loss lines, as the seed prints every second of its ten steps.
   const int64_t every = std::max<int64_t>(1, options.steps / 10);
   ProgressBar bar("learn", options.steps);
-  const LearnResult result = LearnKernel(in, out, options, [&](int64_t step, float loss) {
-    if (step % every == 0 || step == options.steps) {
-      bar.Clear();
-      std::printf("step %lld, loss %.6g\n", static_cast<long long>(step),
-                  static_cast<double>(loss));
-      std::fflush(stdout);
-    }
-    bar.Advance();
-  });
+  const LearnResult result =
+      LearnKernel(in, out, options, [&](int64_t step, float loss) {
+        if (step % every == 0 || step == options.steps) {
+          bar.Clear();
+          std::printf("step %lld, loss %.6g\n", static_cast<long long>(step),
+                      static_cast<double>(loss));
+          std::fflush(stdout);
+        }
+        bar.Advance();
+      });
   bar.Clear();
   std::printf("learning rate %.6g\nlearned kernel (%s):\n",
               static_cast<double>(result.learning_rate),
@@ -159,13 +165,16 @@ int RunLearn(const Args& args) {
 int RunBenchCommand(const Args& args) {
   if (!args.positional().empty()) throw UsageError("bench takes no arguments");
   const int64_t size = args.GetInt("size", 512, 1, kMaxBenchSize);
-  const int64_t kernel = args.GetInt("kernel", std::min<int64_t>(3, size), 1, size);
+  const int64_t kernel =
+      args.GetInt("kernel", std::min<int64_t>(3, size), 1, size);
   const std::vector<BenchRow> rows = RunBench(size, kernel);
-  std::printf("corr2d %s input, %s kernel, xcorr %s\n", SizeText(size, size).c_str(),
-              SizeText(kernel, kernel).c_str(), version().c_str());
+  std::printf("corr2d %s input, %s kernel, xcorr %s\n",
+              SizeText(size, size).c_str(), SizeText(kernel, kernel).c_str(),
+              version().c_str());
   std::printf("%-8s %12s %10s\n", "target", "ms/call", "GFLOP/s");
   for (const BenchRow& row : rows) {
-    std::printf("%-8s %12.4g %10.2f\n", row.target.c_str(), row.milliseconds, row.gflops);
+    std::printf("%-8s %12.4g %10.2f\n", row.target.c_str(), row.milliseconds,
+                row.gflops);
   }
   return 0;
 }
@@ -175,7 +184,8 @@ int RunInfo(const Args& args) {
   std::printf("xcorr %s\n", version().c_str());
   std::printf("target in use: %s\n", target_name().c_str());
   std::printf("targets available:");
-  for (const std::string& target : AvailableTargets()) std::printf(" %s", target.c_str());
+  for (const std::string& target : AvailableTargets())
+    std::printf(" %s", target.c_str());
   std::printf("\n");
   // The API has no getter, so this mirrors the library's rule: a whole
   // integer in 1..65536 in XCORR_NUM_THREADS, else every core.
@@ -185,7 +195,8 @@ int RunInfo(const Args& args) {
   if (threads > 0 && threads <= 65536 && end != env && *end == '\0') {
     std::printf("threads: %ld (XCORR_NUM_THREADS)\n", threads);
   } else {
-    std::printf("threads: %u (hardware concurrency)\n", std::thread::hardware_concurrency());
+    std::printf("threads: %u (hardware concurrency)\n",
+                std::thread::hardware_concurrency());
   }
   return 0;
 }
@@ -200,7 +211,8 @@ int Run(int argc, char** argv) {
   }
   struct Command {
     const char* name;
-    std::set<std::string> options;  // those taking a value; --help is a flag of all
+    std::set<std::string>
+        options;  // those taking a value; --help is a flag of all
     int (*run)(const Args& args);
   };
   const Command commands[] = {
@@ -211,8 +223,8 @@ int Run(int argc, char** argv) {
   };
   for (const Command& candidate : commands) {
     if (command != candidate.name) continue;
-    const Args args(std::vector<std::string>(words.begin() + 1, words.end()), candidate.options,
-                    {"help"});
+    const Args args(std::vector<std::string>(words.begin() + 1, words.end()),
+                    candidate.options, {"help"});
     if (args.Has("help")) {
       std::fputs(kUsage, stdout);
       return 0;
@@ -230,7 +242,8 @@ int main(int argc, char** argv) {
   try {
     return xcorr::cli::Run(argc, argv);
   } catch (const xcorr::cli::UsageError& e) {
-    std::fprintf(stderr, "xcorr: %s\nRun 'xcorr --help' for usage.\n", e.what());
+    std::fprintf(stderr, "xcorr: %s\nRun 'xcorr --help' for usage.\n",
+                 e.what());
     return 2;
   } catch (const std::exception& e) {
     // Error, the library's InvalidArgument/RuntimeError, filesystem errors

@@ -14,7 +14,8 @@ OutputMap ParseOutputMap(const std::string& name) {
   if (name == "clamp") return OutputMap::kClamp;
   if (name == "abs") return OutputMap::kAbs;
   if (name == "normalize") return OutputMap::kNormalize;
-  throw UsageError("bad --map '" + name + "': expected offset, clamp, abs or normalize");
+  throw UsageError("bad --map '" + name +
+                   "': expected offset, clamp, abs or normalize");
 }
 
 void ApplyOutputMap(OutputMap map, std::vector<float>& values) {

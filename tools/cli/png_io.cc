@@ -34,7 +34,8 @@ class PngImage {
 
 // Copies interleaved samples of type T into image's planes.
 template <typename T>
-void Deinterleave(const std::vector<T>& samples, float max_value, Image& image) {
+void Deinterleave(const std::vector<T>& samples, float max_value,
+                  Image& image) {
   const size_t channels = static_cast<size_t>(image.channels);
   const size_t plane = static_cast<size_t>(image.plane_size());
   for (size_t i = 0; i < samples.size(); ++i) {
@@ -50,8 +51,8 @@ std::vector<T> Interleave(const Image& image, uint32_t max_value) {
   const size_t plane = static_cast<size_t>(image.plane_size());
   std::vector<T> samples(plane * channels);
   for (size_t i = 0; i < samples.size(); ++i) {
-    samples[i] =
-        static_cast<T>(ToSample(image.pixels[(i % channels) * plane + i / channels], max_value));
+    samples[i] = static_cast<T>(ToSample(
+        image.pixels[(i % channels) * plane + i / channels], max_value));
   }
   return samples;
 }
@@ -60,12 +61,14 @@ std::vector<T> Interleave(const Image& image, uint32_t max_value) {
 
 bool LooksLikePng(const std::string& bytes) {
   return bytes.size() >= 8 &&
-         png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0;
+         png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) ==
+             0;
 }
 
 Image DecodePng(const std::string& bytes, const std::string& name) {
   PngImage png;
-  if (!png_image_begin_read_from_memory(png.get(), bytes.data(), bytes.size())) {
+  if (!png_image_begin_read_from_memory(png.get(), bytes.data(),
+                                        bytes.size())) {
     throw Error(name + ": corrupt PNG: " + png.get()->message);
   }
   Image image;
@@ -76,22 +79,26 @@ Image DecodePng(const std::string& bytes, const std::string& name) {
   const bool sixteen = (png.get()->format & PNG_FORMAT_FLAG_LINEAR) != 0;
   image.channels = color ? 3 : 1;
   image.bit_depth = sixteen ? 16 : 8;
-  png.get()->format = sixteen ? (color ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_LINEAR_Y)
-                              : (color ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY);
+  png.get()->format =
+      sixteen ? (color ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_LINEAR_Y)
+              : (color ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY);
   image.pixels.resize(static_cast<size_t>(image.plane_size() * image.channels));
   const png_color black = {0, 0, 0};
   const size_t count = image.pixels.size();
   bool ok;
   if (sixteen) {
     std::vector<png_uint_16> samples(count);
-    ok = png_image_finish_read(png.get(), &black, samples.data(), 0, nullptr) != 0;
+    ok = png_image_finish_read(png.get(), &black, samples.data(), 0, nullptr) !=
+         0;
     if (ok) Deinterleave(samples, 65535.0f, image);
   } else {
     std::vector<png_byte> samples(count);
-    ok = png_image_finish_read(png.get(), &black, samples.data(), 0, nullptr) != 0;
+    ok = png_image_finish_read(png.get(), &black, samples.data(), 0, nullptr) !=
+         0;
     if (ok) Deinterleave(samples, 255.0f, image);
   }
-  if (!ok) throw Error(name + ": corrupt or truncated PNG: " + png.get()->message);
+  if (!ok)
+    throw Error(name + ": corrupt or truncated PNG: " + png.get()->message);
   return image;
 }
 
@@ -101,8 +108,9 @@ std::string EncodePng(const Image& image, const std::string& name) {
   png.get()->height = static_cast<png_uint_32>(image.height);
   const bool color = image.channels == 3;
   const bool sixteen = image.bit_depth == 16;
-  png.get()->format = sixteen ? (color ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_LINEAR_Y)
-                              : (color ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY);
+  png.get()->format =
+      sixteen ? (color ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_LINEAR_Y)
+              : (color ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY);
   png_alloc_size_t size = 0;
   std::vector<png_uint_16> wide;
   std::vector<png_byte> narrow;
@@ -115,11 +123,13 @@ std::string EncodePng(const Image& image, const std::string& name) {
     samples = narrow.data();
   }
   // The first call measures, the second writes.
-  if (!png_image_write_to_memory(png.get(), nullptr, &size, 0, samples, 0, nullptr)) {
+  if (!png_image_write_to_memory(png.get(), nullptr, &size, 0, samples, 0,
+                                 nullptr)) {
     throw Error(name + ": cannot encode PNG: " + png.get()->message);
   }
   std::string out(size, '\0');
-  if (!png_image_write_to_memory(png.get(), out.data(), &size, 0, samples, 0, nullptr)) {
+  if (!png_image_write_to_memory(png.get(), out.data(), &size, 0, samples, 0,
+                                 nullptr)) {
     throw Error(name + ": cannot encode PNG: " + png.get()->message);
   }
   out.resize(size);

@@ -16,7 +16,9 @@ constexpr int kBarWidth = 30;
 }  // namespace
 
 ProgressBar::ProgressBar(std::string label, int64_t total)
-    : enabled_(isatty(STDERR_FILENO) == 1), label_(std::move(label)), total_(total) {
+    : enabled_(isatty(STDERR_FILENO) == 1),
+      label_(std::move(label)),
+      total_(total) {
   Draw();
 }
 
@@ -41,10 +43,11 @@ void ProgressBar::Draw() {
   // Redrawing on every step would cost more than a small step's work.
   if (percent == drawn_percent_) return;
   const int filled = percent * kBarWidth / 100;
-  std::fprintf(stderr, "\r%s [%s%s] %3d%% (%lld/%lld)", label_.c_str(),
-               std::string(static_cast<size_t>(filled), '#').c_str(),
-               std::string(static_cast<size_t>(kBarWidth - filled), '.').c_str(), percent,
-               static_cast<long long>(done_), static_cast<long long>(total_));
+  std::fprintf(
+      stderr, "\r%s [%s%s] %3d%% (%lld/%lld)", label_.c_str(),
+      std::string(static_cast<size_t>(filled), '#').c_str(),
+      std::string(static_cast<size_t>(kBarWidth - filled), '.').c_str(),
+      percent, static_cast<long long>(done_), static_cast<long long>(total_));
   std::fflush(stderr);
   drawn_percent_ = percent;
 }

@@ -11,7 +11,8 @@ namespace {
 
 // Every x86 target Highway 1.0.3 compiles by default, best first; the
 // fallback is SCALAR with GCC 12.2 and EMU128 with Clang.
-constexpr const char* kKnownTargets[] = {"AVX3", "AVX2", "SSE4", "SSSE3", "EMU128", "SCALAR"};
+constexpr const char* kKnownTargets[] = {"AVX3",  "AVX2",   "SSE4",
+                                         "SSSE3", "EMU128", "SCALAR"};
 
 // Forcing the name keeps an XCORR_TARGET override; NULL is the fallback.
 void RestoreTarget(const std::string& name) {
@@ -28,7 +29,8 @@ std::vector<std::string> AvailableTargets() {
     // The library accepts both fallback names for the one fallback it has;
     // list what it reports running.
     const std::string running = target_name();
-    if (std::find(available.begin(), available.end(), running) == available.end()) {
+    if (std::find(available.begin(), available.end(), running) ==
+        available.end()) {
       available.push_back(running);
     }
   }

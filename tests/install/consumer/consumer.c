@@ -1,6 +1,5 @@
 /* Uses an installed xcorr from C: the seed's corr2d, and a conv2d plan. */
 #include <stdio.h>
-
 #include <xcorr/xcorr.h>
 
 int main(void) {
