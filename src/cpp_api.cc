@@ -4,6 +4,7 @@
 
 #include "src/dims_string.h"
 #include "src/status.h"
+#include "src/threading.h"
 #include "xcorr/xcorr.hpp"
 
 namespace xcorr {
@@ -37,6 +38,8 @@ void check(xcorr_status status) {
     throw InvalidArgument(status, message);
   throw RuntimeError(status, message);
 }
+
+void use_caller_arena(bool enable) { detail::SetUseCallerArena(enable); }
 
 Tensor corr2d(const TensorView& x, const TensorView& k) {
   if (x.rank() != 2 || k.rank() != 2) {

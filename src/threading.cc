@@ -1,6 +1,7 @@
 // The library's task arena; see threading.h.
 #include "src/threading.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 
@@ -29,6 +30,11 @@ struct ArenaState {
   std::shared_ptr<tbb::task_arena> arena = MakeArena(ThreadsFromEnvironment());
 };
 
+std::atomic<bool>& CallerArenaFlag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
 ArenaState& State() {
   static ArenaState* state = new ArenaState();  // never destroyed: used at exit
   return *state;
@@ -44,6 +50,12 @@ Status SetNumThreads(int n) {
   std::lock_guard<std::mutex> lock(state.mutex);
   state.arena.swap(arena);
   return Status();
+}
+
+void SetUseCallerArena(bool enable) { CallerArenaFlag().store(enable); }
+
+bool UseCallerArena() {
+  return CallerArenaFlag().load(std::memory_order_relaxed);
 }
 
 std::shared_ptr<tbb::task_arena> CurrentArena() {

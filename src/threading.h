@@ -25,6 +25,11 @@ Status SetNumThreads(int n);
 // The arena calls run in now.
 std::shared_ptr<tbb::task_arena> CurrentArena();
 
+// Whether parallel loops run in the calling thread's arena (an engine's own)
+// instead of the library's; see xcorr::use_caller_arena.
+void SetUseCallerArena(bool enable);
+bool UseCallerArena();
+
 // Runs body(tile) for every tile in [0, tile_count): on the calling thread
 // when `serial` (small problems, where task overhead would dominate), else in
 // the library's arena. Each tile must write disjoint outputs, so the result
@@ -35,8 +40,7 @@ void ForEachTile(int64_t tile_count, bool serial, const Body& body) {
     for (int64_t tile = 0; tile < tile_count; ++tile) body(tile);
     return;
   }
-  const std::shared_ptr<tbb::task_arena> arena = CurrentArena();
-  arena->execute([&] {
+  const auto run_tiles = [&] {
     tbb::parallel_for(tbb::blocked_range<int64_t>(0, tile_count),
                       [&](const tbb::blocked_range<int64_t>& range) {
                         for (int64_t tile = range.begin(); tile != range.end();
@@ -44,7 +48,12 @@ void ForEachTile(int64_t tile_count, bool serial, const Body& body) {
                           body(tile);
                         }
                       });
-  });
+  };
+  if (UseCallerArena()) {
+    run_tiles();  // in whatever arena the caller is running
+    return;
+  }
+  CurrentArena()->execute(run_tiles);
 }
 
 }  // namespace detail

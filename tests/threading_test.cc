@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tbb/task_arena.h"
 #include "tests/test_util.h"
 #include "xcorr/xcorr.h"
+#include "xcorr/xcorr.hpp"
 
 namespace xcorr {
 namespace {
@@ -68,6 +70,20 @@ TEST_F(ThreadingTest, OnePlanSharedByConcurrentCallers) {
   }
   for (std::thread& caller : callers) caller.join();
   for (const auto& result : results) EXPECT_EQ(want, result);
+}
+
+TEST_F(ThreadingTest, CallerArenaModeGivesTheSameBits) {
+  const std::vector<float> want = Forward();
+  use_caller_arena(true);
+  // An engine's arenas, from one thread to more threads than cores.
+  for (int threads : {1, 3}) {
+    tbb::task_arena engine(threads);
+    std::vector<float> y;
+    engine.execute([&] { y = Forward(); });
+    EXPECT_EQ(0, std::memcmp(want.data(), y.data(), y.size() * sizeof(float)))
+        << threads << " threads";
+  }
+  use_caller_arena(false);
 }
 
 }  // namespace

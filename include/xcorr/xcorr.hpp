@@ -157,6 +157,15 @@ inline void force_target(const char* name) { check(xcorr_force_target(name)); }
 inline void set_num_threads(int n) { check(xcorr_set_num_threads(n)); }
 inline std::string version() { return xcorr_version(); }
 
+// For engines that already run oneTBB: when enabled, xcorr's parallel loops
+// run in the task arena of the thread that calls xcorr, instead of xcorr's
+// own arena (sized by set_num_threads). Call xcorr from inside your arena,
+//   engine_arena.execute([&] { plan.forward(x, w, bias, y); });
+// so that both share its threads and its concurrency limit. Results stay
+// bitwise the same: the tile grid never depends on the threads. Process-wide;
+// off by default.
+XCORR_API void use_caller_arena(bool enable);
+
 // ---------------------------------------------------------------- conv2d
 
 // Builds an xcorr_conv2d_desc fluently:
