@@ -38,6 +38,11 @@ constexpr int64_t kMaxPartialBytes = int64_t{256} << 20;
 // The workspace pointer may have any alignment; partials start at the next
 // 64-byte boundary.
 constexpr size_t kAlignment = 64;
+// Staged rows (and the dy halo) longer than this many times the tensors'
+// rows, plus the slack, mark degenerate geometry (BackwardTiling::reference):
+// ordinary padding and dilation stay far below.
+constexpr int64_t kMaxStagingRatio = 16;
+constexpr int64_t kStagingSlack = 1024;
 // dw/dbias elements per reduction task.
 constexpr int64_t kReduceChunk = 4096;
 
@@ -51,6 +56,12 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.staged_row_stride =
       std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
                s.out_width + t.max_col_shift);
+  t.reference = t.staged_row_stride >
+                    SaturatingMul(kMaxStagingRatio, d.in_width + s.out_width) +
+                        kStagingSlack ||
+                t.max_row_shift > SaturatingMul(kMaxStagingRatio,
+                                                d.in_height + s.out_height) +
+                                      kStagingSlack;
   t.dw_partial_floats = s.out_channels_per_group * s.w_strides.n;
   t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
 
@@ -88,6 +99,7 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
                              &partial_bytes)
           ? SIZE_MAX
           : static_cast<size_t>(partial_bytes) + kAlignment;
+  if (t.reference) t.workspace_bytes = 0;
   return t;
 }
 
@@ -96,6 +108,10 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
   ApplyTargetFromEnvironment();
   const ConvShape& s = plan.shape;
   const BackwardTiling& t = plan.backward;
+  if (t.reference) {
+    reference::Backward(s, x, w, dy, dx, dw, dbias);
+    return;
+  }
   BackwardTask task{
       &s, &t, x, w, dy, dx, nullptr, dw != nullptr, dbias != nullptr};
   // dx's gather form multiplies w by the zero border around dy, where no real

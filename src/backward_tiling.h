@@ -34,6 +34,11 @@ struct BackwardTiling {
   // followed by its group's dbias.
   int64_t dw_partial_floats, partial_floats;
   bool serial;  // small enough to run on the calling thread
+  // Degenerate geometry: padding or dilation so far beyond the tensors (a
+  // 2^60 pad and dilation on a 4-wide input is valid) that staged rows would
+  // dwarf them. Such shapes run the scalar reference, whose cost follows
+  // the tensors and the taps instead.
+  bool reference;
   size_t workspace_bytes;
 };
 

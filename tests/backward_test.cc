@@ -352,5 +352,32 @@ TEST_P(BackwardTest, GradientsMatchFiniteDifferences) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// Found by the fuzzer: padding and dilation of 2^60 on a 4-wide input are
+// valid and make small tensors, but staged rows as wide as the dilated
+// extent; such shapes must still give the reference's gradients, not an
+// out-of-memory error.
+TEST(BackwardDegenerateTest, HugePaddingAndDilationMatchTheReference) {
+  xcorr_conv2d_desc desc = Desc(1, 2, 3, 4, 4, 2, 2);
+  desc.pad_left = desc.pad_top = int64_t{1} << 60;
+  desc.dilation_width = desc.dilation_height = int64_t{1} << 60;
+  const detail::ConvShape s = test::ShapeOf(desc);
+  ASSERT_LE(s.y_elements, 100);
+  const std::vector<float> x = test::RandomVector(s.x_elements, 1);
+  const std::vector<float> w = test::RandomVector(s.w_elements, 2);
+  const std::vector<float> dy = test::RandomVector(s.y_elements, 3);
+  const test::BackwardOracle o = test::ReferenceBackward(desc, x, w, dy);
+  xcorr_plan* plan = nullptr;
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
+  std::vector<float> dx(x.size()), dw(w.size()), dbias(3);
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(),
+                                  dx.data(), dw.data(), dbias.data(), nullptr))
+      << xcorr_last_error();
+  xcorr_plan_destroy(plan);
+  test::ExpectWithinBound(dx, o.dx, o.dx_sums, "dx");
+  test::ExpectWithinBound(dw, o.dw, o.dw_sums, "dw");
+  test::ExpectWithinBound(dbias, o.dbias, o.dbias_sums, "dbias");
+}
+
 }  // namespace
 }  // namespace xcorr
