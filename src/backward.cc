@@ -38,9 +38,9 @@ constexpr int64_t kMaxPartialBytes = int64_t{256} << 20;
 // The workspace pointer may have any alignment; partials start at the next
 // 64-byte boundary.
 constexpr size_t kAlignment = 64;
-// Staged rows (and the dy halo) longer than this many times the tensors'
-// rows, plus the slack, mark degenerate geometry (BackwardTiling::reference):
-// ordinary padding and dilation stay far below.
+// Staged rows, the dy halo or strides longer than this many times the
+// tensors' rows, plus the slack, mark degenerate geometry
+// (BackwardTiling::reference): ordinary shapes stay far below.
 constexpr int64_t kMaxStagingRatio = 16;
 constexpr int64_t kStagingSlack = 1024;
 // dw/dbias elements per reduction task.
@@ -56,12 +56,15 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.staged_row_stride =
       std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
                s.out_width + t.max_col_shift);
-  t.reference = t.staged_row_stride >
-                    SaturatingMul(kMaxStagingRatio, d.in_width + s.out_width) +
-                        kStagingSlack ||
-                t.max_row_shift > SaturatingMul(kMaxStagingRatio,
-                                                d.in_height + s.out_height) +
-                                      kStagingSlack;
+  // Strides too: the kernels loop over every stride phase.
+  const int64_t row_limit =
+      SaturatingMul(kMaxStagingRatio, d.in_height + s.out_height) +
+      kStagingSlack;
+  const int64_t col_limit =
+      SaturatingMul(kMaxStagingRatio, d.in_width + s.out_width) + kStagingSlack;
+  t.reference = t.staged_row_stride > col_limit ||
+                t.max_row_shift > row_limit || d.stride_height > row_limit ||
+                d.stride_width > col_limit;
   t.dw_partial_floats = s.out_channels_per_group * s.w_strides.n;
   t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
 

@@ -379,5 +379,27 @@ TEST(BackwardDegenerateTest, HugePaddingAndDilationMatchTheReference) {
   test::ExpectWithinBound(dbias, o.dbias, o.dbias_sums, "dbias");
 }
 
+// Also from the fuzzer: a stride of 2^62 on a 1x1 input is valid (one output
+// row) but must not make the backward loop over 2^62 stride phases.
+TEST(BackwardDegenerateTest, HugeStrideMatchesTheReference) {
+  for (const bool rows : {true, false}) {
+    xcorr_conv2d_desc desc = Desc(1, 1, 1, 1, 1, 1, 1);
+    (rows ? desc.stride_height : desc.stride_width) =
+        (int64_t{1} << 62) + 26726;
+    const std::vector<float> x = {3.0f}, w = {-2.0f}, dy = {5.0f};
+    xcorr_plan* plan = nullptr;
+    ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan));
+    float dx = 0.0f, dw = 0.0f, dbias = 0.0f;
+    EXPECT_EQ(XCORR_OK,
+              xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(), &dx,
+                                    &dw, &dbias, nullptr))
+        << xcorr_last_error();
+    xcorr_plan_destroy(plan);
+    EXPECT_EQ(-10.0f, dx);
+    EXPECT_EQ(15.0f, dw);
+    EXPECT_EQ(5.0f, dbias);
+  }
+}
+
 }  // namespace
 }  // namespace xcorr
