@@ -58,10 +58,10 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
                s.out_width + t.max_col_shift);
   // Strides too: the kernels loop over every stride phase.
   const int64_t row_limit =
-      SaturatingMul(kMaxStagingRatio, d.in_height + s.out_height) +
-      kStagingSlack;
-  const int64_t col_limit =
-      SaturatingMul(kMaxStagingRatio, d.in_width + s.out_width) + kStagingSlack;
+      SaturatingAdd(SaturatingMul(kMaxStagingRatio, d.in_height + s.out_height),
+                    kStagingSlack);
+  const int64_t col_limit = SaturatingAdd(
+      SaturatingMul(kMaxStagingRatio, d.in_width + s.out_width), kStagingSlack);
   t.reference = t.staged_row_stride > col_limit ||
                 t.max_row_shift > row_limit || d.stride_height > row_limit ||
                 d.stride_width > col_limit;

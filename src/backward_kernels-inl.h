@@ -789,7 +789,10 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   const TileRows rows = RowsOf(task, tile);
   if (rows.dy_begin >= rows.dy_end) return;
   const float* staged_dy = StageDy(task, rows);
-  float* partials = task.partials + tile * task.tiling->partial_floats;
+  // No partials when only dx is wanted (and no pointer arithmetic on NULL).
+  float* partials = task.partials != nullptr
+                        ? task.partials + tile * task.tiling->partial_floats
+                        : nullptr;
   if (task.dw_wanted) WeightGrads(task, rows, staged_dy, partials);
   if (task.dbias_wanted) {
     BiasGrads(task, rows, staged_dy, partials + task.tiling->dw_partial_floats);
