@@ -4,7 +4,8 @@
 # corpus in tests/fuzz/corpus. New interesting inputs go to build-fuzz/corpus
 # (the committed seeds are never modified); a crash leaves its input in
 # build-fuzz/artifacts/ (replay: build-fuzz/tests/fuzz/xcorr_conv2d_fuzzer FILE).
-# Usage: tools/fuzz.sh [seconds]   (default 60; extra libFuzzer flags in
+# Usage: tools/fuzz.sh [seconds]   (default 60; 0 replays the corpus only, as
+#        CI does; extra libFuzzer flags in
 #        XCORR_FUZZ_FLAGS, e.g. XCORR_FUZZ_FLAGS="-jobs=4 -workers=4")
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,10 +21,16 @@ CC=clang CXX=clang++ cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDeb
   -DXCORR_BUILD_TOOLS=OFF -DXCORR_INSTALL=OFF >/dev/null
 nice -n 10 cmake --build $build -j 2 --target xcorr_conv2d_fuzzer
 mkdir -p $build/corpus $build/artifacts
-echo "== fuzzing the C API for ${seconds}s"
+if [ "$seconds" = 0 ]; then
+  echo "== replaying the fuzz corpus (regression)"
+  limit=(-runs=0)
+else
+  echo "== fuzzing the C API for ${seconds}s"
+  limit=(-max_total_time="$seconds")
+fi
 # detect_leaks: a plan or buffer leaked on any path is a failure too.
 # -timeout: one input may take at most 10 s (a hang is a bug).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  $build/tests/fuzz/xcorr_conv2d_fuzzer -max_total_time="$seconds" -timeout=10 \
+  $build/tests/fuzz/xcorr_conv2d_fuzzer "${limit[@]}" -timeout=10 \
   -max_len=4096 -print_final_stats=1 -artifact_prefix=$build/artifacts/ \
   ${XCORR_FUZZ_FLAGS:-} $build/corpus tests/fuzz/corpus
