@@ -16,6 +16,7 @@
 #include "src/kernels.h"
 #include "src/reference.h"
 #include "src/threading.h"
+#include "src/workspace.h"
 
 namespace xcorr {
 namespace detail {
@@ -35,14 +36,6 @@ constexpr int64_t kMinRowsPerHaloRow = 4;
 // Partial sums stay below this many bytes; larger shapes get fewer, taller
 // tiles.
 constexpr int64_t kMaxPartialBytes = int64_t{256} << 20;
-// The workspace pointer may have any alignment; partials start at the next
-// 64-byte boundary.
-constexpr size_t kAlignment = 64;
-// Staged rows, the dy halo or strides longer than this many times the
-// tensors' rows, plus the slack, mark degenerate geometry
-// (BackwardTiling::reference): ordinary shapes stay far below.
-constexpr int64_t kMaxStagingRatio = 16;
-constexpr int64_t kStagingSlack = 1024;
 // dw/dbias elements per reduction task.
 constexpr int64_t kReduceChunk = 4096;
 
@@ -56,15 +49,6 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.staged_row_stride =
       std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
                s.out_width + t.max_col_shift);
-  // Strides too: the kernels loop over every stride phase.
-  const int64_t row_limit =
-      SaturatingAdd(SaturatingMul(kMaxStagingRatio, d.in_height + s.out_height),
-                    kStagingSlack);
-  const int64_t col_limit = SaturatingAdd(
-      SaturatingMul(kMaxStagingRatio, d.in_width + s.out_width), kStagingSlack);
-  t.reference = t.staged_row_stride > col_limit ||
-                t.max_row_shift > row_limit || d.stride_height > row_limit ||
-                d.stride_width > col_limit;
   t.dw_partial_floats = s.out_channels_per_group * s.w_strides.n;
   t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
 
@@ -95,14 +79,11 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.serial = !__builtin_mul_overflow(planes * s.out_height, row_multiply_adds,
                                      &multiply_adds) &&
              multiply_adds < kSerialMultiplyAdds;
-  int64_t partial_bytes = 0;
+  // Degenerate shapes run the reference, which needs no workspace.
   t.workspace_bytes =
-      __builtin_mul_overflow(t.tile_count,
-                             t.partial_floats * int64_t{sizeof(float)},
-                             &partial_bytes)
-          ? SIZE_MAX
-          : static_cast<size_t>(partial_bytes) + kAlignment;
-  if (t.reference) t.workspace_bytes = 0;
+      s.degenerate
+          ? 0
+          : WorkspaceBytes(SaturatingMul(t.tile_count, t.partial_floats));
   return t;
 }
 
@@ -111,7 +92,7 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
   ApplyTargetFromEnvironment();
   const ConvShape& s = plan.shape;
   const BackwardTiling& t = plan.backward;
-  if (t.reference) {
+  if (s.degenerate) {
     reference::Backward(s, x, w, dy, dx, dw, dbias);
     return;
   }
@@ -126,9 +107,7 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
     task.dx = nullptr;
   }
   if (task.dw_wanted || task.dbias_wanted) {
-    const auto address = reinterpret_cast<uintptr_t>(workspace);
-    task.partials = reinterpret_cast<float*>((address + kAlignment - 1) &
-                                             ~(kAlignment - 1));
+    task.partials = AlignedWorkspace(workspace);
   }
   ForEachTile(t.tile_count, t.serial,
               [&](int64_t tile) { BackwardTile(task, tile); });

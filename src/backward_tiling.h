@@ -34,12 +34,6 @@ struct BackwardTiling {
   // followed by its group's dbias.
   int64_t dw_partial_floats, partial_floats;
   bool serial;  // small enough to run on the calling thread
-  // Degenerate geometry: padding, dilation or stride so far beyond the
-  // tensors (a 2^60 pad and dilation on a 4-wide input, or a 2^62 stride, is
-  // valid) that staged rows or the loop over stride phases would dwarf them.
-  // Such shapes run the scalar reference, whose cost follows the tensors and
-  // the taps instead.
-  bool reference;
   size_t workspace_bytes;
 };
 

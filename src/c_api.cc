@@ -96,6 +96,15 @@ Status CheckNotNull(const void* pointer, const char* name) {
   return pointer != nullptr ? Status() : InvalidArgument(name, " is NULL");
 }
 
+// The caller's workspace, or for NULL, when the call needs `bytes`, a new
+// one that `owned` keeps (a bad_alloc here becomes OUT_OF_MEMORY).
+void* WorkspaceOrOwned(void* workspace, size_t bytes,
+                       std::unique_ptr<unsigned char[]>* owned) {
+  if (workspace != nullptr || bytes == 0) return workspace;
+  owned->reset(new unsigned char[bytes]);
+  return owned->get();
+}
+
 }  // namespace
 
 extern "C" {
@@ -154,8 +163,11 @@ xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan, const float* x,
         {{"y", y, s.y_elements}}, {{"x", x, s.x_elements},
                                    {"w", w, s.w_elements},
                                    {"bias", bias, s.desc.out_channels}}));
-    (void)workspace;  // forward needs no scratch yet (workspace_bytes is 0)
-    xcorr::detail::Forward(plan->plan, x, w, bias, y);
+    std::unique_ptr<unsigned char[]> owned;
+    xcorr::detail::Forward(
+        plan->plan, x, w, bias, y,
+        WorkspaceOrOwned(workspace, plan->plan.forward_workspace_bytes,
+                         &owned));
     return Status();
   });
 }
@@ -179,14 +191,15 @@ xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan, const float* x,
                         {"w", w, s.w_elements},
                         {"dy", dy, s.y_elements}}));
     if (dx == nullptr && dw == nullptr && dbias == nullptr) return Status();
-    // A NULL workspace: allocate it here (bad_alloc becomes OUT_OF_MEMORY).
-    // Only dw and dbias use it, for their per-tile partial sums.
+    // Only dw and dbias use the workspace, for their per-tile partial sums.
     std::unique_ptr<unsigned char[]> owned;
-    if (workspace == nullptr && (dw != nullptr || dbias != nullptr)) {
-      owned.reset(new unsigned char[plan->plan.workspace_bytes]);
-      workspace = owned.get();
-    }
-    xcorr::detail::Backward(plan->plan, x, w, dy, dx, dw, dbias, workspace);
+    xcorr::detail::Backward(
+        plan->plan, x, w, dy, dx, dw, dbias,
+        WorkspaceOrOwned(workspace,
+                         dw != nullptr || dbias != nullptr
+                             ? plan->plan.backward.workspace_bytes
+                             : 0,
+                         &owned));
     return Status();
   });
 }
@@ -202,7 +215,9 @@ xcorr_status xcorr_corr2d(const float* x, int64_t h, int64_t w, const float* k,
     XCORR_RETURN_IF_ERROR(CheckNoOverlap(
         {{"y", y, shape.y_elements}},
         {{"x", x, shape.x_elements}, {"k", k, shape.w_elements}}));
-    xcorr::detail::Forward(xcorr::detail::MakePlan(shape), x, k, nullptr, y);
+    // One channel, NCHW: no workspace.
+    xcorr::detail::Forward(xcorr::detail::MakePlan(shape), x, k, nullptr, y,
+                           nullptr);
     return Status();
   });
 }

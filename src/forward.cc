@@ -7,6 +7,7 @@
 #include "src/kernels.h"
 #include "src/reference.h"
 #include "src/threading.h"
+#include "src/workspace.h"
 
 namespace xcorr {
 namespace detail {
@@ -69,15 +70,41 @@ void NchwTileAt(const Plan& plan, const float* x, const float* w,
   ForwardNchwTile(t);
 }
 
+// The NHWC kernels' weights (see NhwcTile::packed_w) from OHWI w.
+void PackNhwcWeights(const Plan& plan, const float* w, float* packed) {
+  const ConvShape& s = plan.shape;
+  const int64_t out_per_group = s.out_channels_per_group;
+  const int64_t row_floats = plan.nhwc_packed_channels;
+  // Per group, OHWI weights are an out_per_group x reduction matrix; packed,
+  // its transpose with rows padded to row_floats.
+  const int64_t reduction = s.w_strides.n;
+  for (int64_t g = 0; g < s.desc.groups; ++g) {
+    const float* group_w = w + g * out_per_group * reduction;
+    float* group_packed = packed + g * reduction * row_floats;
+    for (int64_t k = 0; k < reduction; ++k) {
+      float* row = group_packed + k * row_floats;
+      for (int64_t o = 0; o < out_per_group; ++o) {
+        row[o] = group_w[o * reduction + k];
+      }
+      std::fill(row + out_per_group, row + row_floats, 0.0f);
+    }
+  }
+  float* slack = packed + s.desc.groups * reduction * row_floats;
+  std::fill(slack, slack + kMaxVectorLanes, 0.0f);
+}
+
 // One kNhwc tile: rows of one batch item.
 void NhwcTileAt(const Plan& plan, const float* x, const float* w,
-                const float* bias, float* y, int64_t tile) {
+                const float* packed_w, const float* bias, float* y,
+                int64_t tile) {
   const ConvShape& s = plan.shape;
   const int64_t n = tile / plan.row_tiles;
   NhwcTile t;
   t.geometry = &plan.geometry;
   t.x = x + n * s.x_strides.n;
   t.w = w;
+  t.packed_w = packed_w;
+  t.packed_channels = plan.nhwc_packed_channels;
   t.bias = bias;
   t.y = y + n * s.y_strides.n;
   t.channels = s.desc.in_channels;
@@ -91,14 +118,16 @@ void NhwcTileAt(const Plan& plan, const float* x, const float* w,
 }  // namespace
 
 void Forward(const Plan& plan, const float* x, const float* w,
-             const float* bias, float* y) {
+             const float* bias, float* y, void* workspace) {
   ApplyTargetFromEnvironment();
-  // The kernels skip taps on the padding, which PyTorch multiplies by real
-  // zeros: with a non-finite weight those taps make NaN (see finite.h).
+  // The reference runs degenerate geometry (see ConvShape), and padded
+  // shapes with a non-finite weight: the kernels skip taps on the padding,
+  // which PyTorch multiplies by real zeros, making NaN (see finite.h).
   const xcorr_conv2d_desc& d = plan.shape.desc;
   const bool padded = d.pad_top != 0 || d.pad_bottom != 0 || d.pad_left != 0 ||
                       d.pad_right != 0;
-  if (padded && !AllFinite(w, plan.shape.w_elements)) {
+  if (plan.shape.degenerate ||
+      (padded && !AllFinite(w, plan.shape.w_elements))) {
     reference::Forward(plan.shape, x, w, bias, y);
     return;
   }
@@ -111,10 +140,14 @@ void Forward(const Plan& plan, const float* x, const float* w,
       ForEachTile(plan.tile_count, plan.serial,
                   [&](int64_t tile) { NchwTileAt(plan, x, w, bias, y, tile); });
       return;
-    case ForwardAlgorithm::kNhwc:
-      ForEachTile(plan.tile_count, plan.serial,
-                  [&](int64_t tile) { NhwcTileAt(plan, x, w, bias, y, tile); });
+    case ForwardAlgorithm::kNhwc: {
+      float* packed_w = AlignedWorkspace(workspace);
+      PackNhwcWeights(plan, w, packed_w);
+      ForEachTile(plan.tile_count, plan.serial, [&](int64_t tile) {
+        NhwcTileAt(plan, x, w, packed_w, bias, y, tile);
+      });
       return;
+    }
   }
 }
 

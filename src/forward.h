@@ -8,8 +8,10 @@ namespace xcorr {
 namespace detail {
 
 // y = corr(x, w) + bias on validated, non-NULL pointers (bias may be NULL).
+// workspace holds plan.forward_workspace_bytes (it may be NULL when that is
+// 0).
 void Forward(const Plan& plan, const float* x, const float* w,
-             const float* bias, float* y);
+             const float* bias, float* y, void* workspace);
 
 }  // namespace detail
 }  // namespace xcorr

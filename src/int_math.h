@@ -10,6 +10,9 @@ namespace detail {
 // ceil(a / b) for a >= 0, b > 0, without overflow for any such a and b.
 inline int64_t CeilDiv(int64_t a, int64_t b) { return a / b + (a % b != 0); }
 
+// a rounded up to a multiple of b, for a >= 0, b > 0 where that fits.
+inline int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
+
 // Saturates instead of overflowing: for huge shapes (a 2^44-wide padded row
 // is valid) tile arithmetic only needs its comparisons to come out right.
 inline int64_t SaturatingMul(int64_t a, int64_t b) {

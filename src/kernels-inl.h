@@ -10,9 +10,10 @@
 //   a small zero-padded, stride-phase-deinterleaved buffer, so every tap of
 //   every stride, pad and dilation is a contiguous vector load; blocks of
 //   kChannels output channels x kVectors vectors share each load.
-// - NHWC direct kernels: dot products over the contiguous input channels of
-//   each tap, for blocks of interior pixels x output channels; depthwise
-//   NHWC runs its vectors over the channels instead.
+// - NHWC direct kernels: vectors run over output channels; each input
+//   element of each tap, broadcast, meets the packed weights of a block of
+//   output channels (outer products), for blocks of interior pixels; depthwise
+//   NHWC runs its vectors over the channels of one tap instead.
 #if defined(XCORR_SRC_KERNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef XCORR_SRC_KERNELS_INL_H_
 #undef XCORR_SRC_KERNELS_INL_H_
@@ -54,8 +55,6 @@ HWY_INLINE void KeepInRegister(V& v) {
   (void)v;
 #endif
 }
-
-inline int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
 // ---------------------------------------------------------------------------
 // Plane kernels.
@@ -203,6 +202,7 @@ HWY_INLINE void PlaneTileK5x5(const detail::PlaneTile& tile) {
 // Shared by the direct kernels.
 
 using detail::CeilDiv;
+using detail::RoundUp;
 
 // The taps [*begin, *end) of a kernel axis with `taps` taps, `dilation`
 // apart, that land inside [0, size) when tap 0 sits at `position` (which
@@ -497,118 +497,132 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
 // ---------------------------------------------------------------------------
 // NHWC direct kernels.
 
-// Adds the dot products of kPixels runs of count floats (x_stride apart from
-// x) with kChannels weight runs (w_stride apart from w) to acc (whole
-// vectors) and tail (the last floats). Each loaded weight vector feeds
-// kPixels FMAs, each input vector kChannels.
-template <size_t kPixels, size_t kChannels, class D>
-HWY_INLINE void DotRun(D d, const float* HWY_RESTRICT x, int64_t x_stride,
-                       const float* HWY_RESTRICT w, int64_t w_stride,
-                       int64_t count, hn::Vec<D> (*acc)[kChannels],
-                       float (*tail)[kChannels]) {
-  using V = hn::Vec<D>;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  int64_t k = 0;
-  for (; k + N <= count; k += N) {
-    V in[kPixels];
-    for (size_t p = 0; p < kPixels; ++p) {
-      in[p] = hn::LoadU(d, x + static_cast<int64_t>(p) * x_stride + k);
-    }
-    for (size_t c = 0; c < kChannels; ++c) {
-      const V weight = hn::LoadU(d, w + static_cast<int64_t>(c) * w_stride + k);
-      for (size_t p = 0; p < kPixels; ++p)
-        acc[p][c] = hn::MulAdd(in[p], weight, acc[p][c]);
-    }
-  }
-  for (; k < count; ++k) {
-    for (size_t c = 0; c < kChannels; ++c) {
-      const float weight = w[static_cast<int64_t>(c) * w_stride + k];
-      for (size_t p = 0; p < kPixels; ++p) {
-        tail[p][c] += x[static_cast<int64_t>(p) * x_stride + k] * weight;
-      }
-    }
-  }
-}
-
 // Where a run of NHWC output pixels of one row reads: their taps (the same
-// for all of them) and their group.
+// for all of them), their group's input and its packed weights.
 struct NhwcPixel {
   const float* x;  // the input at the group's first channel, row 0, column 0
+  const float* w;  // the group's packed weights (see detail::NhwcTile)
   int64_t top, left, u_begin, u_end, v_begin, v_end;
   int64_t group_channels;  // input channels per group
   bool merge_columns;      // a kernel row's taps are one contiguous run
 };
 
-// Output channels [o, o + kChannels) of kPixels consecutive pixels (the
-// first at px.left, all with px's taps), summing each tap's input channels
-// as dot products. Without groups or dilation, the taps of a kernel row are
-// contiguous in both x and w (OHWI), so they form one long run.
-template <size_t kPixels, size_t kChannels>
-HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px,
-                          int64_t o, float* y) {
-  const hn::ScalableTag<float> d;
-  const detail::DirectGeometry& g = *tile.geometry;
-  hn::Vec<decltype(d)> acc[kPixels][kChannels];
-  float tail[kPixels][kChannels];
-  for (size_t p = 0; p < kPixels; ++p) {
-    for (size_t c = 0; c < kChannels; ++c) {
-      acc[p][c] = hn::Zero(d);
-      tail[p][c] = 0.0f;
+// Adds, for k in [0, count), x[p * x_stride + k] times the kVectors weight
+// vectors of packed row k (rows `row_floats` apart) to acc[p]: an outer
+// product per k, each weight vector feeding kPixels FMAs and each broadcast
+// input kVectors.
+template <size_t kPixels, size_t kVectors, class D>
+HWY_INLINE void OuterProducts(D d, const float* HWY_RESTRICT x,
+                              int64_t x_stride, const float* HWY_RESTRICT w,
+                              int64_t row_floats, int64_t count,
+                              hn::Vec<D> (*acc)[kVectors]) {
+  using V = hn::Vec<D>;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  for (int64_t k = 0; k < count; ++k) {
+    V weight[kVectors];
+    for (size_t j = 0; j < kVectors; ++j) {
+      weight[j] =
+          hn::LoadU(d, w + k * row_floats + static_cast<int64_t>(j) * N);
     }
-  }
-  const int64_t cg = px.group_channels;
-  const int64_t w_stride = g.kernel_height * g.kernel_width * cg;
-  const int64_t x_stride = g.stride_width * tile.channels;
-  const float* w = tile.w + o * w_stride;
-  for (int64_t u = px.u_begin; u < px.u_end; ++u) {
-    const float* x_row =
-        px.x + (px.top + u * g.dilation_height) * g.in_width * tile.channels;
-    const float* w_row = w + u * g.kernel_width * cg;
-    if (px.merge_columns) {
-      DotRun<kPixels, kChannels>(d,
-                                 x_row + (px.left + px.v_begin) * tile.channels,
-                                 x_stride, w_row + px.v_begin * cg, w_stride,
-                                 (px.v_end - px.v_begin) * cg, acc, tail);
-      continue;
-    }
-    for (int64_t v = px.v_begin; v < px.v_end; ++v) {
-      DotRun<kPixels, kChannels>(
-          d, x_row + (px.left + v * g.dilation_width) * tile.channels, x_stride,
-          w_row + v * cg, w_stride, cg, acc, tail);
-    }
-  }
-  for (size_t p = 0; p < kPixels; ++p) {
-    for (size_t c = 0; c < kChannels; ++c) {
-      const int64_t channel = o + static_cast<int64_t>(c);
-      const float sum = hn::GetLane(hn::SumOfLanes(d, acc[p][c])) + tail[p][c];
-      y[static_cast<int64_t>(p) * tile.out_channels + channel] =
-          (tile.bias != nullptr ? tile.bias[channel] : 0.0f) + sum;
+    for (size_t p = 0; p < kPixels; ++p) {
+      const V in = hn::Set(d, x[static_cast<int64_t>(p) * x_stride + k]);
+      for (size_t j = 0; j < kVectors; ++j)
+        acc[p][j] = hn::MulAdd(in, weight[j], acc[p][j]);
     }
   }
 }
 
-// All output channels of kPixels pixels: AVX-512 blocks 4 pixels x 4
-// channels (16 accumulators + 4 inputs + 1 weight of 32 registers), the
-// others 2 x 4 (8 + 2 + 1 of 16); so each weight load feeds several pixels
-// and weights stream from L2 a quarter or half as often.
-constexpr size_t kNhwcPixels = kVectorRegisters == 32 ? 4 : 2;
-constexpr size_t kNhwcChannels = 4;
-
-template <size_t kPixels>
-HWY_INLINE void NhwcPixels(const detail::NhwcTile& tile, NhwcPixel& px,
-                           int64_t row, int64_t col) {
+// kVectors vectors of output channels from channel o of px's group, for
+// kPixels consecutive pixels (the first at px.left, all with px's taps);
+// y points at the first pixel's output channel o.
+template <size_t kPixels, size_t kVectors>
+HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px,
+                          int64_t o, const float* bias, float* y) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const detail::DirectGeometry& g = *tile.geometry;
-  const int64_t out_per_group = tile.out_channels / tile.groups;
-  float* y = tile.y + (row * g.out_width + col) * tile.out_channels;
-  for (int64_t group = 0; group < tile.groups; ++group) {
-    px.x = tile.x + group * g.in_channels;
-    const int64_t end = (group + 1) * out_per_group;
-    int64_t o = group * out_per_group;
-    for (; o + static_cast<int64_t>(kNhwcChannels) <= end;
-         o += static_cast<int64_t>(kNhwcChannels)) {
-      NhwcBlock<kPixels, kNhwcChannels>(tile, px, o, y);
+  hn::Vec<decltype(d)> acc[kPixels][kVectors];
+  for (size_t p = 0; p < kPixels; ++p) {
+    for (size_t j = 0; j < kVectors; ++j) acc[p][j] = hn::Zero(d);
+  }
+  const int64_t cg = px.group_channels;
+  const int64_t row_floats = tile.packed_channels;
+  const int64_t x_stride = g.stride_width * tile.channels;
+  for (int64_t u = px.u_begin; u < px.u_end; ++u) {
+    const float* x_row =
+        px.x + (px.top + u * g.dilation_height) * g.in_width * tile.channels;
+    const float* w_row = px.w + u * g.kernel_width * cg * row_floats + o;
+    if (px.merge_columns) {
+      OuterProducts<kPixels, kVectors>(
+          d, x_row + (px.left + px.v_begin) * tile.channels, x_stride,
+          w_row + px.v_begin * cg * row_floats, row_floats,
+          (px.v_end - px.v_begin) * cg, acc);
+      continue;
     }
-    for (; o < end; ++o) NhwcBlock<kPixels, 1>(tile, px, o, y);
+    for (int64_t v = px.v_begin; v < px.v_end; ++v) {
+      OuterProducts<kPixels, kVectors>(
+          d, x_row + (px.left + v * g.dilation_width) * tile.channels, x_stride,
+          w_row + v * cg * row_floats, row_floats, cg, acc);
+    }
+  }
+  const int64_t out_per_group = tile.out_channels / tile.groups;
+  for (size_t j = 0; j < kVectors; ++j) {
+    const int64_t first = o + static_cast<int64_t>(j) * N;
+    const int64_t lanes = out_per_group - first;
+    const hn::Vec<decltype(d)> b =
+        bias != nullptr ? LoadUpTo(d, bias + first, lanes) : hn::Zero(d);
+    for (size_t p = 0; p < kPixels; ++p) {
+      StoreUpTo(d, hn::Add(acc[p][j], b),
+                y + static_cast<int64_t>(p) * tile.out_channels +
+                    static_cast<int64_t>(j) * N,
+                lanes);
+    }
+  }
+}
+
+// Register blocks, pixels x vectors of output channels: AVX-512 6 x 4 (24
+// accumulators + 4 weights + 1 broadcast of 32 registers), the others 6 x 2
+// (12 + 2 + 1 of 16). Per input element and tap that is kVectors weight
+// loads and kPixels broadcasts for kPixels * kVectors FMAs.
+constexpr size_t kNhwcPixels = 6;
+constexpr size_t kNhwcVectors = kVectorRegisters == 32 ? 4 : 2;
+
+// kVectors vectors of output channels from channel o of px's group, for
+// every pixel of the tile: the block's weights stay in cache while they
+// meet every pixel. Pixels whose taps all lie inside the row run
+// kNhwcPixels at a time, the last block overlapping its predecessor rather
+// than leaving a tail (the same taps in the same order: the same bits);
+// border pixels run one by one.
+template <size_t kVectors>
+HWY_INLINE void NhwcChannelBlock(const detail::NhwcTile& tile, NhwcPixel& px,
+                                 int64_t o, const float* bias, float* y) {
+  const detail::DirectGeometry& g = *tile.geometry;
+  int64_t interior_begin, interior_end;
+  TapRange(-g.pad_left, g.stride_width, g.out_width,
+           g.in_width - (g.kernel_width - 1) * g.dilation_width,
+           &interior_begin, &interior_end);
+  const int64_t pixels = static_cast<int64_t>(kNhwcPixels);
+  for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
+    px.top = row * g.stride_height - g.pad_top;
+    TapRange(px.top, g.dilation_height, g.kernel_height, g.in_height,
+             &px.u_begin, &px.u_end);
+    for (int64_t col = 0; col < g.out_width;) {
+      const bool block = col >= interior_begin &&
+                         interior_end - interior_begin >= pixels &&
+                         col < interior_end;
+      if (block) col = std::min(col, interior_end - pixels);
+      px.left = col * g.stride_width - g.pad_left;
+      TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width,
+               &px.v_begin, &px.v_end);
+      float* y_pixel = y + (row * g.out_width + col) * tile.out_channels + o;
+      if (block) {
+        NhwcBlock<kNhwcPixels, kVectors>(tile, px, o, bias, y_pixel);
+        col += pixels;
+      } else {
+        NhwcBlock<1, kVectors>(tile, px, o, bias, y_pixel);
+        ++col;
+      }
+    }
   }
 }
 
@@ -678,30 +692,28 @@ HWY_INLINE void ForwardNhwc(const detail::NhwcTile& tile) {
       ForwardNhwcDepthwise(tile)) {
     return;
   }
-  // Pixels whose taps all lie inside the row run kNhwcPixels at a time.
-  int64_t interior_begin, interior_end;
-  TapRange(-g.pad_left, g.stride_width, g.out_width,
-           g.in_width - (g.kernel_width - 1) * g.dilation_width,
-           &interior_begin, &interior_end);
+  // Group by group, whole blocks of kNhwcVectors vectors of output channels,
+  // then the remaining vectors (the last one partial).
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t out_per_group = tile.out_channels / tile.groups;
+  const int64_t block = static_cast<int64_t>(kNhwcVectors) * N;
   NhwcPixel px;
   px.group_channels = g.in_channels;
   px.merge_columns = tile.groups == 1 && g.dilation_width == 1;
-  for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
-    px.top = row * g.stride_height - g.pad_top;
-    TapRange(px.top, g.dilation_height, g.kernel_height, g.in_height,
-             &px.u_begin, &px.u_end);
-    for (int64_t col = 0; col < g.out_width;) {
-      px.left = col * g.stride_width - g.pad_left;
-      TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width,
-               &px.v_begin, &px.v_end);
-      if (col >= interior_begin &&
-          col + static_cast<int64_t>(kNhwcPixels) <= interior_end) {
-        NhwcPixels<kNhwcPixels>(tile, px, row, col);
-        col += static_cast<int64_t>(kNhwcPixels);
-      } else {
-        NhwcPixels<1>(tile, px, row, col);
-        ++col;
-      }
+  for (int64_t group = 0; group < tile.groups; ++group) {
+    px.x = tile.x + group * g.in_channels;
+    px.w = tile.packed_w + group * g.kernel_height * g.kernel_width *
+                               g.in_channels * tile.packed_channels;
+    const float* bias =
+        tile.bias != nullptr ? tile.bias + group * out_per_group : nullptr;
+    float* y = tile.y + group * out_per_group;
+    int64_t o = 0;
+    for (; o + block <= out_per_group; o += block) {
+      NhwcChannelBlock<kNhwcVectors>(tile, px, o, bias, y);
+    }
+    for (; o < out_per_group; o += N) {
+      NhwcChannelBlock<1>(tile, px, o, bias, y);
     }
   }
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "src/int_math.h"
+#include "src/workspace.h"
 
 namespace xcorr {
 namespace detail {
@@ -130,11 +131,20 @@ Plan MakePlan(const ConvShape& shape) {
                                   shape.out_height * shape.out_width),
                     per_output);
   plan.serial = total < kSerialMultiplyAdds;
-  // Every kernel's scratch is a bounded stack buffer.
-  plan.workspace_bytes = 0;
+  // Other kernels' scratch is a bounded stack buffer; degenerate shapes run
+  // the reference.
+  plan.nhwc_packed_channels =
+      RoundUp(shape.out_channels_per_group, kNhwcPackedLanes);
+  plan.forward_workspace_bytes =
+      plan.forward_algorithm == ForwardAlgorithm::kNhwc && !shape.degenerate
+          ? WorkspaceBytes(
+                SaturatingAdd(SaturatingMul(SaturatingMul(d.groups, per_output),
+                                            plan.nhwc_packed_channels),
+                              kMaxVectorLanes))
+          : 0;
   plan.backward = PlanBackwardTiling(shape);
   plan.workspace_bytes =
-      std::max(plan.workspace_bytes, plan.backward.workspace_bytes);
+      std::max(plan.forward_workspace_bytes, plan.backward.workspace_bytes);
   return plan;
 }
 

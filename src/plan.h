@@ -25,7 +25,8 @@ enum class ForwardAlgorithm {
   // Every other NCHW shape: the direct kernel over packed input rows, tiles
   // of (batch, group, output-channel block, rows, columns).
   kNchw,
-  // NHWC: dot products over input channels, tiles of (batch, rows).
+  // NHWC: vectors over output channels, weights packed once per call into
+  // the workspace; tiles of (batch, rows).
   kNhwc,
 };
 
@@ -39,9 +40,11 @@ struct Plan {
   int64_t rows_per_tile, row_tiles;
   int64_t cols_per_tile, col_tiles;
   int64_t tile_count;
-  bool serial;              // forward too small to be worth running tasks
-  BackwardTiling backward;  // the backward pass's own grid
-  size_t workspace_bytes;
+  bool serial;                   // forward too small to be worth running tasks
+  BackwardTiling backward;       // the backward pass's own grid
+  int64_t nhwc_packed_channels;  // kNhwc: see NhwcTile::packed_channels
+  size_t forward_workspace_bytes;  // kNhwc: the packed weights
+  size_t workspace_bytes;          // what forward or backward may use
 };
 
 // Chooses the algorithm and tiling for a validated shape.

@@ -5,6 +5,8 @@
 #include <initializer_list>
 #include <limits>
 
+#include "src/int_math.h"
+
 namespace xcorr {
 namespace detail {
 namespace {
@@ -40,6 +42,20 @@ Strides4 ActivationStrides(xcorr_layout layout, int64_t channels,
     return {channels * height * width, height * width, width, 1};
   }
   return {height * width * channels, 1, width * channels, channels};
+}
+
+// See ConvShape::degenerate. Ordinary shapes stay far below the limit.
+constexpr int64_t kDegenerateRatio = 16;
+constexpr int64_t kDegenerateSlack = 1024;
+
+// One axis of ConvShape::degenerate.
+bool IsDegenerate(int64_t stride, int64_t dilated_extent, int64_t pad_before,
+                  int64_t pad_after, int64_t in_size, int64_t out_size) {
+  const int64_t limit = SaturatingAdd(
+      SaturatingMul(kDegenerateRatio, SaturatingAdd(in_size, out_size)),
+      kDegenerateSlack);
+  return stride > limit || dilated_extent > limit ||
+         SaturatingAdd(pad_before, pad_after) > limit;
 }
 
 }  // namespace
@@ -115,6 +131,15 @@ Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape) {
   s.layout = static_cast<xcorr_layout>(layout);
   s.out_height = (padded_height - dilated_height) / d.stride_height + 1;
   s.out_width = (padded_width - dilated_width) / d.stride_width + 1;
+  // With one tap along an axis dilation changes nothing: 1 is the same
+  // convolution, and keeps the kernels' index arithmetic (tap * dilation *
+  // row pitch) small whatever the caller gave.
+  if (d.kernel_height == 1) s.desc.dilation_height = 1;
+  if (d.kernel_width == 1) s.desc.dilation_width = 1;
+  s.degenerate = IsDegenerate(d.stride_height, dilated_height, d.pad_top,
+                              d.pad_bottom, d.in_height, s.out_height) ||
+                 IsDegenerate(d.stride_width, dilated_width, d.pad_left,
+                              d.pad_right, d.in_width, s.out_width);
   s.in_channels_per_group = d.in_channels / d.groups;
   s.out_channels_per_group = d.out_channels / d.groups;
   XCORR_RETURN_IF_ERROR(CheckedElements(

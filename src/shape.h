@@ -27,6 +27,13 @@ struct ConvShape {
   int64_t in_channels_per_group, out_channels_per_group;
   int64_t x_elements, w_elements, y_elements;
   Strides4 x_strides, w_strides, y_strides;
+  // Degenerate geometry: padding, stride or dilated kernel extent more than
+  // 16 times the tensors' extent (plus 1024) along an axis, e.g. a 2^60 pad
+  // and dilation on a 4-wide input, which is valid and makes small tensors.
+  // Such shapes run the scalar reference, whose cost and index arithmetic
+  // follow the tensors and the taps; the kernels' staging, strides and
+  // pointer offsets then stay within a small multiple of the tensors.
+  bool degenerate;
 };
 
 // Checks every field of `desc` and fills `shape`. Messages name the value and

@@ -347,5 +347,29 @@ TEST_P(ForwardTest, OneByOneAndDepthwiseVariants) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// From the fuzzer: strides, dilations and padding of about 2^60 are valid on
+// tiny tensors. Huge strides and padding make the geometry degenerate (the
+// reference runs it); a huge dilation with one tap changes nothing and runs
+// the kernels. None may overflow index arithmetic (UBSan) or read outside x.
+TEST_P(ForwardTest, HugeStridesDilationsAndPadsMatchReference) {
+  const int64_t huge = int64_t{1} << 60;
+  uint64_t seed = 600;
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    xcorr_conv2d_desc one_output =
+        Strided(Desc(1, 9, 4, 3, 1, 2, 1), 1, huge, 1, huge + 1);
+    xcorr_conv2d_desc padded_two_outputs = Strided(
+        Padded(Desc(1, 9, 4, 1, 1, 1, 1), 0, 0, 0, huge), 1, huge, 1, 1);
+    xcorr_conv2d_desc padded_dilated = Strided(
+        Padded(Desc(2, 3, 2, 4, 5, 2, 2), huge, 0, 0, huge), 1, 1, huge, huge);
+    for (xcorr_conv2d_desc* desc :
+         {&one_output, &padded_two_outputs, &padded_dilated}) {
+      desc->layout = layout;
+      ASSERT_LE(test::ShapeOf(*desc).y_elements, 100) << Describe(*desc);
+      CheckForward(*desc, true, seed++);
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 }  // namespace
 }  // namespace xcorr

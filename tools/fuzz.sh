@@ -4,9 +4,9 @@
 # corpus in tests/fuzz/corpus. New interesting inputs go to build-fuzz/corpus
 # (the committed seeds are never modified); a crash leaves its input in
 # build-fuzz/artifacts/ (replay: build-fuzz/tests/fuzz/xcorr_conv2d_fuzzer FILE).
-# Usage: tools/fuzz.sh [seconds]   (default 60; 0 replays the corpus only, as
-#        CI does; extra libFuzzer flags in
-#        XCORR_FUZZ_FLAGS, e.g. XCORR_FUZZ_FLAGS="-jobs=4 -workers=4")
+# Usage: tools/fuzz.sh [seconds]   (default 60, as CI; 0 replays the corpus
+#        only; extra libFuzzer flags in XCORR_FUZZ_FLAGS, e.g.
+#        XCORR_FUZZ_FLAGS="-jobs=4 -workers=4")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

@@ -12,7 +12,6 @@ integers in the order the fuzzer consumes them and appends them reversed.
 Usage: tests/fuzz/make_corpus.py   (rewrites tests/fuzz/corpus)
 """
 import os
-import shutil
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 INT64_MIN = -(1 << 63)
@@ -205,6 +204,10 @@ def seeds():
     yield "huge_pads_and_stride", invalid(h=1, w=1, kh=1, kw=1, sh=1 << 62,
                                           pads=(1 << 62, 1 << 62, 0, 0))
     yield "huge_dilation", invalid(dh=(1 << 62) + 1, kh=2)
+    # One kernel row with a 2^62 dilation is valid; the backward's dw index
+    # arithmetic overflowed on it (fuzzer).
+    yield "regression_backward_one_tap_huge_dilation", conv(
+        False, h=2, w=3, kh=1, kw=2, dh=(1 << 62) + 1)
     yield "huge_valid_plan_only", invalid(n=1, h=1 << 20, w=1 << 20, kh=1, kw=1)
     yield "corr2d_small", corr2d(6, 8, 1, 2)
     yield "corr2d_square", corr2d(9, 33, 4, 5)
@@ -221,8 +224,11 @@ def seeds():
 
 
 def main():
-    shutil.rmtree(CORPUS, ignore_errors=True)
-    os.makedirs(CORPUS)
+    # Inputs the fuzzer found (regression_*) are kept as they were found.
+    os.makedirs(CORPUS, exist_ok=True)
+    for name in os.listdir(CORPUS):
+        if not name.startswith("regression_"):
+            os.remove(os.path.join(CORPUS, name))
     for name, data in seeds():
         with open(os.path.join(CORPUS, name), "wb") as f:
             f.write(data)
