@@ -70,49 +70,58 @@ void NchwTileAt(const Plan& plan, const float* x, const float* w,
   ForwardNchwTile(t);
 }
 
-// The NHWC kernels' weights (see NhwcTile::packed_w) from OHWI w.
-void PackNhwcWeights(const Plan& plan, const float* w, float* packed) {
+// The packed-weights kernel's weights (see PackedTile::packed_w) from OIHW
+// or OHWI w: per group, the transpose of an out_per_group x reduction
+// matrix, rows padded to packed_channels, reduction index (u, v, c).
+void PackWeights(const Plan& plan, const float* w, float* packed) {
   const ConvShape& s = plan.shape;
+  const xcorr_conv2d_desc& d = s.desc;
   const int64_t out_per_group = s.out_channels_per_group;
-  const int64_t row_floats = plan.nhwc_packed_channels;
-  // Per group, OHWI weights are an out_per_group x reduction matrix; packed,
-  // its transpose with rows padded to row_floats.
-  const int64_t reduction = s.w_strides.n;
-  for (int64_t g = 0; g < s.desc.groups; ++g) {
-    const float* group_w = w + g * out_per_group * reduction;
-    float* group_packed = packed + g * reduction * row_floats;
-    for (int64_t k = 0; k < reduction; ++k) {
-      float* row = group_packed + k * row_floats;
-      for (int64_t o = 0; o < out_per_group; ++o) {
-        row[o] = group_w[o * reduction + k];
+  const int64_t row_floats = plan.packed_channels;
+  float* row = packed;
+  for (int64_t g = 0; g < d.groups; ++g) {
+    const float* group_w = w + g * out_per_group * s.w_strides.n;
+    for (int64_t u = 0; u < d.kernel_height; ++u) {
+      for (int64_t v = 0; v < d.kernel_width; ++v) {
+        for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
+          const float* tap = group_w + u * s.w_strides.h + v * s.w_strides.w +
+                             c * s.w_strides.c;
+          for (int64_t o = 0; o < out_per_group; ++o) {
+            row[o] = tap[o * s.w_strides.n];
+          }
+          std::fill(row + out_per_group, row + row_floats, 0.0f);
+          row += row_floats;
+        }
       }
-      std::fill(row + out_per_group, row + row_floats, 0.0f);
     }
   }
-  float* slack = packed + s.desc.groups * reduction * row_floats;
-  std::fill(slack, slack + kMaxVectorLanes, 0.0f);
+  std::fill(row, row + kMaxVectorLanes, 0.0f);  // the slack
 }
 
-// One kNhwc tile: rows of one batch item.
-void NhwcTileAt(const Plan& plan, const float* x, const float* w,
-                const float* packed_w, const float* bias, float* y,
-                int64_t tile) {
+// One kPackedWeights tile: rows of one batch item.
+void PackedTileAt(const Plan& plan, const float* x, const float* w,
+                  const float* packed_w, const float* bias, float* y,
+                  int64_t tile) {
   const ConvShape& s = plan.shape;
   const int64_t n = tile / plan.row_tiles;
-  NhwcTile t;
+  PackedTile t;
   t.geometry = &plan.geometry;
   t.x = x + n * s.x_strides.n;
+  t.x_column_stride = s.x_strides.w;
+  t.x_channel_stride = s.x_strides.c;
   t.w = w;
   t.packed_w = packed_w;
-  t.packed_channels = plan.nhwc_packed_channels;
+  t.packed_channels = plan.packed_channels;
   t.bias = bias;
   t.y = y + n * s.y_strides.n;
+  t.y_column_stride = s.y_strides.w;
+  t.y_channel_stride = s.y_strides.c;
   t.channels = s.desc.in_channels;
   t.out_channels = s.desc.out_channels;
   t.groups = s.desc.groups;
   t.row_begin = (tile % plan.row_tiles) * plan.rows_per_tile;
   t.row_end = std::min(t.row_begin + plan.rows_per_tile, s.out_height);
-  ForwardNhwcTile(t);
+  ForwardPackedTile(t);
 }
 
 }  // namespace
@@ -140,11 +149,11 @@ void Forward(const Plan& plan, const float* x, const float* w,
       ForEachTile(plan.tile_count, plan.serial,
                   [&](int64_t tile) { NchwTileAt(plan, x, w, bias, y, tile); });
       return;
-    case ForwardAlgorithm::kNhwc: {
+    case ForwardAlgorithm::kPackedWeights: {
       float* packed_w = AlignedWorkspace(workspace);
-      PackNhwcWeights(plan, w, packed_w);
+      PackWeights(plan, w, packed_w);
       ForEachTile(plan.tile_count, plan.serial, [&](int64_t tile) {
-        NhwcTileAt(plan, x, w, packed_w, bias, y, tile);
+        PackedTileAt(plan, x, w, packed_w, bias, y, tile);
       });
       return;
     }

@@ -497,25 +497,25 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
 // ---------------------------------------------------------------------------
 // NHWC direct kernels.
 
-// Where a run of NHWC output pixels of one row reads: their taps (the same
-// for all of them), their group's input and its packed weights.
-struct NhwcPixel {
+// Where a run of output pixels of one row reads: their taps (the same for
+// all of them), their group's input and its packed weights.
+struct PixelRun {
   const float* x;  // the input at the group's first channel, row 0, column 0
-  const float* w;  // the group's packed weights (see detail::NhwcTile)
+  const float* w;  // the group's packed weights (see detail::PackedTile)
   int64_t top, left, u_begin, u_end, v_begin, v_end;
   int64_t group_channels;  // input channels per group
   bool merge_columns;      // a kernel row's taps are one contiguous run
 };
 
-// Adds, for k in [0, count), x[p * x_stride + k] times the kVectors weight
-// vectors of packed row k (rows `row_floats` apart) to acc[p]: an outer
-// product per k, each weight vector feeding kPixels FMAs and each broadcast
-// input kVectors.
+// Adds, for k in [0, count), x[p * pixel_stride + k * k_stride] times the
+// kVectors weight vectors of packed row k (rows `row_floats` apart) to
+// acc[p]: an outer product per k, each weight vector feeding kPixels FMAs and
+// each broadcast input kVectors.
 template <size_t kPixels, size_t kVectors, class D>
 HWY_INLINE void OuterProducts(D d, const float* HWY_RESTRICT x,
-                              int64_t x_stride, const float* HWY_RESTRICT w,
-                              int64_t row_floats, int64_t count,
-                              hn::Vec<D> (*acc)[kVectors]) {
+                              int64_t pixel_stride, int64_t k_stride,
+                              const float* HWY_RESTRICT w, int64_t row_floats,
+                              int64_t count, hn::Vec<D> (*acc)[kVectors]) {
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   for (int64_t k = 0; k < count; ++k) {
@@ -525,19 +525,31 @@ HWY_INLINE void OuterProducts(D d, const float* HWY_RESTRICT x,
           hn::LoadU(d, w + k * row_floats + static_cast<int64_t>(j) * N);
     }
     for (size_t p = 0; p < kPixels; ++p) {
-      const V in = hn::Set(d, x[static_cast<int64_t>(p) * x_stride + k]);
+      const V in =
+          hn::Set(d, x[static_cast<int64_t>(p) * pixel_stride + k * k_stride]);
       for (size_t j = 0; j < kVectors; ++j)
         acc[p][j] = hn::MulAdd(in, weight[j], acc[p][j]);
     }
   }
 }
 
+// Stores lanes [0, count) of v to p, elements `stride` apart (an NCHW
+// output's channels).
+template <class D>
+HWY_INLINE void StoreStrided(D d, hn::Vec<D> v, float* p, int64_t stride,
+                             int64_t count) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)];
+  hn::Store(v, d, lanes);
+  for (int64_t k = 0; k < std::min(count, N); ++k) p[k * stride] = lanes[k];
+}
+
 // kVectors vectors of output channels from channel o of px's group, for
 // kPixels consecutive pixels (the first at px.left, all with px's taps);
 // y points at the first pixel's output channel o.
 template <size_t kPixels, size_t kVectors>
-HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px,
-                          int64_t o, const float* bias, float* y) {
+HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
+                            int64_t o, const float* bias, float* y) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const detail::DirectGeometry& g = *tile.geometry;
@@ -547,35 +559,41 @@ HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px,
   }
   const int64_t cg = px.group_channels;
   const int64_t row_floats = tile.packed_channels;
-  const int64_t x_stride = g.stride_width * tile.channels;
+  const int64_t column = tile.x_column_stride;
+  const int64_t pixel_stride = g.stride_width * column;
   for (int64_t u = px.u_begin; u < px.u_end; ++u) {
     const float* x_row =
-        px.x + (px.top + u * g.dilation_height) * g.in_width * tile.channels;
+        px.x + (px.top + u * g.dilation_height) * g.in_width * column;
     const float* w_row = px.w + u * g.kernel_width * cg * row_floats + o;
     if (px.merge_columns) {
       OuterProducts<kPixels, kVectors>(
-          d, x_row + (px.left + px.v_begin) * tile.channels, x_stride,
+          d, x_row + (px.left + px.v_begin) * column, pixel_stride, 1,
           w_row + px.v_begin * cg * row_floats, row_floats,
           (px.v_end - px.v_begin) * cg, acc);
       continue;
     }
     for (int64_t v = px.v_begin; v < px.v_end; ++v) {
       OuterProducts<kPixels, kVectors>(
-          d, x_row + (px.left + v * g.dilation_width) * tile.channels, x_stride,
-          w_row + v * cg * row_floats, row_floats, cg, acc);
+          d, x_row + (px.left + v * g.dilation_width) * column, pixel_stride,
+          tile.x_channel_stride, w_row + v * cg * row_floats, row_floats, cg,
+          acc);
     }
   }
   const int64_t out_per_group = tile.out_channels / tile.groups;
   for (size_t j = 0; j < kVectors; ++j) {
-    const int64_t first = o + static_cast<int64_t>(j) * N;
-    const int64_t lanes = out_per_group - first;
+    const int64_t first = static_cast<int64_t>(j) * N;
+    const int64_t lanes = out_per_group - o - first;
     const hn::Vec<decltype(d)> b =
-        bias != nullptr ? LoadUpTo(d, bias + first, lanes) : hn::Zero(d);
+        bias != nullptr ? LoadUpTo(d, bias + o + first, lanes) : hn::Zero(d);
     for (size_t p = 0; p < kPixels; ++p) {
-      StoreUpTo(d, hn::Add(acc[p][j], b),
-                y + static_cast<int64_t>(p) * tile.out_channels +
-                    static_cast<int64_t>(j) * N,
-                lanes);
+      const hn::Vec<decltype(d)> sum = hn::Add(acc[p][j], b);
+      float* at = y + static_cast<int64_t>(p) * tile.y_column_stride +
+                  first * tile.y_channel_stride;
+      if (tile.y_channel_stride == 1) {
+        StoreUpTo(d, sum, at, lanes);
+      } else {
+        StoreStrided(d, sum, at, tile.y_channel_stride, lanes);
+      }
     }
   }
 }
@@ -584,24 +602,24 @@ HWY_INLINE void NhwcBlock(const detail::NhwcTile& tile, const NhwcPixel& px,
 // accumulators + 4 weights + 1 broadcast of 32 registers), the others 6 x 2
 // (12 + 2 + 1 of 16). Per input element and tap that is kVectors weight
 // loads and kPixels broadcasts for kPixels * kVectors FMAs.
-constexpr size_t kNhwcPixels = 6;
-constexpr size_t kNhwcVectors = kVectorRegisters == 32 ? 4 : 2;
+constexpr size_t kPackedPixels = 6;
+constexpr size_t kPackedVectors = kVectorRegisters == 32 ? 4 : 2;
 
 // kVectors vectors of output channels from channel o of px's group, for
 // every pixel of the tile: the block's weights stay in cache while they
 // meet every pixel. Pixels whose taps all lie inside the row run
-// kNhwcPixels at a time, the last block overlapping its predecessor rather
+// kPackedPixels at a time, the last block overlapping its predecessor rather
 // than leaving a tail (the same taps in the same order: the same bits);
-// border pixels run one by one.
+// border pixels run one by one. y points at the group's first channel.
 template <size_t kVectors>
-HWY_INLINE void NhwcChannelBlock(const detail::NhwcTile& tile, NhwcPixel& px,
-                                 int64_t o, const float* bias, float* y) {
+HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
+                                   int64_t o, const float* bias, float* y) {
   const detail::DirectGeometry& g = *tile.geometry;
   int64_t interior_begin, interior_end;
   TapRange(-g.pad_left, g.stride_width, g.out_width,
            g.in_width - (g.kernel_width - 1) * g.dilation_width,
            &interior_begin, &interior_end);
-  const int64_t pixels = static_cast<int64_t>(kNhwcPixels);
+  const int64_t pixels = static_cast<int64_t>(kPackedPixels);
   for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
     px.top = row * g.stride_height - g.pad_top;
     TapRange(px.top, g.dilation_height, g.kernel_height, g.in_height,
@@ -614,12 +632,13 @@ HWY_INLINE void NhwcChannelBlock(const detail::NhwcTile& tile, NhwcPixel& px,
       px.left = col * g.stride_width - g.pad_left;
       TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width,
                &px.v_begin, &px.v_end);
-      float* y_pixel = y + (row * g.out_width + col) * tile.out_channels + o;
+      float* y_pixel = y + (row * g.out_width + col) * tile.y_column_stride +
+                       o * tile.y_channel_stride;
       if (block) {
-        NhwcBlock<kNhwcPixels, kVectors>(tile, px, o, bias, y_pixel);
+        PackedBlock<kPackedPixels, kVectors>(tile, px, o, bias, y_pixel);
         col += pixels;
       } else {
-        NhwcBlock<1, kVectors>(tile, px, o, bias, y_pixel);
+        PackedBlock<1, kVectors>(tile, px, o, bias, y_pixel);
         ++col;
       }
     }
@@ -631,7 +650,7 @@ HWY_INLINE void NhwcChannelBlock(const detail::NhwcTile& tile, NhwcPixel& px,
 // weights are transposed once per tile into tap-major order on the stack.
 // Returns false, doing nothing, when one vector of channels' weights would
 // not fit there.
-HWY_INLINE bool ForwardNhwcDepthwise(const detail::NhwcTile& tile) {
+HWY_INLINE bool ForwardNhwcDepthwise(const detail::PackedTile& tile) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const detail::DirectGeometry& g = *tile.geometry;
@@ -686,34 +705,37 @@ HWY_INLINE bool ForwardNhwcDepthwise(const detail::NhwcTile& tile) {
   return true;
 }
 
-HWY_INLINE void ForwardNhwc(const detail::NhwcTile& tile) {
+HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
   const detail::DirectGeometry& g = *tile.geometry;
-  if (g.in_channels == 1 && tile.out_channels == tile.groups &&
-      ForwardNhwcDepthwise(tile)) {
+  if (tile.x_channel_stride == 1 && g.in_channels == 1 &&
+      tile.out_channels == tile.groups && ForwardNhwcDepthwise(tile)) {
     return;
   }
-  // Group by group, whole blocks of kNhwcVectors vectors of output channels,
-  // then the remaining vectors (the last one partial).
+  // Group by group, whole blocks of kPackedVectors vectors of output
+  // channels, then the remaining vectors (the last one partial).
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t out_per_group = tile.out_channels / tile.groups;
-  const int64_t block = static_cast<int64_t>(kNhwcVectors) * N;
-  NhwcPixel px;
+  const int64_t block = static_cast<int64_t>(kPackedVectors) * N;
+  PixelRun px;
   px.group_channels = g.in_channels;
-  px.merge_columns = tile.groups == 1 && g.dilation_width == 1;
+  // NHWC without groups or dilation: a kernel row's taps are contiguous in
+  // x, as in the packed weights.
+  px.merge_columns =
+      tile.x_channel_stride == 1 && tile.groups == 1 && g.dilation_width == 1;
   for (int64_t group = 0; group < tile.groups; ++group) {
-    px.x = tile.x + group * g.in_channels;
+    px.x = tile.x + group * g.in_channels * tile.x_channel_stride;
     px.w = tile.packed_w + group * g.kernel_height * g.kernel_width *
                                g.in_channels * tile.packed_channels;
     const float* bias =
         tile.bias != nullptr ? tile.bias + group * out_per_group : nullptr;
-    float* y = tile.y + group * out_per_group;
+    float* y = tile.y + group * out_per_group * tile.y_channel_stride;
     int64_t o = 0;
     for (; o + block <= out_per_group; o += block) {
-      NhwcChannelBlock<kNhwcVectors>(tile, px, o, bias, y);
+      PackedChannelBlock<kPackedVectors>(tile, px, o, bias, y);
     }
     for (; o < out_per_group; o += N) {
-      NhwcChannelBlock<1>(tile, px, o, bias, y);
+      PackedChannelBlock<1>(tile, px, o, bias, y);
     }
   }
 }

@@ -24,7 +24,7 @@ void CorrPlaneTileGeneric(const detail::PlaneTile& tile) {
 void CorrPlaneTileK3x3(const detail::PlaneTile& tile) { PlaneTileK3x3(tile); }
 void CorrPlaneTileK5x5(const detail::PlaneTile& tile) { PlaneTileK5x5(tile); }
 void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
-void ForwardNhwcTile(const detail::NhwcTile& tile) { ForwardNhwc(tile); }
+void ForwardPackedTile(const detail::PackedTile& tile) { ForwardPacked(tile); }
 
 int64_t CompiledTarget() { return HWY_TARGET; }
 
@@ -40,7 +40,7 @@ HWY_EXPORT(CorrPlaneTileGeneric);
 HWY_EXPORT(CorrPlaneTileK3x3);
 HWY_EXPORT(CorrPlaneTileK5x5);
 HWY_EXPORT(ForwardNchwTile);
-HWY_EXPORT(ForwardNhwcTile);
+HWY_EXPORT(ForwardPackedTile);
 HWY_EXPORT(CompiledTarget);
 
 bool SameName(const char* a, const char* b) {
@@ -91,8 +91,8 @@ void ForwardNchwTile(const NchwTile& tile) {
   HWY_DYNAMIC_DISPATCH(ForwardNchwTile)(tile);
 }
 
-void ForwardNhwcTile(const NhwcTile& tile) {
-  HWY_DYNAMIC_DISPATCH(ForwardNhwcTile)(tile);
+void ForwardPackedTile(const PackedTile& tile) {
+  HWY_DYNAMIC_DISPATCH(ForwardPackedTile)(tile);
 }
 
 int64_t DispatchedTarget() { return HWY_DYNAMIC_DISPATCH(CompiledTarget)(); }

@@ -67,33 +67,39 @@ struct NchwTile {
 };
 void ForwardNchwTile(const NchwTile& tile);
 
-// One NHWC tile: every output channel of output rows [row_begin, row_end) of
-// one batch item. x and y point at that item; channels counts all input
-// channels, groups splits them. w holds all OHWI weights (read by the
-// depthwise kernel); packed_w the same weights with each group's output
-// channels innermost, for vectors over output channels:
-//   packed_w[((g * kernel_height + u) * kernel_width + v) * in_channels + c)
-//            * packed_channels + o] = w[g * out_per_group + o][u][v][c]
+// One tile of the packed-weights kernel: every output channel of output rows
+// [row_begin, row_end) of one batch item, in either layout. x and y point at
+// that item; in x, adjacent columns are x_column_stride elements apart,
+// adjacent channels x_channel_stride, rows in_width columns (likewise y).
+// channels counts all input channels, groups splits them. packed_w holds the
+// weights with each group's output channels innermost, for vectors over
+// output channels:
+//   packed_w[(((g * kernel_height + u) * kernel_width + v) * in_channels + c)
+//            * packed_channels + o] = w of output g * out_per_group + o,
+//                                     input c of group g, tap (u, v)
 // (in_channels per group), rows padded with zeros to packed_channels, a
-// multiple of kNhwcPackedLanes, and followed by kMaxVectorLanes floats of
-// slack that wider vectors may read (their lanes are never stored).
-struct NhwcTile {
+// multiple of kPackedLanes, and followed by kMaxVectorLanes floats of
+// slack that wider vectors may read (their lanes are never stored). w holds
+// the caller's OHWI weights, for the depthwise NHWC kernel.
+struct PackedTile {
   const DirectGeometry* geometry;
   const float* x;
+  int64_t x_column_stride, x_channel_stride;
   const float* w;
   const float* packed_w;
   int64_t packed_channels;
   const float* bias;
   float* y;
+  int64_t y_column_stride, y_channel_stride;
   int64_t channels, out_channels, groups;
   int64_t row_begin, row_end;
 };
-// Rows of NHWC packed weights are a multiple of this many floats: AVX-512's
+// Rows of packed weights are a multiple of this many floats: AVX-512's
 // lanes, so that every x86 target's vectors tile a row exactly.
-constexpr int64_t kNhwcPackedLanes = 16;
+constexpr int64_t kPackedLanes = 16;
 // The most float lanes any target's vector may hold (2048-bit SVE or RVV).
 constexpr int64_t kMaxVectorLanes = 64;
-void ForwardNhwcTile(const NhwcTile& tile);
+void ForwardPackedTile(const PackedTile& tile);
 
 // The Highway target (HWY_AVX2, ...) that the kernels above dispatch to now.
 int64_t DispatchedTarget();

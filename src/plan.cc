@@ -24,9 +24,21 @@ constexpr int64_t kChannelGrain = 12;
 // Columns are split only for very long rows (a 1x1 convolution seen as one
 // row), in multiples of every target's column block (up to 4 x 16 lanes).
 constexpr int64_t kColumnGrain = 64;
+// NCHW shapes with at least this many input and output channels per group
+// run the packed-weights kernel (vectors over output channels fill up, and
+// the reduction is long enough to hide the strided stores to y), except
+// pointwise ones: the direct kernel sees those as one long matrix product.
+constexpr int64_t kPackedMinChannels = 8;
 // Plane tiles are a multiple of every plane kernel's block height (4, 5 and
 // 6 rows), so that no block overlaps its neighbor inside a tile.
 constexpr int64_t kPlaneRowGrain = 60;
+
+// A 1x1, stride-1, unpadded convolution: a matrix product per image.
+bool IsPointwise(const xcorr_conv2d_desc& d) {
+  return d.kernel_height == 1 && d.kernel_width == 1 && d.stride_height == 1 &&
+         d.stride_width == 1 && d.pad_top == 0 && d.pad_bottom == 0 &&
+         d.pad_left == 0 && d.pad_right == 0;
+}
 
 DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
   const xcorr_conv2d_desc& d = shape.desc;
@@ -43,11 +55,7 @@ DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
                    d.pad_top,
                    d.pad_left,
                    shape.in_channels_per_group};
-  const bool pointwise = d.kernel_height == 1 && d.kernel_width == 1 &&
-                         d.stride_height == 1 && d.stride_width == 1 &&
-                         d.pad_top == 0 && d.pad_bottom == 0 &&
-                         d.pad_left == 0 && d.pad_right == 0;
-  if (pointwise && algorithm == ForwardAlgorithm::kNchw) {
+  if (IsPointwise(d) && algorithm == ForwardAlgorithm::kNchw) {
     // A matrix product: y[o][p] = sum_c w[o][c] x[c][p] over the pixels p of
     // a plane, seen as one long row so that vectors never stop at a row end.
     g.in_width = g.out_width = d.in_height * d.in_width;
@@ -69,8 +77,10 @@ Plan MakePlan(const ConvShape& shape) {
                           d.dilation_height == 1 && d.dilation_width == 1;
   const bool single_planes =
       shape.in_channels_per_group == 1 && shape.out_channels_per_group == 1;
-  if (shape.layout == XCORR_LAYOUT_NHWC) {
-    plan.forward_algorithm = ForwardAlgorithm::kNhwc;
+  if (shape.layout == XCORR_LAYOUT_NHWC ||
+      (shape.in_channels_per_group >= kPackedMinChannels &&
+       shape.out_channels_per_group >= kPackedMinChannels && !IsPointwise(d))) {
+    plan.forward_algorithm = ForwardAlgorithm::kPackedWeights;
   } else if (single_planes && unpadded && unit_steps) {
     plan.forward_algorithm = ForwardAlgorithm::kPlanes;
     plan.plane_kernel = PlaneKernelFor(d.kernel_height, d.kernel_width);
@@ -83,10 +93,12 @@ Plan MakePlan(const ConvShape& shape) {
   const int64_t per_output =
       SaturatingMul(shape.in_channels_per_group,
                     SaturatingMul(d.kernel_height, d.kernel_width));
-  // Tiles of the kPlanes and kNhwc algorithms span whole rows; kNchw tiles
+  // Tiles of the kPlanes and kPackedWeights algorithms span whole rows; kNchw
+  // tiles
   // also split output channels and, rarely, columns.
-  int64_t channels =
-      plan.forward_algorithm == ForwardAlgorithm::kNhwc ? d.out_channels : 1;
+  int64_t channels = plan.forward_algorithm == ForwardAlgorithm::kPackedWeights
+                         ? d.out_channels
+                         : 1;
   int64_t outer_tiles =
       d.batch * (plan.forward_algorithm == ForwardAlgorithm::kPlanes
                      ? d.out_channels
@@ -133,13 +145,13 @@ Plan MakePlan(const ConvShape& shape) {
   plan.serial = total < kSerialMultiplyAdds;
   // Other kernels' scratch is a bounded stack buffer; degenerate shapes run
   // the reference.
-  plan.nhwc_packed_channels =
-      RoundUp(shape.out_channels_per_group, kNhwcPackedLanes);
+  plan.packed_channels = RoundUp(shape.out_channels_per_group, kPackedLanes);
   plan.forward_workspace_bytes =
-      plan.forward_algorithm == ForwardAlgorithm::kNhwc && !shape.degenerate
+      plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
+              !shape.degenerate
           ? WorkspaceBytes(
                 SaturatingAdd(SaturatingMul(SaturatingMul(d.groups, per_output),
-                                            plan.nhwc_packed_channels),
+                                            plan.packed_channels),
                               kMaxVectorLanes))
           : 0;
   plan.backward = PlanBackwardTiling(shape);

@@ -22,28 +22,29 @@ enum class ForwardAlgorithm {
   // depthwise), stride 1, no dilation, no padding: the plane kernel reads x
   // directly, without any copy.
   kPlanes,
-  // Every other NCHW shape: the direct kernel over packed input rows, tiles
-  // of (batch, group, output-channel block, rows, columns).
+  // NCHW shapes with few channels per group: the direct kernel over packed
+  // input rows, tiles of (batch, group, output-channel block, rows, columns).
   kNchw,
-  // NHWC: vectors over output channels, weights packed once per call into
-  // the workspace; tiles of (batch, rows).
-  kNhwc,
+  // NHWC, and NCHW with many channels per group: vectors over output
+  // channels, weights packed once per call into the workspace; tiles of
+  // (batch, rows).
+  kPackedWeights,
 };
 
 struct Plan {
   ConvShape shape;
   ForwardAlgorithm forward_algorithm;
   PlaneKernel plane_kernel;   // kPlanes
-  DirectGeometry geometry;    // kNchw, kNhwc: one image and group
+  DirectGeometry geometry;    // kNchw, kPackedWeights: one image and group
   int64_t channels_per_tile;  // kNchw: output channels per tile
   int64_t channel_tiles;      // kNchw: tiles per group
   int64_t rows_per_tile, row_tiles;
   int64_t cols_per_tile, col_tiles;
   int64_t tile_count;
-  bool serial;                   // forward too small to be worth running tasks
-  BackwardTiling backward;       // the backward pass's own grid
-  int64_t nhwc_packed_channels;  // kNhwc: see NhwcTile::packed_channels
-  size_t forward_workspace_bytes;  // kNhwc: the packed weights
+  bool serial;              // forward too small to be worth running tasks
+  BackwardTiling backward;  // the backward pass's own grid
+  int64_t packed_channels;  // see PackedTile::packed_channels
+  size_t forward_workspace_bytes;  // kPackedWeights: the packed weights
   size_t workspace_bytes;          // what forward or backward may use
 };
 

@@ -99,24 +99,28 @@ TEST_P(ForwardTest, OneChannelValidMatchesReferenceAtEveryWidth) {
 
 TEST_P(ForwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
   uint64_t seed = 1;
-  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
-    for (int64_t stride = 1; stride <= 3; ++stride) {
-      for (int64_t dilation = 1; dilation <= 3; ++dilation) {
-        for (int64_t pad : {0, 1, 2}) {
-          for (int64_t groups : {1, 2}) {
-            xcorr_conv2d_desc desc =
-                Desc(2, 2 * groups, 3 * groups, 11, 13, 3, 2);
-            desc.stride_height = stride;
-            desc.stride_width = stride % 3 + 1;
-            desc.dilation_height = dilation;
-            desc.dilation_width = 4 - dilation;
-            desc.pad_top = pad;
-            desc.pad_bottom = (pad + 1) % 3;
-            desc.pad_left = 2 - pad;
-            desc.pad_right = pad;
-            desc.groups = groups;
-            desc.layout = layout;
-            CheckForward(desc, groups == 1, seed++);
+  // Channels per group: NCHW runs 2 -> 3 on the direct kernel, 9 -> 10 on
+  // the packed-weights kernel.
+  for (int64_t channels : {2, 9}) {
+    for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+      for (int64_t stride = 1; stride <= 3; ++stride) {
+        for (int64_t dilation = 1; dilation <= 3; ++dilation) {
+          for (int64_t pad : {0, 1, 2}) {
+            for (int64_t groups : {1, 2}) {
+              xcorr_conv2d_desc desc = Desc(
+                  2, channels * groups, (channels + 1) * groups, 11, 13, 3, 2);
+              desc.stride_height = stride;
+              desc.stride_width = stride % 3 + 1;
+              desc.dilation_height = dilation;
+              desc.dilation_width = 4 - dilation;
+              desc.pad_top = pad;
+              desc.pad_bottom = (pad + 1) % 3;
+              desc.pad_left = 2 - pad;
+              desc.pad_right = pad;
+              desc.groups = groups;
+              desc.layout = layout;
+              CheckForward(desc, groups == 1, seed++);
+            }
           }
         }
       }
@@ -272,13 +276,20 @@ TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
                    false, seed++);
     }
   }
-  // NHWC: channel counts around the vector sizes, with and without groups.
+  // Channel counts around the vector sizes, with and without groups: every
+  // NHWC shape and the NCHW ones with 8 or more channels per group run the
+  // packed-weights kernel.
   for (int64_t channels = 1; channels <= 33; ++channels) {
     // 11 columns: border pixels one by one, interior ones in pixel blocks.
-    CheckForward(Nhwc(Padded(Desc(1, channels, 9, 4, 11, 3, 3), 1, 1, 1, 1)),
-                 true, seed++);
-    CheckForward(Nhwc(Grouped(Desc(1, 2 * channels, 6, 4, 5, 2, 2), 2)), false,
-                 seed++);
+    for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+      xcorr_conv2d_desc padded =
+          Padded(Desc(1, channels, channels + 8, 4, 11, 3, 3), 1, 1, 1, 1);
+      xcorr_conv2d_desc grouped =
+          Grouped(Desc(1, 2 * channels, 2 * channels, 4, 5, 2, 2), 2);
+      padded.layout = grouped.layout = layout;
+      CheckForward(padded, true, seed++);
+      CheckForward(grouped, false, seed++);
+    }
     // Depthwise: vectors over the channels themselves.
     CheckForward(Nhwc(Grouped(Padded(Desc(1, channels, channels, 5, 4, 3, 3), 1,
                                      1, 1, 1),
@@ -319,7 +330,7 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
       Strided(Padded(Desc(1, 2, 3, 30, 61, 2, 3), 1, 0, 4, 3), 5, 7, 6, 11),
       true, 404);
   // Depthwise NHWC with more taps than a vector of channels' weights fits
-  // on the stack for wide targets: the dot-product path instead.
+  // on the stack for wide targets: the packed-weights path instead.
   CheckForward(
       Nhwc(Grouped(Padded(Desc(1, 3, 3, 24, 24, 23, 23), 1, 1, 1, 1), 3)), true,
       406);
