@@ -98,12 +98,15 @@ void PackWeights(const Plan& plan, const float* w, float* packed) {
   std::fill(row, row + kMaxVectorLanes, 0.0f);  // the slack
 }
 
-// One kPackedWeights tile: rows of one batch item.
+// One kPackedWeights tile; the index runs over (n, channel chunk, rows).
 void PackedTileAt(const Plan& plan, const float* x, const float* w,
                   const float* packed_w, const float* bias, float* y,
                   int64_t tile) {
   const ConvShape& s = plan.shape;
-  const int64_t n = tile / plan.row_tiles;
+  const int64_t row_tile = tile % plan.row_tiles;
+  tile /= plan.row_tiles;
+  const int64_t chunk = tile % plan.channel_tiles;
+  const int64_t n = tile / plan.channel_tiles;
   PackedTile t;
   t.geometry = &plan.geometry;
   t.x = x + n * s.x_strides.n;
@@ -119,7 +122,10 @@ void PackedTileAt(const Plan& plan, const float* x, const float* w,
   t.channels = s.desc.in_channels;
   t.out_channels = s.desc.out_channels;
   t.groups = s.desc.groups;
-  t.row_begin = (tile % plan.row_tiles) * plan.rows_per_tile;
+  t.channel_begin = chunk * plan.channels_per_tile;
+  t.channel_end = std::min(t.channel_begin + plan.channels_per_tile,
+                           s.out_channels_per_group);
+  t.row_begin = row_tile * plan.rows_per_tile;
   t.row_end = std::min(t.row_begin + plan.rows_per_tile, s.out_height);
   ForwardPackedTile(t);
 }

@@ -579,10 +579,9 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
           acc);
     }
   }
-  const int64_t out_per_group = tile.out_channels / tile.groups;
   for (size_t j = 0; j < kVectors; ++j) {
     const int64_t first = static_cast<int64_t>(j) * N;
-    const int64_t lanes = out_per_group - o - first;
+    const int64_t lanes = tile.channel_end - o - first;
     const hn::Vec<decltype(d)> b =
         bias != nullptr ? LoadUpTo(d, bias + o + first, lanes) : hn::Zero(d);
     for (size_t p = 0; p < kPixels; ++p) {
@@ -711,8 +710,9 @@ HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
       tile.out_channels == tile.groups && ForwardNhwcDepthwise(tile)) {
     return;
   }
-  // Group by group, whole blocks of kPackedVectors vectors of output
-  // channels, then the remaining vectors (the last one partial).
+  // Group by group, the tile's output channels: whole blocks of
+  // kPackedVectors vectors, then the remaining vectors (the last one
+  // partial).
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t out_per_group = tile.out_channels / tile.groups;
@@ -730,11 +730,11 @@ HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
     const float* bias =
         tile.bias != nullptr ? tile.bias + group * out_per_group : nullptr;
     float* y = tile.y + group * out_per_group * tile.y_channel_stride;
-    int64_t o = 0;
-    for (; o + block <= out_per_group; o += block) {
+    int64_t o = tile.channel_begin;
+    for (; o + block <= tile.channel_end; o += block) {
       PackedChannelBlock<kPackedVectors>(tile, px, o, bias, y);
     }
-    for (; o < out_per_group; o += N) {
+    for (; o < tile.channel_end; o += N) {
       PackedChannelBlock<1>(tile, px, o, bias, y);
     }
   }

@@ -67,8 +67,9 @@ struct NchwTile {
 };
 void ForwardNchwTile(const NchwTile& tile);
 
-// One tile of the packed-weights kernel: every output channel of output rows
-// [row_begin, row_end) of one batch item, in either layout. x and y point at
+// One tile of the packed-weights kernel: output channels [channel_begin,
+// channel_end) of every group, output rows [row_begin, row_end), one batch
+// item, in either layout. x and y point at
 // that item; in x, adjacent columns are x_column_stride elements apart,
 // adjacent channels x_channel_stride, rows in_width columns (likewise y).
 // channels counts all input channels, groups splits them. packed_w holds the
@@ -92,6 +93,7 @@ struct PackedTile {
   float* y;
   int64_t y_column_stride, y_channel_stride;
   int64_t channels, out_channels, groups;
+  int64_t channel_begin, channel_end;  // per group
   int64_t row_begin, row_end;
 };
 // Rows of packed weights are a multiple of this many floats: AVX-512's

@@ -17,10 +17,14 @@ constexpr int64_t kSerialMultiplyAdds = 1 << 16;
 // to hide the task overhead, small enough to balance a few cores on
 // mid-size images.
 constexpr int64_t kTileMultiplyAdds = 1 << 17;
-// NCHW tiles hold at most this many weights (256 KiB, a quarter of L2), in a
+// NCHW and packed-weights tiles hold at most this many weights (256 KiB, a
+// quarter of L2) unless one channel block needs more; NCHW ones in a
 // multiple of every target's output-channel block (3 and 4).
 constexpr int64_t kTileWeights = 1 << 16;
 constexpr int64_t kChannelGrain = 12;
+// kPackedWeights tiles split output channels in multiples of the widest
+// register block (4 AVX-512 vectors).
+constexpr int64_t kPackedChannelGrain = 64;
 // Columns are split only for very long rows (a 1x1 convolution seen as one
 // row), in multiples of every target's column block (up to 4 x 16 lanes).
 constexpr int64_t kColumnGrain = 64;
@@ -94,8 +98,8 @@ Plan MakePlan(const ConvShape& shape) {
       SaturatingMul(shape.in_channels_per_group,
                     SaturatingMul(d.kernel_height, d.kernel_width));
   // Tiles of the kPlanes and kPackedWeights algorithms span whole rows; kNchw
-  // tiles
-  // also split output channels and, rarely, columns.
+  // tiles also split output channels and, rarely, columns; kPackedWeights
+  // tiles split output channels when their weights outgrow kTileWeights.
   int64_t channels = plan.forward_algorithm == ForwardAlgorithm::kPackedWeights
                          ? d.out_channels
                          : 1;
@@ -124,6 +128,17 @@ Plan MakePlan(const ConvShape& shape) {
           kColumnGrain * CeilDiv(CeilDiv(g.out_width, pieces), kColumnGrain);
       plan.col_tiles = CeilDiv(g.out_width, plan.cols_per_tile);
     }
+  } else if (plan.forward_algorithm == ForwardAlgorithm::kPackedWeights) {
+    // Tiles run channel chunk by channel chunk, so consecutive tiles (on one
+    // thread, mostly) share the chunk's packed weights in L2.
+    const int64_t per_group = shape.out_channels_per_group;
+    const int64_t cap = std::max<int64_t>(
+        kPackedChannelGrain, kTileWeights / std::max<int64_t>(per_output, 1) /
+                                 kPackedChannelGrain * kPackedChannelGrain);
+    plan.channels_per_tile = std::min(per_group, cap);
+    plan.channel_tiles = CeilDiv(per_group, plan.channels_per_tile);
+    channels = d.groups * plan.channels_per_tile;
+    outer_tiles = d.batch * plan.channel_tiles;
   }
   const int64_t row_cost =
       SaturatingMul(SaturatingMul(channels, plan.cols_per_tile), per_output);

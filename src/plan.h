@@ -36,8 +36,8 @@ struct Plan {
   ForwardAlgorithm forward_algorithm;
   PlaneKernel plane_kernel;   // kPlanes
   DirectGeometry geometry;    // kNchw, kPackedWeights: one image and group
-  int64_t channels_per_tile;  // kNchw: output channels per tile
-  int64_t channel_tiles;      // kNchw: tiles per group
+  int64_t channels_per_tile;  // kNchw, kPackedWeights: per group and tile
+  int64_t channel_tiles;      // kNchw, kPackedWeights: tiles per group
   int64_t rows_per_tile, row_tiles;
   int64_t cols_per_tile, col_tiles;
   int64_t tile_count;

@@ -334,6 +334,11 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
   CheckForward(
       Nhwc(Grouped(Padded(Desc(1, 3, 3, 24, 24, 23, 23), 1, 1, 1, 1), 3)), true,
       406);
+  // Packed weights past the tile budget: output channels split in chunks of
+  // 64, the last one partial, in both layouts.
+  CheckForward(Padded(Desc(1, 256, 130, 5, 7, 3, 3), 1, 0, 1, 2), true, 407);
+  CheckForward(Nhwc(Padded(Desc(2, 256, 130, 5, 7, 3, 3), 0, 1, 2, 1)), true,
+               408);
   // Output rows entirely in the padding: bias only.
   CheckForward(Padded(Desc(1, 2, 3, 1, 9, 1, 3), 2, 3, 0, 0), true, 405);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
