@@ -9,12 +9,7 @@ namespace bench {
 
 xcorr_conv2d_desc Corr2dDesc(int64_t size, int64_t kernel_height,
                              int64_t kernel_width) {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
-  desc.in_height = desc.in_width = size;
-  desc.kernel_height = kernel_height;
-  desc.kernel_width = kernel_width;
-  return desc;
+  return detail::Corr2dDesc(size, size, kernel_height, kernel_width);
 }
 
 xcorr_conv2d_desc ConvDesc(int64_t batch, int64_t in_channels,

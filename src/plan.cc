@@ -69,6 +69,15 @@ DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
   return g;
 }
 
+// Output channels per tile and group: the whole group, or as many multiples
+// of `grain` as keep the tile's weights within kTileWeights (at least one).
+int64_t ChannelsPerTile(const ConvShape& shape, int64_t per_output,
+                        int64_t grain) {
+  const int64_t cap = std::max<int64_t>(
+      grain, kTileWeights / std::max<int64_t>(per_output, 1) / grain * grain);
+  return std::min(shape.out_channels_per_group, cap);
+}
+
 }  // namespace
 
 Plan MakePlan(const ConvShape& shape) {
@@ -111,12 +120,9 @@ Plan MakePlan(const ConvShape& shape) {
   plan.cols_per_tile = g.out_width;
   plan.col_tiles = 1;
   if (plan.forward_algorithm == ForwardAlgorithm::kNchw) {
-    const int64_t per_group = shape.out_channels_per_group;
-    const int64_t cap = std::max<int64_t>(
-        kChannelGrain, kTileWeights / std::max<int64_t>(per_output, 1) /
-                           kChannelGrain * kChannelGrain);
-    plan.channels_per_tile = std::min(per_group, cap);
-    plan.channel_tiles = CeilDiv(per_group, plan.channels_per_tile);
+    plan.channels_per_tile = ChannelsPerTile(shape, per_output, kChannelGrain);
+    plan.channel_tiles =
+        CeilDiv(shape.out_channels_per_group, plan.channels_per_tile);
     channels = plan.channels_per_tile;
     outer_tiles = d.batch * d.groups * plan.channel_tiles;
     const int64_t row_cost =
@@ -131,12 +137,10 @@ Plan MakePlan(const ConvShape& shape) {
   } else if (plan.forward_algorithm == ForwardAlgorithm::kPackedWeights) {
     // Tiles run channel chunk by channel chunk, so consecutive tiles (on one
     // thread, mostly) share the chunk's packed weights in L2.
-    const int64_t per_group = shape.out_channels_per_group;
-    const int64_t cap = std::max<int64_t>(
-        kPackedChannelGrain, kTileWeights / std::max<int64_t>(per_output, 1) /
-                                 kPackedChannelGrain * kPackedChannelGrain);
-    plan.channels_per_tile = std::min(per_group, cap);
-    plan.channel_tiles = CeilDiv(per_group, plan.channels_per_tile);
+    plan.channels_per_tile =
+        ChannelsPerTile(shape, per_output, kPackedChannelGrain);
+    plan.channel_tiles =
+        CeilDiv(shape.out_channels_per_group, plan.channels_per_tile);
     channels = d.groups * plan.channels_per_tile;
     outer_tiles = d.batch * plan.channel_tiles;
   }

@@ -163,14 +163,21 @@ Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape) {
   return Status();
 }
 
-Status Corr2dShape(int64_t height, int64_t width, int64_t kernel_height,
-                   int64_t kernel_width, ConvShape* shape) {
+xcorr_conv2d_desc Corr2dDesc(int64_t height, int64_t width,
+                             int64_t kernel_height, int64_t kernel_width) {
   xcorr_conv2d_desc desc;
   xcorr_conv2d_desc_init(&desc);
   desc.in_height = height;
   desc.in_width = width;
   desc.kernel_height = kernel_height;
   desc.kernel_width = kernel_width;
+  return desc;
+}
+
+Status Corr2dShape(int64_t height, int64_t width, int64_t kernel_height,
+                   int64_t kernel_width, ConvShape* shape) {
+  const xcorr_conv2d_desc desc =
+      Corr2dDesc(height, width, kernel_height, kernel_width);
   return ValidateConvDesc(&desc, shape);
 }
 

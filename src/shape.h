@@ -41,8 +41,12 @@ struct ConvShape {
 // 8x8".
 Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape);
 
-// Validates the seed's corr2d arguments (one channel, stride 1, no padding)
-// and describes them as a conv2d.
+// The seed's corr2d (one channel, stride 1, no padding) as a conv2d
+// descriptor, not yet validated.
+xcorr_conv2d_desc Corr2dDesc(int64_t height, int64_t width,
+                             int64_t kernel_height, int64_t kernel_width);
+
+// Validates the seed's corr2d arguments and describes them as a conv2d.
 Status Corr2dShape(int64_t height, int64_t width, int64_t kernel_height,
                    int64_t kernel_width, ConvShape* shape);
 

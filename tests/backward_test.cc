@@ -115,26 +115,9 @@ TEST_P(BackwardTest, OneChannelMatchesReferenceAtEveryWidth) {
 
 TEST_P(BackwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
   uint64_t seed = 1;
-  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
-    for (int64_t stride = 1; stride <= 3; ++stride) {
-      for (int64_t dilation = 1; dilation <= 3; ++dilation) {
-        for (int64_t pad : {0, 2}) {
-          for (int64_t groups : {1, 2}) {
-            xcorr_conv2d_desc desc =
-                Desc(2, 2 * groups, 3 * groups, 11, 13, 3, 2);
-            desc.stride_height = stride;
-            desc.stride_width = stride % 3 + 1;
-            desc.dilation_height = dilation;
-            desc.dilation_width = 4 - dilation;
-            SetPads(pad, (pad + 1) % 3, 2 - pad, pad, &desc);
-            desc.groups = groups;
-            desc.layout = layout;
-            CheckBackward(desc, kAll, seed++);
-          }
-        }
-      }
-    }
-  }
+  test::ForEachGeometry(2, {0, 2}, [&](const xcorr_conv2d_desc& desc) {
+    CheckBackward(desc, kAll, seed++);
+  });
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 

@@ -102,29 +102,10 @@ TEST_P(ForwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
   // Channels per group: NCHW runs 2 -> 3 on the direct kernel, 9 -> 10 on
   // the packed-weights kernel.
   for (int64_t channels : {2, 9}) {
-    for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
-      for (int64_t stride = 1; stride <= 3; ++stride) {
-        for (int64_t dilation = 1; dilation <= 3; ++dilation) {
-          for (int64_t pad : {0, 1, 2}) {
-            for (int64_t groups : {1, 2}) {
-              xcorr_conv2d_desc desc = Desc(
-                  2, channels * groups, (channels + 1) * groups, 11, 13, 3, 2);
-              desc.stride_height = stride;
-              desc.stride_width = stride % 3 + 1;
-              desc.dilation_height = dilation;
-              desc.dilation_width = 4 - dilation;
-              desc.pad_top = pad;
-              desc.pad_bottom = (pad + 1) % 3;
-              desc.pad_left = 2 - pad;
-              desc.pad_right = pad;
-              desc.groups = groups;
-              desc.layout = layout;
-              CheckForward(desc, groups == 1, seed++);
-            }
-          }
-        }
-      }
-    }
+    test::ForEachGeometry(channels, {0, 1, 2},
+                          [&](const xcorr_conv2d_desc& desc) {
+                            CheckForward(desc, desc.groups == 1, seed++);
+                          });
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }

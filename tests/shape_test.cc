@@ -1,5 +1,7 @@
 // Output sizes (the book's examples) and descriptor validation: each bad field
 // gets XCORR_ERR_INVALID_ARGUMENT and a message naming the value and the rule.
+#include "src/shape.h"
+
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -12,12 +14,7 @@ namespace {
 
 xcorr_conv2d_desc Square(int64_t size, int64_t kernel_height,
                          int64_t kernel_width) {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
-  desc.in_height = desc.in_width = size;
-  desc.kernel_height = kernel_height;
-  desc.kernel_width = kernel_width;
-  return desc;
+  return xcorr::detail::Corr2dDesc(size, size, kernel_height, kernel_width);
 }
 
 void ExpectOutputSize(const xcorr_conv2d_desc& desc, int64_t height,

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,39 @@ inline std::string Describe(const xcorr_conv2d_desc& d) {
          std::to_string(d.dilation_height) + "," +
          std::to_string(d.dilation_width) + " g " + std::to_string(d.groups) +
          (d.layout == XCORR_LAYOUT_NHWC ? " NHWC" : " NCHW");
+}
+
+// Calls visit(desc) for every combination of layout, stride (1 to 3; the
+// width's cycles), dilation (1 to 3; the width's is 4 minus the height's),
+// padding `pad` from `pads` (top pad, bottom (pad + 1) % 3, left 2 - pad,
+// right pad) and 1 or 2 groups, on batch 2 of 11x13 images with 3x2
+// kernels and `channels` -> `channels + 1` channels per group.
+template <class Visit>
+void ForEachGeometry(int64_t channels, std::initializer_list<int64_t> pads,
+                     const Visit& visit) {
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    for (int64_t stride = 1; stride <= 3; ++stride) {
+      for (int64_t dilation = 1; dilation <= 3; ++dilation) {
+        for (int64_t pad : pads) {
+          for (int64_t groups : {1, 2}) {
+            xcorr_conv2d_desc desc = Desc(
+                2, channels * groups, (channels + 1) * groups, 11, 13, 3, 2);
+            desc.stride_height = stride;
+            desc.stride_width = stride % 3 + 1;
+            desc.dilation_height = dilation;
+            desc.dilation_width = 4 - dilation;
+            desc.pad_top = pad;
+            desc.pad_bottom = (pad + 1) % 3;
+            desc.pad_left = 2 - pad;
+            desc.pad_right = pad;
+            desc.groups = groups;
+            desc.layout = layout;
+            visit(desc);
+          }
+        }
+      }
+    }
+  }
 }
 
 }  // namespace test

@@ -98,30 +98,46 @@ def subtitle(context):
         context.get("xcorr_version", "?"), context.get("date", "")[:10])
 
 
+def panels(count, width):
+    """A figure of `count` side-by-side panels sharing the y axis."""
+    figure, axes = plt.subplots(1, count, figsize=(width * count, 3.4),
+                                sharey=True, squeeze=False)
+    return figure, axes[0]
+
+
+def finish_panel(axis, title):
+    axis.set_xscale("log", base=2)
+    axis.set_yscale("log")
+    axis.set_title(title)
+    axis.set_xlabel("image side (pixels)")
+    axis.grid(True, alpha=0.3)
+
+
+def finish_figure(figure, axes, ylabel, title, context, out_dir, name):
+    axes[0].set_ylabel(ylabel)
+    axes[-1].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.suptitle(title + "\n" + subtitle(context))
+    figure.tight_layout()
+    save(figure, out_dir, name)
+
+
 def plot_corr2d_sweep(medians, context, targets, out_dir):
     kernels = sorted({(dict(a)["kh"], dict(a)["kw"]) for (f, _, a, _) in medians
                       if f == "BM_Corr2d"}, key=lambda k: k[0] * k[1])
     if not kernels:
         return
-    figure, axes = plt.subplots(1, len(kernels), figsize=(3.0 * len(kernels), 3.4),
-                                sharey=True, squeeze=False)
-    for axis, (kh, kw) in zip(axes[0], kernels):
+    figure, axes = panels(len(kernels), 3.0)
+    for axis, (kh, kw) in zip(axes, kernels):
         lines = series(medians, "BM_Corr2d", {"kh": kh, "kw": kw}, "size")
         implementations = {i for (_, i, _, _) in medians if i != "reference"}
         for (implementation, threads), points in sorted(lines.items()):
             xs, ys = zip(*points)
             axis.plot(xs, ys, markersize=3, label=label(implementation, threads, targets),
                       **style(implementation, threads, implementations, targets))
-        axis.set_xscale("log", base=2)
-        axis.set_yscale("log")
-        axis.set_title("corr2d, kernel %dx%d" % (kh, kw))
-        axis.set_xlabel("image side (pixels)")
-        axis.grid(True, alpha=0.3)
-    axes[0][0].set_ylabel("GFLOP/s (valid output, 2 per MAC)")
-    axes[0][-1].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    figure.suptitle("One-channel corr2d throughput vs image size\n" + subtitle(context))
-    figure.tight_layout()
-    save(figure, out_dir, "corr2d_sweep")
+        finish_panel(axis, "corr2d, kernel %dx%d" % (kh, kw))
+    finish_figure(figure, axes, "GFLOP/s (valid output, 2 per MAC)",
+                  "One-channel corr2d throughput vs image size", context, out_dir,
+                  "corr2d_sweep")
 
 
 def plot_backward_vs_forward(medians, context, targets, out_dir):
@@ -131,9 +147,8 @@ def plot_backward_vs_forward(medians, context, targets, out_dir):
                if series(medians, "BM_Corr2d", {"kh": k, "kw": k}, "size")]
     if not kernels:
         return
-    figure, axes = plt.subplots(1, len(kernels), figsize=(3.6 * len(kernels), 3.4),
-                                sharey=True, squeeze=False)
-    for axis, k in zip(axes[0], kernels):
+    figure, axes = panels(len(kernels), 3.6)
+    for axis, k in zip(axes, kernels):
         forward = series(medians, "BM_Corr2d", {"kh": k, "kw": k}, "size")
         backward = series(medians, "BM_Backward", {"cin": 1, "cout": 1, "k": k}, "size")
         for key in sorted(set(forward) & set(backward)):
@@ -143,16 +158,10 @@ def plot_backward_vs_forward(medians, context, targets, out_dir):
                               label=name + " forward")
             axis.plot(*zip(*backward[key]), marker="s", markersize=3, linestyle="--",
                       color=drawn[0].get_color(), label=name + " backward")
-        axis.set_xscale("log", base=2)
-        axis.set_yscale("log")
-        axis.set_title("one channel, kernel %dx%d" % (k, k))
-        axis.set_xlabel("image side (pixels)")
-        axis.grid(True, alpha=0.3)
-    axes[0][0].set_ylabel("GFLOP/s (backward: dx + dw = 2x forward FLOPs)")
-    axes[0][-1].legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    figure.suptitle("Backward (dx, dw, dbias fused) vs forward\n" + subtitle(context))
-    figure.tight_layout()
-    save(figure, out_dir, "backward_vs_forward")
+        finish_panel(axis, "one channel, kernel %dx%d" % (k, k))
+    finish_figure(figure, axes, "GFLOP/s (backward: dx + dw = 2x forward FLOPs)",
+                  "Backward (dx, dw, dbias fused) vs forward", context, out_dir,
+                  "backward_vs_forward")
 
 
 def main(argv):
