@@ -63,11 +63,10 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
                            SaturatingMul(kMinRowsPerHaloRow, t.max_row_shift)});
   int64_t row_tiles = CeilDiv(s.out_height, std::min(rows, s.out_height));
   const int64_t planes = d.groups * d.batch;
-  int64_t partial_bytes_per_row_tile = 0;
-  if (__builtin_mul_overflow(planes, t.partial_floats * int64_t{sizeof(float)},
-                             &partial_bytes_per_row_tile)) {
-    partial_bytes_per_row_tile = INT64_MAX;
-  }
+  // partial_floats may pass 2^61 (w's elements plus dbias), so its bytes
+  // may not fit either.
+  const int64_t partial_bytes_per_row_tile = SaturatingMul(
+      planes, SaturatingMul(t.partial_floats, int64_t{sizeof(float)}));
   row_tiles = std::max<int64_t>(
       1, std::min(row_tiles, kMaxPartialBytes / partial_bytes_per_row_tile));
   // Even blocks: 56 rows in 4 tiles of 14, not 3 of 18 and one of 2.

@@ -10,10 +10,11 @@
 //   a small zero-padded, stride-phase-deinterleaved buffer, so every tap of
 //   every stride, pad and dilation is a contiguous vector load; blocks of
 //   kChannels output channels x kVectors vectors share each load.
-// - NHWC direct kernels: vectors run over output channels; each input
-//   element of each tap, broadcast, meets the packed weights of a block of
-//   output channels (outer products), for blocks of interior pixels; depthwise
-//   NHWC runs its vectors over the channels of one tap instead.
+// - Packed-weights kernels (NHWC, and NCHW with many channels per group):
+//   vectors run over output channels; each input element of each tap,
+//   broadcast, meets the packed weights of a block of output channels (outer
+//   products), for blocks of interior pixels; depthwise NHWC runs its vectors
+//   over the channels of one tap instead.
 #if defined(XCORR_SRC_KERNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef XCORR_SRC_KERNELS_INL_H_
 #undef XCORR_SRC_KERNELS_INL_H_
@@ -495,7 +496,7 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
 }
 
 // ---------------------------------------------------------------------------
-// NHWC direct kernels.
+// Packed-weights kernels.
 
 // Where a run of output pixels of one row reads: their taps (the same for
 // all of them), their group's input and its packed weights.

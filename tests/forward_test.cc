@@ -320,8 +320,12 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
   CheckForward(Padded(Desc(1, 256, 130, 5, 7, 3, 3), 1, 0, 1, 2), true, 407);
   CheckForward(Nhwc(Padded(Desc(2, 256, 130, 5, 7, 3, 3), 0, 1, 2, 1)), true,
                408);
-  // Output rows entirely in the padding: bias only.
+  // Output rows entirely in the padding: bias only (direct kernel, then
+  // packed weights in both layouts); rows narrower than a pixel block.
   CheckForward(Padded(Desc(1, 2, 3, 1, 9, 1, 3), 2, 3, 0, 0), true, 405);
+  CheckForward(Padded(Desc(1, 8, 9, 1, 9, 1, 3), 2, 3, 0, 0), true, 409);
+  CheckForward(Nhwc(Padded(Desc(1, 8, 9, 1, 9, 1, 3), 2, 3, 0, 0)), true, 410);
+  CheckForward(Padded(Desc(2, 8, 9, 3, 4, 3, 3), 1, 1, 1, 1), true, 411);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 

@@ -288,6 +288,20 @@ TEST(SixtyFourBitTest, PlanOnHugePaddedRowDoesNotCrash) {
   xcorr_plan_destroy(plan);
 }
 
+// From the fuzzer: w just under the byte limit, 2^61 - 2^20 floats, plus
+// 2^20 dbias floats makes per-tile partials of 2^61 floats, whose byte count
+// (2^63) overflowed in the backward plan (UBSan).
+TEST(SixtyFourBitTest, PlanWithPartialsPastTheByteLimitDoesNotOverflow) {
+  xcorr_conv2d_desc desc = Huge(1, (int64_t{1} << 41) - 1, 1, 1);
+  desc.out_channels = int64_t{1} << 20;
+  desc.kernel_height = desc.kernel_width = 1;
+  xcorr_plan* plan = nullptr;
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
+  EXPECT_EQ(SIZE_MAX, xcorr_plan_workspace_size(plan));
+  xcorr_plan_destroy(plan);
+}
+
 // One real forward whose x and y rows are wider than 2^32 bytes, so that any
 // 32-bit byte or element offset would wrap. Needs about 8.6 GB: it runs only
 // with XCORR_LARGE_TESTS=1 (ctest -L large; see docs/HARDENING.md).
