@@ -116,16 +116,7 @@ Heap Counted(const Call& call, int64_t first_failure = -1,
   return {calls.load(), news.load(), new_bytes.load(), deletes.load()};
 }
 
-xcorr_conv2d_desc SmallDesc() {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
-  desc.in_channels = 2;
-  desc.out_channels = 3;
-  desc.in_height = 7;
-  desc.in_width = 19;
-  desc.kernel_height = desc.kernel_width = 3;
-  return desc;
-}
+xcorr_conv2d_desc SmallDesc() { return test::Desc(1, 2, 3, 7, 19, 3, 3); }
 
 // Shapes that run serially (below the plan's parallel threshold) on the
 // different forward paths, and one split into parallel tiles.

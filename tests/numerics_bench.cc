@@ -6,12 +6,12 @@
 // which the flushed results would break when S itself is denormal.
 // Usage: build/tests/xcorr_numerics_bench [repeats]
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
 #include "hwy/targets.h"
+#include "src/median_seconds.h"
 #include "tests/test_util.h"
 #include "xcorr/xcorr.h"
 
@@ -21,21 +21,13 @@ namespace {
 double MedianSeconds(const xcorr_plan* plan, const std::vector<float>& x,
                      const std::vector<float>& w, std::vector<float>* y,
                      int repeats) {
-  std::vector<double> seconds;
-  for (int k = 0; k < repeats; ++k) {
-    const auto start = std::chrono::steady_clock::now();
+  return xcorr::detail::MedianSeconds(repeats, [&] {
     if (xcorr_conv2d_forward(plan, x.data(), w.data(), nullptr, y->data(),
                              nullptr) != XCORR_OK) {
       std::fprintf(stderr, "forward: %s\n", xcorr_last_error());
       std::exit(1);
     }
-    seconds.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count());
-  }
-  std::nth_element(seconds.begin(), seconds.begin() + repeats / 2,
-                   seconds.end());
-  return seconds[static_cast<size_t>(repeats / 2)];
+  });
 }
 
 }  // namespace

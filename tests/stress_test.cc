@@ -109,17 +109,7 @@ void StressOnePlan(const xcorr_conv2d_desc& desc, int callers, int repeats) {
   EXPECT_EQ(XCORR_OK, xcorr_set_num_threads(0));
 }
 
-xcorr_conv2d_desc StressDesc() {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
-  desc.batch = 2;
-  desc.in_channels = 3;
-  desc.out_channels = 4;
-  desc.in_height = 61;
-  desc.in_width = 47;
-  desc.kernel_height = desc.kernel_width = 3;
-  return desc;
-}
+xcorr_conv2d_desc StressDesc() { return test::Desc(2, 3, 4, 61, 47, 3, 3); }
 
 // Stride 1, unpadded NCHW: the tiled SIMD path, split into many TBB tasks.
 TEST(StressTest, SharedPlanUnderThreadCountChanges) {

@@ -101,15 +101,11 @@ inline xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels,
                               int64_t out_channels, int64_t height,
                               int64_t width, int64_t kernel_height,
                               int64_t kernel_width) {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
+  xcorr_conv2d_desc desc =
+      detail::Corr2dDesc(height, width, kernel_height, kernel_width);
   desc.batch = batch;
   desc.in_channels = in_channels;
   desc.out_channels = out_channels;
-  desc.in_height = height;
-  desc.in_width = width;
-  desc.kernel_height = kernel_height;
-  desc.kernel_width = kernel_width;
   return desc;
 }
 

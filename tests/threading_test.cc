@@ -14,17 +14,7 @@ namespace xcorr {
 namespace {
 
 // A shape large enough to be split into many tiles.
-xcorr_conv2d_desc ParallelDesc() {
-  xcorr_conv2d_desc desc;
-  xcorr_conv2d_desc_init(&desc);
-  desc.batch = 2;
-  desc.in_channels = 3;
-  desc.out_channels = 4;
-  desc.in_height = 131;
-  desc.in_width = 97;
-  desc.kernel_height = desc.kernel_width = 3;
-  return desc;
-}
+xcorr_conv2d_desc ParallelDesc() { return test::Desc(2, 3, 4, 131, 97, 3, 3); }
 
 // One plan with random x and w, and a forward run on it.
 class ThreadingTest : public ::testing::Test {

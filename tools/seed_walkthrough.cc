@@ -2,12 +2,12 @@
 // step, then a short benchmark of the SIMD corr2d against the scalar
 // reference. The README's main command runs it.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "src/median_seconds.h"
 #include "src/reference.h"
 #include "xcorr/xcorr.hpp"
 
@@ -52,33 +52,17 @@ Tensor Transposed(const Tensor& t) {
   return result;
 }
 
-// Median seconds of `repeats` runs of `body`.
-template <typename Body>
-double MedianSeconds(int repeats, const Body& body) {
-  std::vector<double> seconds;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    seconds.push_back(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count());
-  }
-  std::nth_element(seconds.begin(), seconds.begin() + repeats / 2,
-                   seconds.end());
-  return seconds[static_cast<size_t>(repeats / 2)];
-}
-
 void BenchmarkSummary() {
   const int64_t size = 1024, kernel = 3, out = size - kernel + 1;
   const Tensor x = Tensor::full({size, size}, 0.5f),
                k = Tensor::full({kernel, kernel}, 0.25f);
   Tensor y({out, out}), y_reference({out, out});
   const double flops = 2.0 * static_cast<double>(out * out * kernel * kernel);
-  const double simd = MedianSeconds(21, [&] {
+  const double simd = xcorr::detail::MedianSeconds(21, [&] {
     xcorr::check(
         xcorr_corr2d(x.data(), size, size, k.data(), kernel, kernel, y.data()));
   });
-  const double scalar = MedianSeconds(3, [&] {
+  const double scalar = xcorr::detail::MedianSeconds(3, [&] {
     xcorr::reference::Corr2d(x.data(), size, size, k.data(), kernel, kernel,
                              y_reference.data());
   });
