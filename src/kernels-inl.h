@@ -645,6 +645,22 @@ HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
   }
 }
 
+// The `vectors` (1 to kVectors; the last one partial) vectors of output
+// channels left after the whole blocks, from channel o, as one block: each
+// broadcast input then meets all of them, rather than being loaded again per
+// vector.
+template <size_t kVectors>
+HWY_INLINE void PackedRemainder(const detail::PackedTile& tile, PixelRun& px,
+                                int64_t o, int64_t vectors, const float* bias,
+                                float* y) {
+  if constexpr (kVectors > 1) {
+    if (vectors < static_cast<int64_t>(kVectors)) {
+      return PackedRemainder<kVectors - 1>(tile, px, o, vectors, bias, y);
+    }
+  }
+  PackedChannelBlock<kVectors>(tile, px, o, bias, y);
+}
+
 // Depthwise NHWC (one input and one output channel per group): vectors run
 // over the channels, contiguous in x, y and bias; each channel block's
 // weights are transposed once per tile into tap-major order on the stack.
@@ -712,8 +728,8 @@ HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
     return;
   }
   // Group by group, the tile's output channels: whole blocks of
-  // kPackedVectors vectors, then the remaining vectors (the last one
-  // partial).
+  // kPackedVectors vectors, then one block of the remaining vectors (the
+  // last one partial).
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t out_per_group = tile.out_channels / tile.groups;
@@ -735,8 +751,9 @@ HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
     for (; o + block <= tile.channel_end; o += block) {
       PackedChannelBlock<kPackedVectors>(tile, px, o, bias, y);
     }
-    for (; o < tile.channel_end; o += N) {
-      PackedChannelBlock<1>(tile, px, o, bias, y);
+    if (o < tile.channel_end) {
+      PackedRemainder<kPackedVectors>(
+          tile, px, o, CeilDiv(tile.channel_end - o, N), bias, y);
     }
   }
 }

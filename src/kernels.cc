@@ -27,6 +27,7 @@ void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
 void ForwardPackedTile(const detail::PackedTile& tile) { ForwardPacked(tile); }
 
 int64_t CompiledTarget() { return HWY_TARGET; }
+bool CompiledPackedKernelIsWide() { return kPackedVectors == 4; }
 
 }  // namespace HWY_NAMESPACE
 }  // namespace xcorr
@@ -42,6 +43,7 @@ HWY_EXPORT(CorrPlaneTileK5x5);
 HWY_EXPORT(ForwardNchwTile);
 HWY_EXPORT(ForwardPackedTile);
 HWY_EXPORT(CompiledTarget);
+HWY_EXPORT(CompiledPackedKernelIsWide);
 
 bool SameName(const char* a, const char* b) {
   for (; *a != '\0' && *b != '\0'; ++a, ++b) {
@@ -96,6 +98,10 @@ void ForwardPackedTile(const PackedTile& tile) {
 }
 
 int64_t DispatchedTarget() { return HWY_DYNAMIC_DISPATCH(CompiledTarget)(); }
+
+bool PackedKernelIsWide() {
+  return HWY_DYNAMIC_DISPATCH(CompiledPackedKernelIsWide)();
+}
 
 Status ForceTarget(const char* name) {
   std::lock_guard<std::mutex> lock(TargetMutex());

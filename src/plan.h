@@ -25,9 +25,10 @@ enum class ForwardAlgorithm {
   // NCHW shapes with few channels per group: the direct kernel over packed
   // input rows, tiles of (batch, group, output-channel block, rows, columns).
   kNchw,
-  // NHWC, and NCHW with many channels per group: vectors over output
+  // NHWC, and NCHW with many channels per group where the target dispatched
+  // when the plan is made has wide blocks (AVX-512): vectors over output
   // channels, weights packed once per call into the workspace; tiles of
-  // (batch, rows).
+  // (batch, output-channel chunk, rows).
   kPackedWeights,
 };
 

@@ -99,8 +99,9 @@ TEST_P(ForwardTest, OneChannelValidMatchesReferenceAtEveryWidth) {
 
 TEST_P(ForwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
   uint64_t seed = 1;
-  // Channels per group: NCHW runs 2 -> 3 on the direct kernel, 9 -> 10 on
-  // the packed-weights kernel.
+  // Channels per group 2 -> 3 and 9 -> 10: NCHW on the direct kernel, NHWC
+  // on the packed-weights kernel with its vector tails (NCHW shapes on that
+  // kernel are in DirectKernelSplitsPassesColumnsAndTaps).
   for (int64_t channels : {2, 9}) {
     test::ForEachGeometry(channels, {0, 1, 2},
                           [&](const xcorr_conv2d_desc& desc) {
@@ -257,9 +258,8 @@ TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
                    false, seed++);
     }
   }
-  // Channel counts around the vector sizes, with and without groups: every
-  // NHWC shape and the NCHW ones with 8 or more channels per group run the
-  // packed-weights kernel.
+  // Channel counts around the vector sizes, with and without groups: NCHW on
+  // the direct kernel, NHWC on the packed-weights kernel.
   for (int64_t channels = 1; channels <= 33; ++channels) {
     // 11 columns: border pixels one by one, interior ones in pixel blocks.
     for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
@@ -315,6 +315,17 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
   CheckForward(
       Nhwc(Grouped(Padded(Desc(1, 3, 3, 24, 24, 23, 23), 1, 1, 1, 1), 3)), true,
       406);
+  // NCHW on the packed-weights kernel (AVX-512; the direct kernel elsewhere):
+  // 64+ channels per group with groups, stride, dilation and asymmetric
+  // padding; rows narrower than a pixel block.
+  CheckForward(
+      Strided(Padded(Grouped(Desc(1, 128, 130, 9, 11, 3, 2), 2), 1, 2, 0, 1), 2,
+              1, 1, 2),
+      true, 412);
+  CheckForward(Padded(Desc(2, 64, 70, 4, 5, 3, 3), 1, 1, 1, 1), false, 413);
+  // Output channels one short of a whole block on every target: the
+  // remaining vectors as one block, the last one partial.
+  CheckForward(Nhwc(Padded(Desc(1, 5, 63, 4, 9, 3, 3), 1, 1, 1, 1)), true, 414);
   // Packed weights past the tile budget: output channels split in chunks of
   // 64, the last one partial, in both layouts.
   CheckForward(Padded(Desc(1, 256, 130, 5, 7, 3, 3), 1, 0, 1, 2), true, 407);
@@ -323,9 +334,9 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
   // Output rows entirely in the padding: bias only (direct kernel, then
   // packed weights in both layouts); rows narrower than a pixel block.
   CheckForward(Padded(Desc(1, 2, 3, 1, 9, 1, 3), 2, 3, 0, 0), true, 405);
-  CheckForward(Padded(Desc(1, 8, 9, 1, 9, 1, 3), 2, 3, 0, 0), true, 409);
+  CheckForward(Padded(Desc(1, 64, 65, 1, 9, 1, 3), 2, 3, 0, 0), true, 409);
   CheckForward(Nhwc(Padded(Desc(1, 8, 9, 1, 9, 1, 3), 2, 3, 0, 0)), true, 410);
-  CheckForward(Padded(Desc(2, 8, 9, 3, 4, 3, 3), 1, 1, 1, 1), true, 411);
+  CheckForward(Nhwc(Padded(Desc(2, 8, 9, 3, 4, 3, 3), 1, 1, 1, 1)), true, 411);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
