@@ -38,6 +38,39 @@ constexpr int64_t kMinRowsPerHaloRow = 4;
 constexpr int64_t kMaxPartialBytes = int64_t{256} << 20;
 // dw/dbias elements per reduction task.
 constexpr int64_t kReduceChunk = 4096;
+// From this many input channels per group dw runs by outer products, whose
+// vectors run over input channels.
+constexpr int64_t kChannelsLastMinChannels = 16;
+
+// Channels-last dw partials pad input channels to a multiple of this: whole
+// vectors of the x86 and NEON targets (wider vectors store the padding's
+// last vector in part).
+constexpr int64_t kPartialChannelMultiple = 16;
+
+// Adds the channels-last dw partials [begin, end) of one group and writes the
+// sums of real channels to their places in the group's block of dw.
+void SumChannelsLastPartials(const ConvShape& s, const BackwardTiling& t,
+                             const float* in, int64_t count, int64_t begin,
+                             int64_t end, float* dw) {
+  float sums[kReduceChunk];
+  SumPartials(in + begin, count, t.partial_floats, end - begin, sums);
+  const int64_t kernel_width = s.desc.kernel_width;
+  const int64_t taps = s.desc.kernel_height * kernel_width;
+  // Row by row of partial_channels (one output channel and tap).
+  for (int64_t k = begin; k < end;) {
+    const int64_t row = k / t.partial_channels;
+    const int64_t row_begin = row * t.partial_channels;
+    const int64_t real_end = std::min(end, row_begin + s.in_channels_per_group);
+    const int64_t tap = row % taps;
+    float* to = dw + row / taps * s.w_strides.n +
+                tap / kernel_width * s.w_strides.h +
+                tap % kernel_width * s.w_strides.w;
+    for (; k < real_end; ++k) {
+      to[(k - row_begin) * s.w_strides.c] = sums[k - begin];
+    }
+    k = std::max(k, std::min(end, row_begin + t.partial_channels));
+  }
+}
 
 }  // namespace
 
@@ -49,7 +82,15 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.staged_row_stride =
       std::max(CeilDiv(d.in_width + d.pad_left + d.pad_right, d.stride_width),
                s.out_width + t.max_col_shift);
-  t.dw_partial_floats = s.out_channels_per_group * s.w_strides.n;
+  t.dw_channels_last = s.in_channels_per_group >= kChannelsLastMinChannels;
+  t.partial_channels =
+      RoundUp(s.in_channels_per_group, kPartialChannelMultiple);
+  // Padded channels keep this below twice w's elements (from 16 channels),
+  // which fits.
+  t.dw_partial_floats = t.dw_channels_last
+                            ? s.out_channels_per_group * d.kernel_height *
+                                  d.kernel_width * t.partial_channels
+                            : s.out_channels_per_group * s.w_strides.n;
   t.partial_floats = t.dw_partial_floats + s.out_channels_per_group;
 
   // Saturating: a huge shape only needs the comparisons below to hold.
@@ -125,8 +166,14 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
     // Split at the dw/dbias boundary of the partial block.
     const int64_t dw_end = std::min(end, t.dw_partial_floats);
     if (dw != nullptr && begin < dw_end) {
-      SumPartials(in + begin, tiles_per_group, t.partial_floats, dw_end - begin,
-                  dw + g * t.dw_partial_floats + begin);
+      float* group_dw = dw + g * s.out_channels_per_group * s.w_strides.n;
+      if (t.dw_channels_last) {
+        SumChannelsLastPartials(s, t, in, tiles_per_group, begin, dw_end,
+                                group_dw);
+      } else {
+        SumPartials(in + begin, tiles_per_group, t.partial_floats,
+                    dw_end - begin, group_dw + begin);
+      }
     }
     const int64_t dbias_begin = std::max(begin, t.dw_partial_floats);
     if (dbias != nullptr && dbias_begin < end) {

@@ -34,6 +34,7 @@
 #include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
 #include "src/backward_kernels.h"
+#include "src/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace xcorr {
@@ -49,7 +50,7 @@ HWY_INLINE int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 HWY_INLINE size_t Size(int64_t count) { return static_cast<size_t>(count); }
 
 // What a tile stages into; each has its own per-thread buffer.
-enum class ScratchUse { kDy, kX, kDx, kCount };
+enum class ScratchUse { kDy, kX, kDx, kZeros, kCount };
 
 // A per-thread buffer of at least `floats` floats, kept for later tiles and
 // calls: fresh multi-page allocations per tile cost a page fault per 4 KiB,
@@ -482,6 +483,192 @@ HWY_INLINE void WeightGradRowColumns(const detail::BackwardTask& task,
   }
 }
 
+// ---------------------------------------------------------------------------
+// dw by outer products (tiling.dw_channels_last: many input channels per
+// group). Vectors run over input channels: each staged dy element, broadcast,
+// meets kOuterVectors vectors of the input channels of one tap, for
+// kOuterChannels output channels at once, and sums stay in their lanes over
+// all the tile's pixels (no horizontal sums). The partials are then in
+// [o][u][v][c] order, c padded to tiling.partial_channels, which the
+// reduction maps to dw's layout.
+
+// Where a tile's channels-last copy of x lies: staged row r, column m holds
+// the zero-padded input at row out_begin * stride_height - pad_top + r,
+// column m - pad_left, its channels contiguous (zeros up to `channels`).
+struct ChannelsLastX {
+  const float* first;
+  int64_t channels;    // floats per pixel: whole vectors
+  int64_t row_floats;  // floats per staged row
+};
+
+HWY_INLINE ChannelsLastX StageXChannelsLast(const detail::BackwardTask& task,
+                                            const TileRows& rows) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t group_channels = s.in_channels_per_group;
+  ChannelsLastX xs;
+  xs.channels = CeilDiv(group_channels, N) * N;
+  const int64_t top = rows.out_begin * d.stride_height - d.pad_top;
+  const int64_t height = (rows.out_end - rows.out_begin - 1) * d.stride_height +
+                         (d.kernel_height - 1) * d.dilation_height + 1;
+  const int64_t width = (s.out_width - 1) * d.stride_width +
+                        (d.kernel_width - 1) * d.dilation_width + 1;
+  xs.row_floats = width * xs.channels;
+  float* staged = ThreadScratch(ScratchUse::kX, height * xs.row_floats);
+  xs.first = staged;
+  const float* image =
+      task.x + rows.n * s.x_strides.n + rows.g * group_channels * s.x_strides.c;
+  for (int64_t r = 0; r < height; ++r) {
+    const int64_t in_row = top + r;
+    for (int64_t m = 0; m < width; ++m, staged += xs.channels) {
+      const int64_t in_col = m - d.pad_left;
+      if (in_row < 0 || in_row >= d.in_height || in_col < 0 ||
+          in_col >= d.in_width) {
+        Zero(staged, xs.channels);
+        continue;
+      }
+      const float* pixel =
+          image + in_row * s.x_strides.h + in_col * s.x_strides.w;
+      if (s.x_strides.c == 1) {
+        std::memcpy(staged, pixel, Size(group_channels) * sizeof(float));
+      } else {
+        for (int64_t c = 0; c < group_channels; ++c)
+          staged[c] = pixel[c * s.x_strides.c];
+      }
+      Zero(staged + group_channels, xs.channels - group_channels);
+    }
+  }
+  return xs;
+}
+
+// Register blocks, output channels x vectors of input channels: AVX-512
+// 6 x 4 (24 accumulators + 4 inputs + 1 broadcast of 32 registers), the
+// others 6 x 2 (12 + 2 + 1 of 16).
+constexpr size_t kOuterChannels = 6;
+constexpr size_t kOuterVectors = kVectorRegisters == 32 ? 4 : 2;
+
+// out[o][k * N + lane] = sum over the tile's pixels (i, j) of
+// dy[o][i * dy_row_floats + j] * x[i * x_row_floats + j * x_column_floats +
+// k * N + lane], for kVectors vectors, stored up to out[o] + room (out[o]
+// NULL: not stored).
+template <size_t kVectors>
+HWY_INLINE void OuterProductBlock(const float* const* dy, int64_t dy_row_floats,
+                                  const float* x, int64_t x_row_floats,
+                                  int64_t x_column_floats, int64_t height,
+                                  int64_t width, float* const* out,
+                                  int64_t room) {
+  const hn::ScalableTag<float> d;
+  using V = hn::Vec<decltype(d)>;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  V acc[kOuterChannels][kVectors];
+  for (size_t o = 0; o < kOuterChannels; ++o) {
+    for (size_t k = 0; k < kVectors; ++k) acc[o][k] = hn::Zero(d);
+  }
+  for (int64_t i = 0; i < height; ++i) {
+    const float* x_row = x + i * x_row_floats;
+    const int64_t dy_row = i * dy_row_floats;
+    for (int64_t j = 0; j < width; ++j) {
+      V in[kVectors];
+      for (size_t k = 0; k < kVectors; ++k) {
+        in[k] = hn::Load(
+            d, x_row + j * x_column_floats + static_cast<int64_t>(k) * N);
+      }
+      for (size_t o = 0; o < kOuterChannels; ++o) {
+        const V g = hn::Set(d, dy[o][dy_row + j]);
+        for (size_t k = 0; k < kVectors; ++k)
+          acc[o][k] = hn::MulAdd(g, in[k], acc[o][k]);
+      }
+    }
+  }
+  for (size_t o = 0; o < kOuterChannels; ++o) {
+    if (out[o] == nullptr) continue;
+    for (size_t k = 0; k < kVectors; ++k) {
+      const int64_t first = static_cast<int64_t>(k) * N;
+      StoreUpTo(d, acc[o][k], out[o] + first, room - first);
+    }
+  }
+}
+
+// The `vectors` (1 to kVectors) vectors of input channels left after the
+// whole blocks, as one block.
+template <size_t kVectors>
+HWY_INLINE void OuterProductRemainder(int64_t vectors, const float* const* dy,
+                                      int64_t dy_row_floats, const float* x,
+                                      int64_t x_row_floats,
+                                      int64_t x_column_floats, int64_t height,
+                                      int64_t width, float* const* out,
+                                      int64_t room) {
+  if constexpr (kVectors > 1) {
+    if (vectors < static_cast<int64_t>(kVectors)) {
+      return OuterProductRemainder<kVectors - 1>(vectors, dy, dy_row_floats, x,
+                                                 x_row_floats, x_column_floats,
+                                                 height, width, out, room);
+    }
+  }
+  OuterProductBlock<kVectors>(dy, dy_row_floats, x, x_row_floats,
+                              x_column_floats, height, width, out, room);
+}
+
+// The tile's whole dw partial block, [o][u][v][c], by outer products.
+// Output channels past the group's last read a plane of zeros and store
+// nothing.
+HWY_INLINE void WeightGradsByOuterProducts(const detail::BackwardTask& task,
+                                           const TileRows& rows,
+                                           const float* staged_dy, float* dw) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t stride = task.tiling->staged_row_stride;
+  const ChannelsLastX xs = StageXChannelsLast(task, rows);
+  float* zeros = ThreadScratch(ScratchUse::kZeros, rows.dy_pitch);
+  Zero(zeros, rows.dy_pitch);
+  const int64_t first_row =
+      rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride;
+  const int64_t height = rows.out_end - rows.out_begin;
+  const int64_t taps = d.kernel_height * d.kernel_width;
+  const int64_t in_channels = s.in_channels_per_group;
+  const int64_t out_channels = s.out_channels_per_group;
+  const int64_t partial_channels = task.tiling->partial_channels;
+  const int64_t block = static_cast<int64_t>(kOuterVectors) * N;
+  const int64_t x_row_floats = d.stride_height * xs.row_floats;
+  const int64_t x_column_floats = d.stride_width * xs.channels;
+  const float* dy[kOuterChannels];
+  float* out[kOuterChannels];
+  // One block of input channels at a time: its slice of the staged x stays
+  // in cache while every output channel and tap meets it.
+  for (int64_t c = 0; c < in_channels; c += block) {
+    const int64_t vectors = CeilDiv(std::min(block, in_channels - c), N);
+    for (int64_t ol = 0; ol < out_channels;
+         ol += static_cast<int64_t>(kOuterChannels)) {
+      for (size_t k = 0; k < kOuterChannels; ++k) {
+        const int64_t o = ol + static_cast<int64_t>(k);
+        dy[k] = (o < out_channels ? staged_dy + o * rows.dy_pitch : zeros) +
+                first_row;
+      }
+      for (int64_t u = 0; u < d.kernel_height; ++u) {
+        for (int64_t v = 0; v < d.kernel_width; ++v) {
+          for (size_t k = 0; k < kOuterChannels; ++k) {
+            const int64_t o = ol + static_cast<int64_t>(k);
+            out[k] = o < out_channels
+                         ? dw +
+                               (o * taps + u * d.kernel_width + v) *
+                                   partial_channels +
+                               c
+                         : nullptr;
+          }
+          OuterProductRemainder<kOuterVectors>(
+              vectors, dy, stride,
+              xs.first + u * d.dilation_height * xs.row_floats +
+                  v * d.dilation_width * xs.channels + c,
+              x_row_floats, x_column_floats, height, s.out_width, out,
+              partial_channels - c);
+        }
+      }
+    }
+  }
+}
+
 // The tile's whole dw partial block. Output channels in fours share x
 // loads, chunk by chunk; the rest share them across kernel rows when the
 // row stride is 1 and the tile is taller than the kernel. The flat length
@@ -492,6 +679,9 @@ HWY_INLINE void WeightGrads(const detail::BackwardTask& task,
                             float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
+  if (task.tiling->dw_channels_last) {
+    return WeightGradsByOuterProducts(task, rows, staged_dy, dw);
+  }
   const int64_t stride = task.tiling->staged_row_stride;
   const XPlanes x_planes = StageX(task, rows);
   const int64_t length =

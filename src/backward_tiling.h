@@ -30,8 +30,15 @@ struct BackwardTiling {
   // (ceil(padded width / stride_width) elements) and for a dy row followed by
   // max_col_shift zeros.
   int64_t staged_row_stride;
-  // Floats of one tile's partial sums: its group's dw block (in dw's layout)
-  // followed by its group's dbias.
+  // dw by outer products over a channels-last copy of x (many input channels
+  // per group). Its partial blocks are then in OHWI order, whatever dw's
+  // layout, with input channels padded to partial_channels (whole vectors of
+  // any target). Otherwise dw runs by dot products over the pixels and its
+  // partials are in dw's layout.
+  bool dw_channels_last;
+  int64_t partial_channels;
+  // Floats of one tile's partial sums: its group's dw block followed by its
+  // group's dbias.
   int64_t dw_partial_floats, partial_floats;
   bool serial;  // small enough to run on the calling thread
   size_t workspace_bytes;

@@ -30,32 +30,12 @@
 #include "hwy/highway.h"
 #include "src/int_math.h"
 #include "src/kernels.h"
+#include "src/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace xcorr {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// AVX-512 has 32 vector registers; the other x86 targets have 16. Block sizes
-// below are chosen so that accumulators, weights and loads all fit.
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-constexpr size_t kVectorRegisters = 32;
-#else
-constexpr size_t kVectorRegisters = 16;
-#endif
-
-// When weights sit in registers, GCC folds the input loads into every FMA
-// that uses them instead (one load per FMA). With 64-byte vectors most of
-// those unaligned loads split cache lines and the kernel becomes load-bound,
-// so on AVX-512 an empty asm pins each loaded input in a register.
-template <class V>
-HWY_INLINE void KeepInRegister(V& v) {
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && defined(__GNUC__)
-  asm("" : "+v"(v.raw));
-#else
-  (void)v;
-#endif
-}
 
 // ---------------------------------------------------------------------------
 // Plane kernels.
@@ -214,25 +194,6 @@ inline void TapRange(int64_t position, int64_t dilation, int64_t taps,
   *end =
       position < size ? std::min(taps, CeilDiv(size - position, dilation)) : 0;
   *end = std::max(*end, *begin);
-}
-
-// Lanes beyond `count` of a vector at p: loads read zeros there and stores
-// leave them untouched, so that nothing past the caller's buffer is touched.
-template <class D>
-HWY_INLINE hn::Vec<D> LoadUpTo(D d, const float* p, int64_t count) {
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  if (count >= N) return hn::LoadU(d, p);
-  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)] = {};
-  for (int64_t k = 0; k < count; ++k) lanes[k] = p[k];
-  return hn::Load(d, lanes);
-}
-template <class D>
-HWY_INLINE void StoreUpTo(D d, hn::Vec<D> v, float* p, int64_t count) {
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  if (count >= N) return hn::StoreU(v, d, p);
-  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)];
-  hn::Store(v, d, lanes);
-  for (int64_t k = 0; k < count; ++k) p[k] = lanes[k];
 }
 
 // ---------------------------------------------------------------------------

@@ -118,6 +118,11 @@ TEST_P(BackwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
   test::ForEachGeometry(2, {0, 2}, [&](const xcorr_conv2d_desc& desc) {
     CheckBackward(desc, kAll, seed++);
   });
+  // 17 input channels per group: dw by outer products over channels-last x,
+  // with a partial last vector on every target.
+  test::ForEachGeometry(17, {1}, [&](const xcorr_conv2d_desc& desc) {
+    CheckBackward(desc, kAll, seed++);
+  });
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
@@ -206,50 +211,74 @@ TEST_P(BackwardTest, LargerShapesRunInManyTilesAndMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// dw by outer products: input channels around whole register blocks of every
+// target, output channels around its blocks of six.
+TEST_P(BackwardTest, ManyInputChannelsMatchReference) {
+  uint64_t seed = 100;
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    for (int64_t in_channels : {15, 16, 23, 32, 33, 64, 70}) {
+      for (int64_t out_channels : {1, 6, 7, 13}) {
+        xcorr_conv2d_desc desc =
+            Desc(2, in_channels, out_channels, 9, 11, 3, 3);
+        SetPads(1, 0, 1, 2, &desc);
+        desc.layout = layout;
+        CheckBackward(desc, kAll, seed++);
+      }
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 // Integer-valued data has exact sums in f32: every target must match the
 // reference exactly.
 TEST_P(BackwardTest, IntegerDataIsExact) {
-  xcorr_conv2d_desc desc = Desc(1, 4, 4, 12, 21, 3, 3);
-  SetPads(1, 2, 0, 1, &desc);
-  const detail::ConvShape shape = test::ShapeOf(desc);
-  const auto integers = [](int64_t count, uint64_t seed) {
-    std::vector<float> values = RandomVector(count, seed);
-    for (float& value : values) value = std::round(value * 4.0f);
-    return values;
-  };
-  const std::vector<float> x = integers(shape.x_elements, 1);
-  const std::vector<float> w = integers(shape.w_elements, 2);
-  const std::vector<float> dy = integers(shape.y_elements, 3);
-  const test::BackwardOracle o = test::ReferenceBackward(desc, x, w, dy);
-  const Gradients g = RunBackward(desc, x, w, dy, kAll, true);
-  EXPECT_EQ(o.dx, g.dx);
-  EXPECT_EQ(o.dw, g.dw);
-  EXPECT_EQ(o.dbias, g.dbias);
+  // 4 input channels: dw by dot products; 20: by outer products.
+  for (const int64_t channels : {4, 20}) {
+    xcorr_conv2d_desc desc = Desc(1, channels, 4, 12, 21, 3, 3);
+    SetPads(1, 2, 0, 1, &desc);
+    const detail::ConvShape shape = test::ShapeOf(desc);
+    const auto integers = [](int64_t count, uint64_t seed) {
+      std::vector<float> values = RandomVector(count, seed);
+      for (float& value : values) value = std::round(value * 4.0f);
+      return values;
+    };
+    const std::vector<float> x = integers(shape.x_elements, 1);
+    const std::vector<float> w = integers(shape.w_elements, 2);
+    const std::vector<float> dy = integers(shape.y_elements, 3);
+    const test::BackwardOracle o = test::ReferenceBackward(desc, x, w, dy);
+    const Gradients g = RunBackward(desc, x, w, dy, kAll, true);
+    EXPECT_EQ(o.dx, g.dx);
+    EXPECT_EQ(o.dw, g.dw);
+    EXPECT_EQ(o.dbias, g.dbias);
+  }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
 TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
-  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
-    xcorr_conv2d_desc desc = Desc(2, 8, 12, 61, 45, 3, 3);
-    SetPads(1, 1, 1, 1, &desc);
-    desc.layout = layout;
-    const detail::ConvShape shape = test::ShapeOf(desc);
-    const std::vector<float> x = RandomVector(shape.x_elements, 31);
-    const std::vector<float> w = RandomVector(shape.w_elements, 32);
-    const std::vector<float> dy = RandomVector(shape.y_elements, 33);
-    ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(1));
-    const Gradients first = RunBackward(desc, x, w, dy, kAll, true);
-    for (int threads : {1, 2, 3, 16}) {
-      ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(threads));
-      for (int run = 0; run < 2; ++run) {
-        const Gradients again = RunBackward(desc, x, w, dy, kAll, run == 0);
-        // memcmp-like: NaN-free, so == on the vectors is bitwise here.
-        EXPECT_EQ(first.dx, again.dx) << threads << " threads";
-        EXPECT_EQ(first.dw, again.dw) << threads << " threads";
-        EXPECT_EQ(first.dbias, again.dbias) << threads << " threads";
+  // 8 input channels: dw by dot products; 24: by outer products.
+  for (const int64_t channels : {8, 24}) {
+    for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+      xcorr_conv2d_desc desc = Desc(2, channels, 12, 61, 45, 3, 3);
+      SetPads(1, 1, 1, 1, &desc);
+      desc.layout = layout;
+      const detail::ConvShape shape = test::ShapeOf(desc);
+      const std::vector<float> x = RandomVector(shape.x_elements, 31);
+      const std::vector<float> w = RandomVector(shape.w_elements, 32);
+      const std::vector<float> dy = RandomVector(shape.y_elements, 33);
+      ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(1));
+      const Gradients first = RunBackward(desc, x, w, dy, kAll, true);
+      for (int threads : {1, 2, 3, 16}) {
+        ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(threads));
+        for (int run = 0; run < 2; ++run) {
+          const Gradients again = RunBackward(desc, x, w, dy, kAll, run == 0);
+          // memcmp-like: NaN-free, so == on the vectors is bitwise here.
+          EXPECT_EQ(first.dx, again.dx) << threads << " threads";
+          EXPECT_EQ(first.dw, again.dw) << threads << " threads";
+          EXPECT_EQ(first.dbias, again.dbias) << threads << " threads";
+        }
       }
+      ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(0));
     }
-    ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(0));
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }

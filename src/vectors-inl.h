@@ -1,0 +1,66 @@
+// Per-target vector building blocks shared by the forward (kernels-inl.h) and
+// backward (backward_kernels-inl.h) kernels (Highway -inl.h: included once per
+// target).
+#if defined(XCORR_SRC_VECTORS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef XCORR_SRC_VECTORS_INL_H_
+#undef XCORR_SRC_VECTORS_INL_H_
+#else
+#define XCORR_SRC_VECTORS_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace xcorr {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// AVX-512 has 32 vector registers; the other x86 targets have 16. Block sizes
+// are chosen so that accumulators, weights and loads all fit.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr size_t kVectorRegisters = 32;
+#else
+constexpr size_t kVectorRegisters = 16;
+#endif
+
+// When the other factor of several FMAs sits in a register, GCC folds a
+// loaded vector into every FMA that uses it instead (one load per FMA). With
+// 64-byte vectors the kernels then become load-bound (and unaligned loads
+// split cache lines), so on AVX-512 an empty asm pins each loaded vector in a
+// register.
+template <class V>
+HWY_INLINE void KeepInRegister(V& v) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && defined(__GNUC__)
+  asm("" : "+v"(v.raw));
+#else
+  (void)v;
+#endif
+}
+
+// Lanes beyond `count` of a vector at p: loads read zeros there and stores
+// leave them untouched, so that nothing past the caller's buffer is touched.
+template <class D>
+HWY_INLINE hn::Vec<D> LoadUpTo(D d, const float* p, int64_t count) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  if (count >= N) return hn::LoadU(d, p);
+  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)] = {};
+  for (int64_t k = 0; k < count; ++k) lanes[k] = p[k];
+  return hn::Load(d, lanes);
+}
+template <class D>
+HWY_INLINE void StoreUpTo(D d, hn::Vec<D> v, float* p, int64_t count) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  if (count >= N) return hn::StoreU(v, d, p);
+  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)];
+  hn::Store(v, d, lanes);
+  for (int64_t k = 0; k < count; ++k) p[k] = lanes[k];
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace xcorr
+HWY_AFTER_NAMESPACE();
+
+#endif  // XCORR_SRC_VECTORS_INL_H_
