@@ -34,6 +34,7 @@
 #include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
 #include "src/backward_kernels.h"
+#include "src/kernels.h"
 #include "src/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -50,7 +51,7 @@ HWY_INLINE int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 HWY_INLINE size_t Size(int64_t count) { return static_cast<size_t>(count); }
 
 // What a tile stages into; each has its own per-thread buffer.
-enum class ScratchUse { kDy, kX, kDx, kZeros, kCount };
+enum class ScratchUse { kDy, kX, kDx, kZeros, kFlippedW, kCount };
 
 // A per-thread buffer of at least `floats` floats, kept for later tiles and
 // calls: fresh multi-page allocations per tile cost a page fault per 4 KiB,
@@ -974,6 +975,57 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task,
   }
 }
 
+// One input and one output channel per group, stride 1, no dilation, dx
+// rows contiguous: dx is the valid correlation of the staged dy plane (its
+// zero borders are the full correlation's padding) with the kernel turned by
+// 180 degrees, which the forward plane kernels compute, each dy vector
+// feeding a block of dx rows. Returns false, doing nothing, for other
+// shapes.
+HWY_INLINE bool InputGradsByPlaneKernel(const detail::BackwardTask& task,
+                                        const TileRows& rows,
+                                        const float* staged_dy) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  if (s.in_channels_per_group != 1 || s.out_channels_per_group != 1 ||
+      d.stride_height != 1 || d.stride_width != 1 || d.dilation_height != 1 ||
+      d.dilation_width != 1 || s.x_strides.w != 1) {
+    return false;
+  }
+  const int64_t taps = d.kernel_height * d.kernel_width;
+  float* flipped = ThreadScratch(ScratchUse::kFlippedW, taps);
+  const float* w = task.w + rows.g * s.w_strides.n;
+  for (int64_t u = 0; u < d.kernel_height; ++u) {
+    for (int64_t v = 0; v < d.kernel_width; ++v) {
+      flipped[taps - 1 - (u * d.kernel_width + v)] =
+          w[u * s.w_strides.h + v * s.w_strides.w];
+    }
+  }
+  // dx (r, c) = sum over the flipped taps (u, v) of
+  // dy (r + pad_top - (kernel_height - 1) + u, c + pad_left -
+  // (kernel_width - 1) + v); columns left of dy's read the previous staged
+  // row's trailing zeros.
+  const int64_t stride = task.tiling->staged_row_stride;
+  detail::PlaneTile tile;
+  tile.x = staged_dy + rows.dy_lead +
+           (rows.in_begin + d.pad_top - (d.kernel_height - 1) - rows.dy_begin) *
+               stride +
+           d.pad_left - (d.kernel_width - 1);
+  tile.x_row_stride = stride;
+  tile.k = flipped;
+  tile.kernel_height = d.kernel_height;
+  tile.kernel_width = d.kernel_width;
+  tile.y = task.dx + rows.n * s.x_strides.n + rows.g * s.x_strides.c +
+           rows.in_begin * s.x_strides.h;
+  tile.y_row_stride = s.x_strides.h;
+  tile.out_width = d.in_width;
+  tile.row_begin = 0;
+  tile.row_end = rows.in_end - rows.in_begin;
+  tile.bias = 0.0f;
+  detail::CorrPlaneTile(detail::PlaneKernelFor(d.kernel_height, d.kernel_width),
+                        tile);
+  return true;
+}
+
 HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
                                  int64_t tile) {
   const TileRows rows = RowsOf(task, tile);
@@ -987,7 +1039,8 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   if (task.dbias_wanted) {
     BiasGrads(task, rows, staged_dy, partials + task.tiling->dw_partial_floats);
   }
-  if (task.dx != nullptr && rows.in_begin < rows.in_end) {
+  if (task.dx != nullptr && rows.in_begin < rows.in_end &&
+      !InputGradsByPlaneKernel(task, rows, staged_dy)) {
     if (task.shape->in_channels_per_group % 4 == 0) {
       InputGrads<4, 3>(task, rows, staged_dy);
     } else {
