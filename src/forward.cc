@@ -15,25 +15,64 @@ namespace {
 
 // One kPlanes tile: rows of one output plane (n, o) from input plane (n, o)
 // (one input and one output channel per group, so channel o reads plane o).
+// Padded shapes run in chunks of output rows whose padded input rows are
+// staged on the stack.
 void PlanesTile(const Plan& plan, const float* x, const float* w,
                 const float* bias, float* y, int64_t tile) {
   const ConvShape& s = plan.shape;
+  const xcorr_conv2d_desc& d = s.desc;
   const int64_t plane = tile / plan.row_tiles;
-  const int64_t n = plane / s.desc.out_channels;
-  const int64_t o = plane % s.desc.out_channels;
+  const int64_t n = plane / d.out_channels;
+  const int64_t o = plane % d.out_channels;
+  const float* x_plane = x + n * s.x_strides.n + o * s.x_strides.c;
   PlaneTile t;
-  t.x = x + n * s.x_strides.n + o * s.x_strides.c;
+  t.x = x_plane;
   t.x_row_stride = s.x_strides.h;
   t.k = w + o * s.w_strides.n;
-  t.kernel_height = s.desc.kernel_height;
-  t.kernel_width = s.desc.kernel_width;
+  t.kernel_height = d.kernel_height;
+  t.kernel_width = d.kernel_width;
   t.y = y + n * s.y_strides.n + o * s.y_strides.c;
   t.y_row_stride = s.y_strides.h;
   t.out_width = s.out_width;
   t.row_begin = (tile % plan.row_tiles) * plan.rows_per_tile;
   t.row_end = std::min(t.row_begin + plan.rows_per_tile, s.out_height);
   t.bias = bias != nullptr ? bias[o] : 0.0f;
-  CorrPlaneTile(plan.plane_kernel, t);
+  if (d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
+      d.pad_right == 0) {
+    CorrPlaneTile(plan.plane_kernel, t);
+    return;
+  }
+  const int64_t width = d.in_width + d.pad_left + d.pad_right;
+  // Whole register blocks of the AVX-512 plane kernels (6 rows; at least one
+  // fits: see the plan).
+  const int64_t fitting_rows =
+      kPlaneStageFloats / width - (d.kernel_height - 1);
+  const int64_t chunk_rows = std::max<int64_t>(6, fitting_rows / 6 * 6);
+  alignas(64) float staged[kPlaneStageFloats];
+  const int64_t tile_end = t.row_end;
+  t.x = staged;
+  t.x_row_stride = width;
+  for (int64_t begin = t.row_begin; begin < tile_end; begin += chunk_rows) {
+    const int64_t end = std::min(begin + chunk_rows, tile_end);
+    // Output row i reads padded rows i .. i + kernel_height - 1, input rows
+    // less pad_top; staged row r holds padded row begin + r.
+    for (int64_t r = 0; r < end - begin + d.kernel_height - 1; ++r) {
+      const int64_t in_row = begin + r - d.pad_top;
+      float* row = staged + r * width;
+      if (in_row < 0 || in_row >= d.in_height) {
+        std::fill(row, row + width, 0.0f);
+        continue;
+      }
+      const float* in = x_plane + in_row * s.x_strides.h;
+      std::fill(row, row + d.pad_left, 0.0f);
+      std::copy(in, in + d.in_width, row + d.pad_left);
+      std::fill(row + d.pad_left + d.in_width, row + width, 0.0f);
+    }
+    t.y = y + n * s.y_strides.n + o * s.y_strides.c + begin * s.y_strides.h;
+    t.row_begin = 0;
+    t.row_end = end - begin;
+    CorrPlaneTile(plan.plane_kernel, t);
+  }
 }
 
 // One kNchw tile; the index runs over (n, group, channel block, rows,

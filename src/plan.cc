@@ -47,6 +47,16 @@ bool IsPointwise(const xcorr_conv2d_desc& d) {
          d.pad_left == 0 && d.pad_right == 0;
 }
 
+// Whether a padded kPlanes tile can stage the padded input rows of a whole
+// register block of output rows (6 for the 3x3 and 5x5 kernels, 4 otherwise)
+// at a time.
+bool PaddedRowsFitStage(const ConvShape& shape) {
+  const xcorr_conv2d_desc& d = shape.desc;
+  const int64_t padded_width = d.in_width + d.pad_left + d.pad_right;
+  return d.kernel_height <= kPlaneStageFloats &&
+         padded_width <= kPlaneStageFloats / (d.kernel_height - 1 + 6);
+}
+
 DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
   const xcorr_conv2d_desc& d = shape.desc;
   DirectGeometry g{d.in_height,
@@ -98,7 +108,8 @@ Plan MakePlan(const ConvShape& shape) {
        shape.out_channels_per_group >= kPackedMinChannels && !IsPointwise(d) &&
        PackedKernelIsWide())) {
     plan.forward_algorithm = ForwardAlgorithm::kPackedWeights;
-  } else if (single_planes && unpadded && unit_steps) {
+  } else if (single_planes && unit_steps &&
+             (unpadded || PaddedRowsFitStage(shape))) {
     plan.forward_algorithm = ForwardAlgorithm::kPlanes;
     plan.plane_kernel = PlaneKernelFor(d.kernel_height, d.kernel_width);
   } else {

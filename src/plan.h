@@ -17,10 +17,15 @@
 namespace xcorr {
 namespace detail {
 
+// Floats of the stack buffer into which a padded kPlanes tile stages the
+// padded input rows of a chunk of its output rows.
+constexpr int64_t kPlaneStageFloats = 1 << 14;
+
 enum class ForwardAlgorithm {
   // NCHW, one input and one output channel per group (one channel, or
-  // depthwise), stride 1, no dilation, no padding: the plane kernel reads x
-  // directly, without any copy.
+  // depthwise), stride 1, no dilation: the plane kernel reads x directly,
+  // without any copy, or, padded, from chunks of padded rows staged on the
+  // stack (kPlaneStageFloats).
   kPlanes,
   // NCHW shapes with few channels per group: the direct kernel over packed
   // input rows, tiles of (batch, group, output-channel block, rows, columns).

@@ -129,6 +129,9 @@ Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape) {
   ConvShape s;
   s.desc = d;
   s.layout = static_cast<xcorr_layout>(layout);
+  // One input and one output channel: NHWC tensors and OHWI weights are the
+  // same bytes as NCHW and OIHW, and the one-channel kernels are NCHW's.
+  if (d.in_channels == 1 && d.out_channels == 1) s.layout = XCORR_LAYOUT_NCHW;
   s.out_height = (padded_height - dilated_height) / d.stride_height + 1;
   s.out_width = (padded_width - dilated_width) / d.stride_width + 1;
   // With one tap along an axis dilation changes nothing: 1 is the same

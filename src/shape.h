@@ -22,7 +22,7 @@ struct Strides4 {
 
 struct ConvShape {
   xcorr_conv2d_desc desc;
-  xcorr_layout layout;  // desc.layout, read safely once
+  xcorr_layout layout;  // desc.layout, read safely once (NCHW for one channel)
   int64_t out_height, out_width;
   int64_t in_channels_per_group, out_channels_per_group;
   int64_t x_elements, w_elements, y_elements;

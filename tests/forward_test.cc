@@ -97,6 +97,36 @@ TEST_P(ForwardTest, OneChannelValidMatchesReferenceAtEveryWidth) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// Padded single planes run the plane kernels over padded rows staged in
+// chunks: widths around the vectors, asymmetric pads, both layouts (one
+// channel: the same bytes), depthwise groups, rows in several chunks, and a
+// row too wide for the stage (the direct kernel instead).
+TEST_P(ForwardTest, OneChannelPaddedMatchesReference) {
+  uint64_t seed = 500;
+  for (int64_t width = 1; width <= 35; width += 2) {
+    for (int64_t kernel : {1, 2, 3, 5, 7}) {
+      xcorr_conv2d_desc desc = Desc(2, 1, 1, 9, width, kernel, kernel);
+      desc.pad_top = kernel / 2;
+      desc.pad_bottom = kernel - 1 - kernel / 2;
+      desc.pad_left = width % 3;
+      desc.pad_right = kernel - 1;
+      desc.layout = width % 4 == 1 ? XCORR_LAYOUT_NHWC : XCORR_LAYOUT_NCHW;
+      CheckForward(desc, width % 2 == 1, seed++);
+    }
+  }
+  xcorr_conv2d_desc depthwise = Desc(2, 3, 3, 20, 21, 3, 3);
+  depthwise.groups = 3;
+  depthwise.pad_top = depthwise.pad_bottom = 2;
+  depthwise.pad_left = depthwise.pad_right = 1;
+  CheckForward(depthwise, true, seed++);
+  for (int64_t width : {1500, 9000}) {
+    xcorr_conv2d_desc wide = Desc(1, 1, 1, 70, width, 3, 3);
+    wide.pad_top = wide.pad_bottom = wide.pad_left = wide.pad_right = 1;
+    CheckForward(wide, true, seed++);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(ForwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
   uint64_t seed = 1;
   // Channels per group 2 -> 3 and 9 -> 10: NCHW on the direct kernel, NHWC
