@@ -32,9 +32,9 @@ struct BackwardTiling {
   int64_t staged_row_stride;
   // dw by outer products over a channels-last copy of x (many input channels
   // per group). Its partial blocks are then in OHWI order, whatever dw's
-  // layout, with input channels padded to partial_channels (whole vectors of
-  // any target). Otherwise dw runs by dot products over the pixels and its
-  // partials are in dw's layout.
+  // layout, with input channels padded to partial_channels (a multiple of
+  // 16: whole vectors of the x86 and NEON targets). Otherwise dw runs by dot
+  // products over the pixels and its partials are in dw's layout.
   bool dw_channels_last;
   int64_t partial_channels;
   // Floats of one tile's partial sums: its group's dw block followed by its

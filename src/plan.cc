@@ -47,9 +47,9 @@ bool IsPointwise(const xcorr_conv2d_desc& d) {
          d.pad_left == 0 && d.pad_right == 0;
 }
 
-// Whether a padded kPlanes tile can stage the padded input rows of a whole
-// register block of output rows (6 for the 3x3 and 5x5 kernels, 4 otherwise)
-// at a time.
+// Whether a padded kPlanes tile can stage the padded input rows of 6 output
+// rows (a whole register block of the AVX-512 3x3 and 5x5 plane kernels) at
+// a time.
 bool PaddedRowsFitStage(const ConvShape& shape) {
   const xcorr_conv2d_desc& d = shape.desc;
   const int64_t padded_width = d.in_width + d.pad_left + d.pad_right;
