@@ -284,10 +284,17 @@ HWY_INLINE void DotBlock(const float* const* dy, const float* const* x,
   }
   int64_t f = 0;
   for (; f + N <= length; f += N) {
+    // Both factors pinned in registers: kO + kV loads for kO * kV FMAs
+    // (unpinned, GCC folds a load into every FMA and the loop is load-bound).
     V in[kV];
-    for (size_t v = 0; v < kV; ++v) in[v] = hn::LoadU(d, x[v] + f);
+    for (size_t v = 0; v < kV; ++v) {
+      V loaded = hn::LoadU(d, x[v] + f);
+      KeepInRegister(loaded);
+      in[v] = loaded;
+    }
     for (size_t o = 0; o < kO; ++o) {
-      const V g = hn::LoadU(d, dy[o] + f);
+      V g = hn::LoadU(d, dy[o] + f);
+      KeepInRegister(g);
       for (size_t v = 0; v < kV; ++v)
         acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
     }

@@ -30,7 +30,9 @@ constexpr size_t kVectorRegisters = 16;
 // loaded vector into every FMA that uses it instead (one load per FMA). With
 // 64-byte vectors the kernels then become load-bound (and unaligned loads
 // split cache lines), so on AVX-512 an empty asm pins each loaded vector in a
-// register.
+// register. Pin a local and then copy it into an array if need be: pinned
+// array elements can make GCC keep the whole array, and the accumulators
+// beside it, on the stack.
 template <class V>
 HWY_INLINE void KeepInRegister(V& v) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3 && defined(__GNUC__)
