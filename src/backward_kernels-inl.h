@@ -35,6 +35,7 @@
 #include "hwy/highway.h"
 #include "src/backward_kernels.h"
 #include "src/kernels.h"
+#include "src/transpose-inl.h"
 #include "src/vectors-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -184,20 +185,38 @@ HWY_INLINE const float* StageDy(const detail::BackwardTask& task,
   float* staged = ThreadScratch(ScratchUse::kDy, planes_floats + 2 * guard);
   Zero(staged, guard);
   Zero(staged + guard + planes_floats, guard);
-  for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
-    const float* plane =
-        task.dy + rows.n * s.y_strides.n +
-        (rows.g * s.out_channels_per_group + ol) * s.y_strides.c;
+  const int64_t channels = s.out_channels_per_group;
+  const float* image =
+      task.dy + rows.n * s.y_strides.n + rows.g * channels * s.y_strides.c;
+  const auto inside = [&](int64_t row) {
+    return row >= 0 && row < s.out_height;
+  };
+  for (int64_t ol = 0; ol < channels; ++ol) {
+    const float* plane = image + ol * s.y_strides.c;
     float* plane_out = staged + guard + ol * rows.dy_pitch;
     Zero(plane_out, rows.dy_lead);
     float* row_out = plane_out + rows.dy_lead;
     for (int64_t row = rows.dy_begin; row < rows.dy_end;
          ++row, row_out += stride) {
-      const bool inside = row >= 0 && row < s.out_height;
-      StageRow(plane + row * s.y_strides.h, s.y_strides.w, 0,
-               inside ? s.out_width : 0, stride, row_out);
+      // Channels-last rows are filled below, pixel by pixel: reading them
+      // plane by plane would touch a cache line per element.
+      const bool channels_last = s.y_strides.c == 1 && channels > 1;
+      const int64_t count = inside(row) ? s.out_width : 0;
+      if (channels_last) {
+        Zero(row_out + count, stride - count);
+      } else {
+        StageRow(plane + row * s.y_strides.h, s.y_strides.w, 0, count, stride,
+                 row_out);
+      }
     }
     Zero(row_out, plane_out + rows.dy_pitch - row_out);
+  }
+  if (s.y_strides.c != 1 || channels == 1) return staged + guard;
+  float* first_row = staged + guard + rows.dy_lead;
+  for (int64_t row = std::max<int64_t>(rows.dy_begin, 0);
+       row < std::min(rows.dy_end, s.out_height); ++row) {
+    Transpose(image + row * s.y_strides.h, s.y_strides.w, s.out_width, channels,
+              first_row + (row - rows.dy_begin) * stride, rows.dy_pitch);
   }
   return staged + guard;
 }
@@ -865,28 +884,39 @@ HWY_INLINE PhaseLists& ThreadPhaseLists() {
   return lists;
 }
 
-// Copies phase rows of input channel c from scratch (rows staged_row_stride
-// apart, from phase row r_begin) to their places in dx.
+// Copies phase rows of input channels [c_begin, c_begin + count) from
+// scratch (planes scratch_stride apart, rows staged_row_stride apart from
+// phase row r_begin) to their places in dx. Channels-last dx takes each row
+// of all the planes at once, transposed.
 HWY_INLINE void StoreDxRows(const detail::BackwardTask& task,
                             const TileRows& rows, const PhaseTaps& p,
-                            int64_t qy, int64_t qx, int64_t c,
-                            const float* scratch) {
+                            int64_t qy, int64_t qx, int64_t c_begin,
+                            int64_t count, const float* scratch,
+                            int64_t scratch_stride) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
-  float* channel = task.dx + rows.n * s.x_strides.n +
-                   (rows.g * s.in_channels_per_group + c) * s.x_strides.c;
+  float* image = task.dx + rows.n * s.x_strides.n +
+                 (rows.g * s.in_channels_per_group + c_begin) * s.x_strides.c;
   const int64_t to_stride = d.stride_width * s.x_strides.w;
+  const int64_t width = p.m_end - p.m_begin;
   for (int64_t r = p.r_begin; r < p.r_end; ++r) {
     const float* from =
         scratch + (r - p.r_begin) * task.tiling->staged_row_stride + p.m_begin;
-    float* to = channel +
-                (r * d.stride_height + qy - d.pad_top) * s.x_strides.h +
+    float* to = image + (r * d.stride_height + qy - d.pad_top) * s.x_strides.h +
                 (p.m_begin * d.stride_width + qx - d.pad_left) * s.x_strides.w;
-    if (to_stride == 1) {
-      std::memcpy(to, from, Size(p.m_end - p.m_begin) * sizeof(float));
-    } else {
-      for (int64_t m = 0; m < p.m_end - p.m_begin; ++m)
-        to[m * to_stride] = from[m];
+    if (s.x_strides.c == 1) {
+      Transpose(from, scratch_stride, count, width, to, to_stride);
+      continue;
+    }
+    for (int64_t c = 0; c < count; ++c) {
+      const float* plane_from = from + c * scratch_stride;
+      float* plane_to = to + c * s.x_strides.c;
+      if (to_stride == 1) {
+        std::memcpy(plane_to, plane_from, Size(width) * sizeof(float));
+      } else {
+        for (int64_t m = 0; m < width; ++m)
+          plane_to[m * to_stride] = plane_from[m];
+      }
     }
   }
 }
@@ -894,12 +924,13 @@ HWY_INLINE void StoreDxRows(const detail::BackwardTask& task,
 // One phase of dx for input channels in blocks of kC, as one flat
 // correlation per block (GatherBlock). When the phase's rows are dx's rows
 // (stride 1, no left or right padding, NCHW: staged rows as long as dx
-// rows), it writes dx directly; otherwise into scratch, then StoreDxRows.
+// rows), it writes dx directly; otherwise into scratch, `chunk` channels (a
+// multiple of kC) at a time, then StoreDxRows.
 template <size_t kC, size_t kVec>
 HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task,
                                   const TileRows& rows, const float* staged_dy,
                                   int64_t qy, int64_t qx, float* scratch,
-                                  int64_t scratch_stride) {
+                                  int64_t scratch_stride, int64_t chunk) {
   const detail::ConvShape& s = *task.shape;
   const int64_t stride = task.tiling->staged_row_stride;
   PhaseLists& lists = ThreadPhaseLists();
@@ -947,15 +978,23 @@ HWY_INLINE void InputGradsOfPhase(const detail::BackwardTask& task,
                             s.x_strides.c, scratch);
       continue;
     }
+    const int64_t slot = c0 % chunk;
     GatherBlock<kC, kVec>(staged_dy, offsets.data(), weights.data(),
-                          static_cast<int64_t>(offsets.size()), length, scratch,
-                          scratch_stride, scratch + kC * Size(scratch_stride));
-    for (size_t c = 0; c < kC; ++c) {
-      StoreDxRows(task, rows, p, qy, qx, c0 + static_cast<int64_t>(c),
-                  scratch + static_cast<int64_t>(c) * scratch_stride);
+                          static_cast<int64_t>(offsets.size()), length,
+                          scratch + slot * scratch_stride, scratch_stride,
+                          scratch + chunk * scratch_stride);
+    const int64_t filled = slot + static_cast<int64_t>(kC);
+    if (filled == chunk ||
+        c0 + static_cast<int64_t>(kC) == s.in_channels_per_group) {
+      StoreDxRows(task, rows, p, qy, qx, c0 + static_cast<int64_t>(kC) - filled,
+                  filled, scratch, scratch_stride);
     }
   }
 }
+
+// Floats of dx scratch that channels-last dx fills before each store: the
+// planes' rows then make whole cache lines of dx pixels.
+constexpr int64_t kDxChunkFloats = int64_t{1} << 16;
 
 // All phases of the tile's dx rows, for input channels in blocks of kC:
 // four channels share each dy load (with 3 vectors, 12 accumulators) when
@@ -971,13 +1010,25 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task,
       CeilDiv(rows.in_end - rows.in_begin, d.stride_height) + 1;
   const int64_t scratch_stride =
       CeilDiv(max_rows * task.tiling->staged_row_stride, step) * step;
-  // kC rows of scratch_stride, then kC blocks of spill.
-  float* scratch = ThreadScratch(
-      ScratchUse::kDx, static_cast<int64_t>(kC) * (scratch_stride + step));
+  // Channels-last dx stores whole chunks of kC-channel blocks, at most all
+  // of the group's; other layouts store each block.
+  const int64_t blocks =
+      CeilDiv(task.shape->in_channels_per_group, static_cast<int64_t>(kC));
+  const int64_t chunk =
+      static_cast<int64_t>(kC) *
+      (task.shape->x_strides.c == 1
+           ? std::clamp(
+                 kDxChunkFloats / (static_cast<int64_t>(kC) * scratch_stride),
+                 int64_t{1}, blocks)
+           : 1);
+  // chunk rows of scratch_stride, then kC blocks of spill.
+  float* scratch =
+      ThreadScratch(ScratchUse::kDx,
+                    chunk * scratch_stride + static_cast<int64_t>(kC) * step);
   for (int64_t qy = 0; qy < d.stride_height; ++qy) {
     for (int64_t qx = 0; qx < d.stride_width; ++qx) {
       InputGradsOfPhase<kC, kVec>(task, rows, staged_dy, qy, qx, scratch,
-                                  scratch_stride);
+                                  scratch_stride, chunk);
     }
   }
 }

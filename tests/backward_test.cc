@@ -229,6 +229,26 @@ TEST_P(BackwardTest, ManyInputChannelsMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// Channels-last dy and dx move between pixels and planes in blocks of a
+// vector's lanes both ways: rows of 16 to 40 pixels and 16 to 35 channels
+// make whole AVX-512 blocks and edges on both sides.
+TEST_P(BackwardTest, ChannelsLastBlocksMatchReference) {
+  uint64_t seed = 300;
+  for (int64_t channels : {16, 35}) {
+    for (int64_t width : {18, 42}) {
+      for (int64_t stride : {1, 2}) {
+        xcorr_conv2d_desc desc =
+            Desc(1, channels, 51 - channels, 5, width, 3, 3);
+        desc.stride_width = stride;
+        SetPads(1, 1, 0, 1, &desc);
+        desc.layout = XCORR_LAYOUT_NHWC;
+        CheckBackward(desc, kAll, seed++);
+      }
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 // Integer-valued data has exact sums in f32: every target must match the
 // reference exactly.
 TEST_P(BackwardTest, IntegerDataIsExact) {

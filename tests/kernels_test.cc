@@ -1,6 +1,7 @@
 // The building blocks of kernels-inl.h on every compiled target: row
 // packing, tap ranges, partial vectors, and each plane-kernel
-// specialization at every width and height around its block sizes.
+// specialization at every width and height around its block sizes; and
+// transpose-inl.h's transposition around whole register blocks.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "hwy/tests/hwy_gtest.h"
 #include "src/kernels-inl.h"
 #include "src/reference.h"
+#include "src/transpose-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace xcorr {
@@ -159,6 +161,30 @@ void TestAllPlaneKernels() {
   }
 }
 
+void TestAllTranspose() {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  for (int64_t count = 0; count <= 2 * N + 3; ++count) {
+    for (int64_t width = 0; width <= 2 * N + 3; ++width) {
+      // Rows with room to spare on both sides, which must stay untouched.
+      const int64_t src_stride = width + 3, dst_stride = count + 5;
+      const std::vector<float> src =
+          IntegerVector(std::max<int64_t>(count, 1) * src_stride, count);
+      std::vector<float> dst(
+          static_cast<size_t>(std::max<int64_t>(width, 1) * dst_stride), 1e30f);
+      Transpose(src.data(), src_stride, count, width, dst.data(), dst_stride);
+      for (int64_t k = 0; k < std::max<int64_t>(width, 1); ++k) {
+        for (int64_t i = 0; i < dst_stride; ++i) {
+          const float want = k < width && i < count
+                                 ? src[static_cast<size_t>(i * src_stride + k)]
+                                 : 1e30f;
+          ASSERT_EQ(want, dst[static_cast<size_t>(k * dst_stride + i)])
+              << count << " x " << width << " at " << k << ", " << i;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -172,5 +198,6 @@ HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTapRange);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPackRow);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPartialVectors);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPlaneKernels);
+HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTranspose);
 }  // namespace xcorr
 #endif  // HWY_ONCE

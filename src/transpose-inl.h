@@ -1,0 +1,74 @@
+// Transposition between channels-last pixels and channel planes, by blocks
+// of Lanes x Lanes in registers (Highway -inl.h: included once per target).
+// Element by element, each output element costs a load and a store on its
+// own; a register block moves a whole vector per load and per store.
+#if defined(XCORR_SRC_TRANSPOSE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef XCORR_SRC_TRANSPOSE_INL_H_
+#undef XCORR_SRC_TRANSPOSE_INL_H_
+#else
+#define XCORR_SRC_TRANSPOSE_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace xcorr {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// dst[k * dst_stride + i] = src[i * src_stride + k] for i, k < Lanes(d).
+// Each round sends row i's even lanes to row i / 2 and its odd lanes to row
+// Lanes / 2 + i / 2, both in the half of the lanes that i's parity picks:
+// as bits, (row, lane) rotate by one place, and log2(Lanes) rounds swap
+// them.
+template <class D>
+HWY_INLINE void TransposeSquare(D d, const float* src, int64_t src_stride,
+                                float* dst, int64_t dst_stride) {
+  using V = hn::Vec<D>;
+  constexpr size_t kLanes = hn::MaxLanes(D());
+  V rows[kLanes];
+  for (size_t i = 0; i < kLanes; ++i)
+    rows[i] = hn::LoadU(d, src + static_cast<int64_t>(i) * src_stride);
+#if HWY_TARGET != HWY_SCALAR  // one lane: nothing to swap
+  for (size_t bit = 1; bit < kLanes; bit *= 2) {
+    V next[kLanes];
+    for (size_t i = 0; i < kLanes / 2; ++i) {
+      next[i] = hn::ConcatEven(d, rows[2 * i + 1], rows[2 * i]);
+      next[kLanes / 2 + i] = hn::ConcatOdd(d, rows[2 * i + 1], rows[2 * i]);
+    }
+    for (size_t i = 0; i < kLanes; ++i) rows[i] = next[i];
+  }
+#endif
+  for (size_t i = 0; i < kLanes; ++i)
+    hn::StoreU(rows[i], d, dst + static_cast<int64_t>(i) * dst_stride);
+}
+
+// dst[k * dst_stride + i] = src[i * src_stride + k] for i < count, k <
+// width: `count` rows of `width` contiguous elements become `width` rows of
+// `count`.
+HWY_INLINE void Transpose(const float* src, int64_t src_stride, int64_t count,
+                          int64_t width, float* dst, int64_t dst_stride) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::MaxLanes(d));
+  const int64_t whole_count = count / N * N, whole_width = width / N * N;
+  for (int64_t i = 0; i < whole_count; i += N) {
+    for (int64_t k = 0; k < whole_width; k += N) {
+      TransposeSquare(d, src + i * src_stride + k, src_stride,
+                      dst + k * dst_stride + i, dst_stride);
+    }
+  }
+  // The edges, element by element.
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t k = i < whole_count ? whole_width : 0; k < width; ++k)
+      dst[k * dst_stride + i] = src[i * src_stride + k];
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace xcorr
+HWY_AFTER_NAMESPACE();
+
+#endif  // XCORR_SRC_TRANSPOSE_INL_H_
