@@ -5,15 +5,28 @@
 #ifndef XCORR_SRC_FINITE_H_
 #define XCORR_SRC_FINITE_H_
 
-#include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace xcorr {
 namespace detail {
 
+// Blocks of integer tests (all exponent bits set: Inf or NaN) with no exit
+// inside, which compilers vectorize; a test and branch per element ran at
+// one weight per cycle, 10 % of a 256 -> 256 channel 14x14 forward.
 inline bool AllFinite(const float* values, int64_t count) {
-  for (int64_t k = 0; k < count; ++k) {
-    if (!std::isfinite(values[k])) return false;
+  constexpr uint32_t kExponent = 0x7f800000u;
+  constexpr int64_t kBlock = 1024;
+  for (int64_t begin = 0; begin < count; begin += kBlock) {
+    const int64_t end = std::min(count, begin + kBlock);
+    uint32_t non_finite = 0;
+    for (int64_t k = begin; k < end; ++k) {
+      uint32_t bits;
+      std::memcpy(&bits, values + k, sizeof(bits));
+      non_finite |= static_cast<uint32_t>((bits & kExponent) == kExponent);
+    }
+    if (non_finite != 0) return false;
   }
   return true;
 }

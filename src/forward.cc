@@ -116,25 +116,48 @@ void PackWeights(const Plan& plan, const float* w, float* packed) {
   const ConvShape& s = plan.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t out_per_group = s.out_channels_per_group;
+  const int64_t in_per_group = s.in_channels_per_group;
   const int64_t row_floats = plan.packed_channels;
-  float* row = packed;
+  const int64_t taps = d.kernel_height * d.kernel_width;
+  const int64_t rows = taps * in_per_group;  // per group
+  // Each output channel's weights are contiguous in w: transposed by
+  // register blocks, whole cache lines of w are read at a time (reading
+  // rows of the packed matrix from w element by element touches a line of w
+  // per weight).
   for (int64_t g = 0; g < d.groups; ++g) {
     const float* group_w = w + g * out_per_group * s.w_strides.n;
-    for (int64_t u = 0; u < d.kernel_height; ++u) {
-      for (int64_t v = 0; v < d.kernel_width; ++v) {
-        for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
-          const float* tap = group_w + u * s.w_strides.h + v * s.w_strides.w +
-                             c * s.w_strides.c;
-          for (int64_t o = 0; o < out_per_group; ++o) {
-            row[o] = tap[o * s.w_strides.n];
+    float* group_packed = packed + g * rows * row_floats;
+    if (s.w_strides.c == 1) {
+      // OHWI: w's (u, v, c) order is already the packed rows' order.
+      Transpose(group_w, s.w_strides.n, out_per_group, rows, group_packed,
+                row_floats);
+    } else {
+      // OIHW: w's order is (c, u, v). Blocks of its transpose go through a
+      // buffer, each row then copied to its place.
+      constexpr int64_t kBlockRows = kPackedLanes, kBlockChannels = 256;
+      float block[kBlockRows * kBlockChannels];
+      for (int64_t o = 0; o < out_per_group; o += kBlockChannels) {
+        const int64_t channels = std::min(kBlockChannels, out_per_group - o);
+        for (int64_t first = 0; first < rows; first += kBlockRows) {
+          const int64_t count = std::min(kBlockRows, rows - first);
+          Transpose(group_w + o * s.w_strides.n + first, s.w_strides.n,
+                    channels, count, block, kBlockChannels);
+          for (int64_t k = 0; k < count; ++k) {
+            const int64_t c = (first + k) / taps, tap = (first + k) % taps;
+            std::copy(block + k * kBlockChannels,
+                      block + k * kBlockChannels + channels,
+                      group_packed + (tap * in_per_group + c) * row_floats + o);
           }
-          std::fill(row + out_per_group, row + row_floats, 0.0f);
-          row += row_floats;
         }
       }
     }
+    for (int64_t row = 0; row < rows; ++row) {
+      float* padding = group_packed + row * row_floats + out_per_group;
+      std::fill(padding, padding + row_floats - out_per_group, 0.0f);
+    }
   }
-  std::fill(row, row + kMaxVectorLanes, 0.0f);  // the slack
+  float* slack = packed + d.groups * rows * row_floats;
+  std::fill(slack, slack + kMaxVectorLanes, 0.0f);
 }
 
 // One kPackedWeights tile; the index runs over (n, channel chunk, rows).

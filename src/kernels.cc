@@ -13,6 +13,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "src/kernels-inl.h"
+#include "src/transpose-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace xcorr {
@@ -25,6 +26,10 @@ void CorrPlaneTileK3x3(const detail::PlaneTile& tile) { PlaneTileK3x3(tile); }
 void CorrPlaneTileK5x5(const detail::PlaneTile& tile) { PlaneTileK5x5(tile); }
 void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
 void ForwardPackedTile(const detail::PackedTile& tile) { ForwardPacked(tile); }
+void TransposeBlocks(const float* src, int64_t src_stride, int64_t count,
+                     int64_t width, float* dst, int64_t dst_stride) {
+  Transpose(src, src_stride, count, width, dst, dst_stride);
+}
 
 int64_t CompiledTarget() { return HWY_TARGET; }
 bool CompiledPackedKernelIsWide() { return kPackedVectors == 4; }
@@ -42,6 +47,7 @@ HWY_EXPORT(CorrPlaneTileK3x3);
 HWY_EXPORT(CorrPlaneTileK5x5);
 HWY_EXPORT(ForwardNchwTile);
 HWY_EXPORT(ForwardPackedTile);
+HWY_EXPORT(TransposeBlocks);
 HWY_EXPORT(CompiledTarget);
 HWY_EXPORT(CompiledPackedKernelIsWide);
 
@@ -95,6 +101,12 @@ void ForwardNchwTile(const NchwTile& tile) {
 
 void ForwardPackedTile(const PackedTile& tile) {
   HWY_DYNAMIC_DISPATCH(ForwardPackedTile)(tile);
+}
+
+void Transpose(const float* src, int64_t src_stride, int64_t count,
+               int64_t width, float* dst, int64_t dst_stride) {
+  HWY_DYNAMIC_DISPATCH(TransposeBlocks)
+  (src, src_stride, count, width, dst, dst_stride);
 }
 
 int64_t DispatchedTarget() { return HWY_DYNAMIC_DISPATCH(CompiledTarget)(); }

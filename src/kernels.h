@@ -103,6 +103,11 @@ constexpr int64_t kPackedLanes = 16;
 constexpr int64_t kMaxVectorLanes = 64;
 void ForwardPackedTile(const PackedTile& tile);
 
+// dst[k * dst_stride + i] = src[i * src_stride + k] for i < count, k <
+// width, by register blocks (transpose-inl.h).
+void Transpose(const float* src, int64_t src_stride, int64_t count,
+               int64_t width, float* dst, int64_t dst_stride);
+
 // The Highway target (HWY_AVX2, ...) that the kernels above dispatch to now.
 int64_t DispatchedTarget();
 

@@ -275,6 +275,20 @@ TEST_P(ForwardTest, BitwiseIdenticalAcrossThreadCounts) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// The packed-weights kernel's weights are transposed from w in blocks (of
+// 16 reduction rows by 256 output channels from OIHW): 260 output and 67
+// input channels per group leave partial blocks both ways, in both layouts.
+TEST_P(ForwardTest, PackedWeightsFromBothLayoutsWithGroups) {
+  uint64_t seed = 700;
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    xcorr_conv2d_desc desc =
+        Grouped(Padded(Desc(1, 2 * 67, 2 * 260, 5, 6, 3, 3), 1, 0, 1, 1), 2);
+    desc.layout = layout;
+    CheckForward(desc, true, seed++);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
   // NCHW: widths around one and two vectors of every target (up to 16
   // lanes), with column tails, output-channel tails and strided packing.
