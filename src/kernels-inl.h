@@ -366,6 +366,97 @@ HWY_INLINE void DirectPassAllChannels(const DirectPass& pass,
   for (; o < out_channels; ++o) DirectChannels<1>(d, pass, o);
 }
 
+// ---------------------------------------------------------------------------
+// Pointwise kernel: 1x1, stride 1, unpadded NCHW, which the plan presents as
+// one row of pixels per plane: y[o][p] = bias[o] + sum_c w[o][c] x[c][p], a
+// matrix product whose rows of x are read in place (no packing).
+
+// Register blocks, output channels x vectors of pixels: per input channel,
+// kVectors loads of x and kChannels broadcast weights feed kChannels *
+// kVectors FMAs (AVX-512 6 x 4, the others 6 x 2, as the packed kernel).
+constexpr size_t kPointwiseChannels = 6;
+constexpr size_t kPointwiseVectors = kVectorRegisters == 32 ? 4 : 2;
+
+// Output channels [o, o + kChannels) at pixels [p, p + kVectors * Lanes):
+// each lane sums its input channels in order, whatever the block, so that
+// overlapping blocks write the same bits.
+template <size_t kChannels, size_t kVectors>
+HWY_INLINE void PointwiseBlock(const detail::NchwTile& tile, int64_t o,
+                               int64_t p) {
+  const hn::ScalableTag<float> d;
+  using V = hn::Vec<decltype(d)>;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t channels = tile.geometry->in_channels;
+  const float* w = tile.w + o * channels;
+  V acc[kChannels][kVectors];
+  for (size_t k = 0; k < kChannels; ++k) {
+    const V b = tile.bias != nullptr
+                    ? hn::Set(d, tile.bias[o + static_cast<int64_t>(k)])
+                    : hn::Zero(d);
+    for (size_t j = 0; j < kVectors; ++j) acc[k][j] = b;
+  }
+  const float* x = tile.x + p;
+  for (int64_t c = 0; c < channels; ++c, x += tile.x_channel_stride) {
+    V in[kVectors];
+    for (size_t j = 0; j < kVectors; ++j) {
+      V loaded = hn::LoadU(d, x + static_cast<int64_t>(j) * N);
+      KeepInRegister(loaded);
+      in[j] = loaded;
+    }
+    for (size_t k = 0; k < kChannels; ++k) {
+      const V weight = hn::Set(d, w[static_cast<int64_t>(k) * channels + c]);
+      for (size_t j = 0; j < kVectors; ++j)
+        acc[k][j] = hn::MulAdd(weight, in[j], acc[k][j]);
+    }
+  }
+  for (size_t k = 0; k < kChannels; ++k) {
+    float* y =
+        tile.y + (o + static_cast<int64_t>(k)) * tile.y_channel_stride + p;
+    for (size_t j = 0; j < kVectors; ++j)
+      hn::StoreU(acc[k][j], d, y + static_cast<int64_t>(j) * N);
+  }
+}
+
+// Pixels [p, p + kVectors * Lanes) for every output channel of the tile:
+// whole channel blocks, then one block of the rest.
+template <size_t kVectors>
+HWY_INLINE void PointwiseColumns(const detail::NchwTile& tile, int64_t p) {
+  const int64_t block = static_cast<int64_t>(kPointwiseChannels);
+  int64_t o = 0;
+  for (; o + block <= tile.out_channels; o += block)
+    PointwiseBlock<kPointwiseChannels, kVectors>(tile, o, p);
+  switch (tile.out_channels - o) {
+    case 5:
+      return PointwiseBlock<5, kVectors>(tile, o, p);
+    case 4:
+      return PointwiseBlock<4, kVectors>(tile, o, p);
+    case 3:
+      return PointwiseBlock<3, kVectors>(tile, o, p);
+    case 2:
+      return PointwiseBlock<2, kVectors>(tile, o, p);
+    case 1:
+      return PointwiseBlock<1, kVectors>(tile, o, p);
+    default:
+      return;
+  }
+}
+static_assert(kPointwiseChannels == 6, "PointwiseColumns' remainders");
+
+// Returns false, doing nothing, for tiles narrower than a vector (the
+// direct kernel's packing handles them). Blocks of kPointwiseVectors
+// vectors, then of one, the last of each kind overlapping its predecessor.
+HWY_INLINE bool ForwardPointwise(const detail::NchwTile& tile) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t begin = tile.col_begin, end = tile.col_end;
+  if (end - begin < N) return false;
+  const int64_t wide = static_cast<int64_t>(kPointwiseVectors) * N;
+  int64_t p = begin;
+  for (; p + wide <= end; p += wide)
+    PointwiseColumns<kPointwiseVectors>(tile, p);
+  for (; p < end; p += N) PointwiseColumns<1>(tile, std::min(p, end - N));
+  return true;
+}
+
 // The whole NCHW tile: per column chunk and output row, packs the rows of
 // every (input channel, kernel row) that reaches inside the input, in
 // passes of at most kPackFloats, then runs each pass over all channels.
@@ -373,6 +464,10 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const detail::DirectGeometry& g = *tile.geometry;
+  const bool pointwise = g.in_height == 1 && g.kernel_height == 1 &&
+                         g.kernel_width == 1 && g.stride_width == 1 &&
+                         g.pad_left == 0 && g.pad_top == 0;
+  if (pointwise && ForwardPointwise(tile)) return;
   const int64_t stride = g.stride_width;
   const int64_t dilation = g.dilation_width;
   // Floats of one packed segment of `taps` kernel columns for `cols` output
