@@ -191,6 +191,10 @@ HWY_INLINE const float* StageDy(const detail::BackwardTask& task,
   const auto inside = [&](int64_t row) {
     return row >= 0 && row < s.out_height;
   };
+  // Channels-last rows are filled after the zeros, pixel by pixel in
+  // transposed blocks: reading them plane by plane would touch a cache line
+  // per element.
+  const bool channels_last = s.y_strides.c == 1 && channels > 1;
   for (int64_t ol = 0; ol < channels; ++ol) {
     const float* plane = image + ol * s.y_strides.c;
     float* plane_out = staged + guard + ol * rows.dy_pitch;
@@ -198,9 +202,6 @@ HWY_INLINE const float* StageDy(const detail::BackwardTask& task,
     float* row_out = plane_out + rows.dy_lead;
     for (int64_t row = rows.dy_begin; row < rows.dy_end;
          ++row, row_out += stride) {
-      // Channels-last rows are filled below, pixel by pixel: reading them
-      // plane by plane would touch a cache line per element.
-      const bool channels_last = s.y_strides.c == 1 && channels > 1;
       const int64_t count = inside(row) ? s.out_width : 0;
       if (channels_last) {
         Zero(row_out + count, stride - count);
@@ -211,7 +212,7 @@ HWY_INLINE const float* StageDy(const detail::BackwardTask& task,
     }
     Zero(row_out, plane_out + rows.dy_pitch - row_out);
   }
-  if (s.y_strides.c != 1 || channels == 1) return staged + guard;
+  if (!channels_last) return staged + guard;
   float* first_row = staged + guard + rows.dy_lead;
   for (int64_t row = std::max<int64_t>(rows.dy_begin, 0);
        row < std::min(rows.dy_end, s.out_height); ++row) {

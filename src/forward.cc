@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "src/finite.h"
+#include "src/int_math.h"
 #include "src/kernels.h"
 #include "src/reference.h"
 #include "src/threading.h"
@@ -109,54 +110,72 @@ void NchwTileAt(const Plan& plan, const float* x, const float* w,
   ForwardNchwTile(t);
 }
 
-// The packed-weights kernel's weights (see PackedTile::packed_w) from OIHW
-// or OHWI w: per group, the transpose of an out_per_group x reduction
-// matrix, rows padded to packed_channels, reduction index (u, v, c).
-void PackWeights(const Plan& plan, const float* w, float* packed) {
+// Rows of packed weights per packing task: a few tasks for the largest
+// shapes' megabytes of weights, one for small ones.
+constexpr int64_t kPackTaskRows = 256;
+
+// Rows [first, first + count) of w's reduction order (u, v, c for OHWI; c,
+// u, v for OIHW) of group g, into their rows of the packed weights. Each
+// output channel's weights are contiguous in w: transposed by register
+// blocks, whole cache lines of w are read at a time (reading rows of the
+// packed matrix from w element by element touches a line of w per weight).
+void PackWeightRows(const Plan& plan, const float* w, float* packed, int64_t g,
+                    int64_t first, int64_t count) {
   const ConvShape& s = plan.shape;
-  const xcorr_conv2d_desc& d = s.desc;
   const int64_t out_per_group = s.out_channels_per_group;
   const int64_t in_per_group = s.in_channels_per_group;
   const int64_t row_floats = plan.packed_channels;
-  const int64_t taps = d.kernel_height * d.kernel_width;
-  const int64_t rows = taps * in_per_group;  // per group
-  // Each output channel's weights are contiguous in w: transposed by
-  // register blocks, whole cache lines of w are read at a time (reading
-  // rows of the packed matrix from w element by element touches a line of w
-  // per weight).
-  for (int64_t g = 0; g < d.groups; ++g) {
-    const float* group_w = w + g * out_per_group * s.w_strides.n;
-    float* group_packed = packed + g * rows * row_floats;
-    if (s.w_strides.c == 1) {
-      // OHWI: w's (u, v, c) order is already the packed rows' order.
-      Transpose(group_w, s.w_strides.n, out_per_group, rows, group_packed,
-                row_floats);
-    } else {
-      // OIHW: w's order is (c, u, v). Blocks of its transpose go through a
-      // buffer, each row then copied to its place.
-      constexpr int64_t kBlockRows = kPackedLanes, kBlockChannels = 256;
-      float block[kBlockRows * kBlockChannels];
-      for (int64_t o = 0; o < out_per_group; o += kBlockChannels) {
-        const int64_t channels = std::min(kBlockChannels, out_per_group - o);
-        for (int64_t first = 0; first < rows; first += kBlockRows) {
-          const int64_t count = std::min(kBlockRows, rows - first);
-          Transpose(group_w + o * s.w_strides.n + first, s.w_strides.n,
-                    channels, count, block, kBlockChannels);
-          for (int64_t k = 0; k < count; ++k) {
-            const int64_t c = (first + k) / taps, tap = (first + k) % taps;
-            std::copy(block + k * kBlockChannels,
-                      block + k * kBlockChannels + channels,
-                      group_packed + (tap * in_per_group + c) * row_floats + o);
-          }
-        }
+  const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
+  const float* group_w = w + g * out_per_group * s.w_strides.n;
+  float* group_packed = packed + g * taps * in_per_group * row_floats;
+  const auto pad = [&](float* row) {
+    std::fill(row + out_per_group, row + row_floats, 0.0f);
+  };
+  if (s.w_strides.c == 1) {
+    // OHWI: w's order is already the packed rows' order.
+    Transpose(group_w + first, s.w_strides.n, out_per_group, count,
+              group_packed + first * row_floats, row_floats);
+    for (int64_t row = first; row < first + count; ++row)
+      pad(group_packed + row * row_floats);
+    return;
+  }
+  // OIHW: blocks of the transpose go through a buffer, each row then copied
+  // to its place, row tap * in_per_group + c.
+  constexpr int64_t kBlockRows = kPackedLanes, kBlockChannels = 256;
+  float block[kBlockRows * kBlockChannels];
+  for (int64_t o = 0; o < out_per_group; o += kBlockChannels) {
+    const int64_t channels = std::min(kBlockChannels, out_per_group - o);
+    for (int64_t row = first; row < first + count; row += kBlockRows) {
+      const int64_t rows = std::min(kBlockRows, first + count - row);
+      Transpose(group_w + o * s.w_strides.n + row, s.w_strides.n, channels,
+                rows, block, kBlockChannels);
+      for (int64_t k = 0; k < rows; ++k) {
+        float* to =
+            group_packed +
+            ((row + k) % taps * in_per_group + (row + k) / taps) * row_floats;
+        std::copy(block + k * kBlockChannels,
+                  block + k * kBlockChannels + channels, to + o);
+        if (o == 0) pad(to);
       }
     }
-    for (int64_t row = 0; row < rows; ++row) {
-      float* padding = group_packed + row * row_floats + out_per_group;
-      std::fill(padding, padding + row_floats - out_per_group, 0.0f);
-    }
   }
-  float* slack = packed + d.groups * rows * row_floats;
+}
+
+// The packed-weights kernel's weights (see PackedTile::packed_w) from OIHW
+// or OHWI w: per group, the transpose of an out_per_group x reduction
+// matrix, rows padded to packed_channels, reduction index (u, v, c). The
+// tasks write disjoint rows, in parallel like the tiles.
+void PackWeights(const Plan& plan, const float* w, float* packed) {
+  const ConvShape& s = plan.shape;
+  const int64_t rows =
+      s.desc.kernel_height * s.desc.kernel_width * s.in_channels_per_group;
+  const int64_t tasks = CeilDiv(rows, kPackTaskRows);
+  ForEachTile(s.desc.groups * tasks, plan.serial, [&](int64_t task) {
+    const int64_t first = task % tasks * kPackTaskRows;
+    PackWeightRows(plan, w, packed, task / tasks, first,
+                   std::min(kPackTaskRows, rows - first));
+  });
+  float* slack = packed + s.desc.groups * rows * plan.packed_channels;
   std::fill(slack, slack + kMaxVectorLanes, 0.0f);
 }
 
