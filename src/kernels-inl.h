@@ -554,12 +554,13 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
 // ---------------------------------------------------------------------------
 // Packed-weights kernels.
 
-// Where a run of output pixels of one row reads: their taps (the same for
-// all of them), their group's input and its packed weights.
+// Where a run of output pixels along a row or a column reads: their taps
+// (the same for all of them), their group's input and its packed weights.
 struct PixelRun {
   const float* x;  // the input at the group's first channel, row 0, column 0
   const float* w;  // the group's packed weights (see detail::PackedTile)
-  int64_t top, left, u_begin, u_end, v_begin, v_end;
+  int64_t top, left, u_begin, u_end, v_begin, v_end;  // of the first pixel
+  int64_t x_step, y_step;  // from one pixel of the run to the next
   int64_t group_channels;  // input channels per group
   bool merge_columns;      // a kernel row's taps are one contiguous run
 };
@@ -617,21 +618,20 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
   const int64_t cg = px.group_channels;
   const int64_t row_floats = tile.packed_channels;
   const int64_t column = tile.x_column_stride;
-  const int64_t pixel_stride = g.stride_width * column;
   for (int64_t u = px.u_begin; u < px.u_end; ++u) {
     const float* x_row =
         px.x + (px.top + u * g.dilation_height) * g.in_width * column;
     const float* w_row = px.w + u * g.kernel_width * cg * row_floats + o;
     if (px.merge_columns) {
       OuterProducts<kPixels, kVectors>(
-          d, x_row + (px.left + px.v_begin) * column, pixel_stride, 1,
+          d, x_row + (px.left + px.v_begin) * column, px.x_step, 1,
           w_row + px.v_begin * cg * row_floats, row_floats,
           (px.v_end - px.v_begin) * cg, acc);
       continue;
     }
     for (int64_t v = px.v_begin; v < px.v_end; ++v) {
       OuterProducts<kPixels, kVectors>(
-          d, x_row + (px.left + v * g.dilation_width) * column, pixel_stride,
+          d, x_row + (px.left + v * g.dilation_width) * column, px.x_step,
           tile.x_channel_stride, w_row + v * cg * row_floats, row_floats, cg,
           acc);
     }
@@ -643,7 +643,7 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
         bias != nullptr ? LoadUpTo(d, bias + o + first, lanes) : hn::Zero(d);
     for (size_t p = 0; p < kPixels; ++p) {
       const hn::Vec<decltype(d)> sum = hn::Add(acc[p][j], b);
-      float* at = y + static_cast<int64_t>(p) * tile.y_column_stride +
+      float* at = y + static_cast<int64_t>(p) * px.y_step +
                   first * tile.y_channel_stride;
       if (tile.y_channel_stride == 1) {
         StoreUpTo(d, sum, at, lanes);
@@ -663,40 +663,71 @@ constexpr size_t kPackedVectors = kVectorRegisters == 32 ? 4 : 2;
 
 // kVectors vectors of output channels from channel o of px's group, for
 // every pixel of the tile: the block's weights stay in cache while they
-// meet every pixel. Pixels whose taps all lie inside the row run
-// kPackedPixels at a time, the last block overlapping its predecessor rather
-// than leaving a tail (the same taps in the same order: the same bits);
-// border pixels run one by one. y points at the group's first channel.
+// meet every pixel. Pixels whose taps all lie inside the input run
+// kPackedPixels at a time: along rows where whole blocks fit between the
+// left and right borders, else down the columns where they fit between the
+// top and bottom borders of the tile (the plan makes tiles of narrow padded
+// images tall enough; see kPackedBorderWidth). The last block of a run
+// overlaps its predecessor rather than leaving a tail (the same taps in the
+// same order: the same bits). The other pixels run one by one, each
+// broadcast meeting only kVectors FMAs. y points at the group's first
+// channel.
 template <size_t kVectors>
 HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
                                    int64_t o, const float* bias, float* y) {
   const detail::DirectGeometry& g = *tile.geometry;
-  int64_t interior_begin, interior_end;
+  const int64_t pixels = static_cast<int64_t>(kPackedPixels);
+  int64_t interior_begin, interior_end;  // columns
   TapRange(-g.pad_left, g.stride_width, g.out_width,
            g.in_width - (g.kernel_width - 1) * g.dilation_width,
            &interior_begin, &interior_end);
-  const int64_t pixels = static_cast<int64_t>(kPackedPixels);
-  for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
+  const bool row_blocks = interior_end - interior_begin >= pixels;
+  int64_t rows_begin, rows_end;  // rows whose taps all lie inside
+  TapRange(-g.pad_top, g.stride_height, g.out_height,
+           g.in_height - (g.kernel_height - 1) * g.dilation_height, &rows_begin,
+           &rows_end);
+  rows_begin = std::clamp(rows_begin, tile.row_begin, tile.row_end);
+  rows_end = std::clamp(rows_end, rows_begin, tile.row_end);
+  const bool column_blocks = rows_end - rows_begin >= pixels;
+  const auto in_row_block = [&](int64_t col) {
+    return row_blocks && col >= interior_begin && col < interior_end;
+  };
+  const auto at = [&](int64_t row, int64_t col) {
     px.top = row * g.stride_height - g.pad_top;
     TapRange(px.top, g.dilation_height, g.kernel_height, g.in_height,
              &px.u_begin, &px.u_end);
+    px.left = col * g.stride_width - g.pad_left;
+    TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width, &px.v_begin,
+             &px.v_end);
+    return y + (row * g.out_width + col) * tile.y_column_stride +
+           o * tile.y_channel_stride;
+  };
+  px.x_step = g.stride_width * tile.x_column_stride;
+  px.y_step = tile.y_column_stride;
+  for (int64_t row = tile.row_begin; row < tile.row_end; ++row) {
+    const bool in_column_block =
+        column_blocks && row >= rows_begin && row < rows_end;
     for (int64_t col = 0; col < g.out_width;) {
-      const bool block = col >= interior_begin &&
-                         interior_end - interior_begin >= pixels &&
-                         col < interior_end;
-      if (block) col = std::min(col, interior_end - pixels);
-      px.left = col * g.stride_width - g.pad_left;
-      TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width,
-               &px.v_begin, &px.v_end);
-      float* y_pixel = y + (row * g.out_width + col) * tile.y_column_stride +
-                       o * tile.y_channel_stride;
-      if (block) {
-        PackedBlock<kPackedPixels, kVectors>(tile, px, o, bias, y_pixel);
+      if (in_row_block(col)) {
+        col = std::min(col, interior_end - pixels);
+        PackedBlock<kPackedPixels, kVectors>(tile, px, o, bias, at(row, col));
         col += pixels;
-      } else {
-        PackedBlock<1, kVectors>(tile, px, o, bias, y_pixel);
-        ++col;
+        continue;
       }
+      if (!in_column_block) {
+        PackedBlock<1, kVectors>(tile, px, o, bias, at(row, col));
+      }
+      ++col;
+    }
+  }
+  if (!column_blocks) return;
+  px.x_step = g.stride_height * g.in_width * tile.x_column_stride;
+  px.y_step = g.out_width * tile.y_column_stride;
+  for (int64_t col = 0; col < g.out_width; ++col) {
+    if (in_row_block(col)) continue;
+    for (int64_t row = rows_begin; row < rows_end; row += pixels) {
+      row = std::min(row, rows_end - pixels);
+      PackedBlock<kPackedPixels, kVectors>(tile, px, o, bias, at(row, col));
     }
   }
 }

@@ -36,6 +36,14 @@ constexpr int64_t kColumnGrain = 64;
 // Pointwise ones stay direct: that kernel sees them as one long matrix
 // product.
 constexpr int64_t kPackedMinChannels = 64;
+// Packed-weights rows narrower than this, padded on the left or right,
+// have enough border pixels that tiles take at least kPackedColumnBlockRows
+// rows: the kernel then runs border columns in blocks of 6 pixels down the
+// rows (kernels-inl.h's kPackedPixels) between a padded top row and the
+// tile's end, not pixel by pixel. (256 -> 256 channels, 14x14, 3x3 pad 1:
+// 2 pixels of each 14-pixel row.)
+constexpr int64_t kPackedBorderWidth = 32;
+constexpr int64_t kPackedColumnBlockRows = 7;
 // Plane tiles are a multiple of every plane kernel's block height (4, 5 and
 // 6 rows), so that no block overlaps its neighbor inside a tile.
 constexpr int64_t kPlaneRowGrain = 60;
@@ -167,6 +175,10 @@ Plan MakePlan(const ConvShape& shape) {
     // row by row.
     plan.rows_per_tile =
         kPlaneRowGrain * CeilDiv(plan.rows_per_tile, kPlaneRowGrain);
+  }
+  if (plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
+      g.out_width < kPackedBorderWidth && (d.pad_left > 0 || d.pad_right > 0)) {
+    plan.rows_per_tile = std::max(plan.rows_per_tile, kPackedColumnBlockRows);
   }
   plan.rows_per_tile = std::min(g.out_height, plan.rows_per_tile);
   plan.row_tiles = CeilDiv(g.out_height, plan.rows_per_tile);
