@@ -900,23 +900,28 @@ HWY_INLINE void StoreDxRows(const detail::BackwardTask& task,
                  (rows.g * s.in_channels_per_group + c_begin) * s.x_strides.c;
   const int64_t to_stride = d.stride_width * s.x_strides.w;
   const int64_t width = p.m_end - p.m_begin;
-  for (int64_t r = p.r_begin; r < p.r_end; ++r) {
-    const float* from =
-        scratch + (r - p.r_begin) * task.tiling->staged_row_stride + p.m_begin;
-    float* to = image + (r * d.stride_height + qy - d.pad_top) * s.x_strides.h +
-                (p.m_begin * d.stride_width + qx - d.pad_left) * s.x_strides.w;
-    if (s.x_strides.c == 1) {
-      Transpose(from, scratch_stride, count, width, to, to_stride);
-      continue;
-    }
-    for (int64_t c = 0; c < count; ++c) {
-      const float* plane_from = from + c * scratch_stride;
-      float* plane_to = to + c * s.x_strides.c;
+  const auto from_row = [&](int64_t r) {
+    return scratch + (r - p.r_begin) * task.tiling->staged_row_stride +
+           p.m_begin;
+  };
+  const auto to_row = [&](int64_t r) {
+    return image + (r * d.stride_height + qy - d.pad_top) * s.x_strides.h +
+           (p.m_begin * d.stride_width + qx - d.pad_left) * s.x_strides.w;
+  };
+  if (s.x_strides.c == 1) {
+    for (int64_t r = p.r_begin; r < p.r_end; ++r)
+      Transpose(from_row(r), scratch_stride, count, width, to_row(r),
+                to_stride);
+    return;
+  }
+  for (int64_t c = 0; c < count; ++c) {
+    for (int64_t r = p.r_begin; r < p.r_end; ++r) {
+      const float* from = from_row(r) + c * scratch_stride;
+      float* to = to_row(r) + c * s.x_strides.c;
       if (to_stride == 1) {
-        std::memcpy(plane_to, plane_from, Size(width) * sizeof(float));
+        std::memcpy(to, from, Size(width) * sizeof(float));
       } else {
-        for (int64_t m = 0; m < width; ++m)
-          plane_to[m * to_stride] = plane_from[m];
+        for (int64_t m = 0; m < width; ++m) to[m * to_stride] = from[m];
       }
     }
   }
