@@ -1085,8 +1085,7 @@ HWY_INLINE bool InputGradsByPlaneKernel(const detail::BackwardTask& task,
   tile.row_begin = 0;
   tile.row_end = rows.in_end - rows.in_begin;
   tile.bias = 0.0f;
-  detail::CorrPlaneTile(detail::PlaneKernelFor(d.kernel_height, d.kernel_width),
-                        tile);
+  detail::CorrPlaneTile(tile);
   return true;
 }
 

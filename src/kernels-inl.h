@@ -37,93 +37,203 @@ namespace xcorr {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+using detail::CeilDiv;
+using detail::RoundUp;
+
 // ---------------------------------------------------------------------------
 // Plane kernels.
 
-// kKernelHeight/kKernelWidth are the kernel size when fixed at compile time,
-// or 0 to read it from the tile. Fixed sizes unroll every loop and keep a
-// kernel column's weights in registers across all rows of the block.
-template <int64_t kKernelHeight, int64_t kKernelWidth>
-struct PlaneShape {
-  static constexpr bool kFixed = kKernelHeight > 0;
-  static constexpr size_t kColumn =
-      kFixed ? static_cast<size_t>(kKernelHeight) : 1;
-  static int64_t Height(const detail::PlaneTile& t) {
-    return kFixed ? kKernelHeight : t.kernel_height;
-  }
-  static int64_t Width(const detail::PlaneTile& t) {
-    return kFixed ? kKernelWidth : t.kernel_width;
-  }
+// The order of a plane kernel's loops over a register block.
+enum class PlaneOrder {
+  // Input rows outermost: each of the block's kRows + kernel_height - 1
+  // input rows is loaded once per kernel column, feeds every output row of
+  // the block that needs it, and is then done with; weights are broadcast
+  // from memory at each use. Kernel columns outermost would keep all the
+  // block's input rows in use at once, and rows 4 KiB apart share one set of
+  // the 8-way L1.
+  kInputRows,
+  // Kernel columns outermost, for small fixed kernels: the column's weights
+  // stay in registers across all the block's input rows.
+  kKernelColumns,
 };
 
+// A plane kernel: its register block (kRows output rows x kVectors vectors
+// of accumulators), the kernel size when fixed at compile time (0 x 0: read
+// from the tile) and the loop order (fixed sizes only for kKernelColumns).
+template <size_t kRowsArg, size_t kVectorsArg, int64_t kHeightArg,
+          int64_t kWidthArg, PlaneOrder kOrderArg>
+struct PlaneKernel {
+  static constexpr size_t kRows = kRowsArg;
+  static constexpr size_t kVectors = kVectorsArg;
+  static constexpr int64_t kHeight = kHeightArg;
+  static constexpr int64_t kWidth = kWidthArg;
+  static constexpr PlaneOrder kOrder = kOrderArg;
+  static_assert(kHeight > 0 || kOrder == PlaneOrder::kInputRows, "");
+};
+
+// Kernels whose size is not fixed at compile time run their kernel rows in
+// bands of at most this many rows, each band's height a compile-time
+// constant, so that which output row each input row feeds is known without
+// a branch (11x11 on AVX3 at 1000x1000: 89 GFLOP/s so, 56 with a test per
+// row).
+constexpr int64_t kPlaneBandRows = 6;
+
+// Loads kVectors consecutive vectors from `from`, each pinned before it
+// enters the array (see KeepInRegister).
+template <size_t kVectors, class D, class V = hn::Vec<D>>
+HWY_INLINE void LoadPinned(D d, const float* from, V (&in)[kVectors]) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  HWY_UNROLL(32)
+  for (size_t v = 0; v < kVectors; ++v) {
+    V loaded = hn::LoadU(d, from + static_cast<int64_t>(v) * N);
+    KeepInRegister(loaded);
+    in[v] = loaded;
+  }
+}
+
+// The taps of kernel column kv of the kernel rows that input row in_row
+// (of a band's rows, counted from the block's top row) meets: x_row's
+// kVectors vectors at column kv feed output row r of the block with kernel
+// row in_row - r of the band at k.
+template <size_t kRows, size_t kVectors, int64_t kBandHeight, class D,
+          class V = hn::Vec<D>>
+HWY_INLINE void PlaneTaps(D d, const float* x_row, const float* k, int64_t kw,
+                          int64_t in_row, int64_t kv,
+                          V (&acc)[kRows][kVectors]) {
+  V in[kVectors];
+  LoadPinned(d, x_row + kv, in);
+  HWY_UNROLL(32)
+  for (size_t r = 0; r < kRows; ++r) {
+    const int64_t u = in_row - static_cast<int64_t>(r);
+    if (u < 0 || u >= kBandHeight) continue;
+    const V weight = hn::Set(d, k[u * kw + kv]);
+    HWY_UNROLL(32)
+    for (size_t v = 0; v < kVectors; ++v)
+      acc[r][v] = hn::MulAdd(in[v], weight, acc[r][v]);
+  }
+}
+
+// Kernel rows [first_row, first_row + kBandHeight) of the kernel at k (kw
+// columns, kWidth if fixed) for the block whose top-left input is x, input
+// rows outermost.
+template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
+          class D, class V = hn::Vec<D>>
+HWY_INLINE void PlaneBand(D d, const detail::PlaneTile& tile, const float* x,
+                          int64_t first_row, V (&acc)[kRows][kVectors]) {
+  const int64_t kw = kWidth > 0 ? kWidth : tile.kernel_width;
+  const float* k = tile.k + first_row * kw;
+  HWY_UNROLL(32)
+  for (int64_t in_row = 0;
+       in_row < static_cast<int64_t>(kRows) + kBandHeight - 1; ++in_row) {
+    const float* x_row = x + (first_row + in_row) * tile.x_row_stride;
+    if constexpr (kWidth > 0) {
+      HWY_UNROLL(32)
+      for (int64_t kv = 0; kv < kWidth; ++kv)
+        PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv,
+                                                acc);
+    } else {
+      for (int64_t kv = 0; kv < kw; ++kv)
+        PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv,
+                                                acc);
+    }
+  }
+}
+
+// The whole kHeight x kWidth kernel for the block whose top-left input is
+// x, kernel columns outermost.
+template <size_t kRows, size_t kVectors, int64_t kHeight, int64_t kWidth,
+          class D, class V = hn::Vec<D>>
+HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
+                             V (&acc)[kRows][kVectors]) {
+  HWY_UNROLL(32)
+  for (int64_t kv = 0; kv < kWidth; ++kv) {
+    V column[static_cast<size_t>(kHeight)];
+    HWY_UNROLL(32)
+    for (int64_t u = 0; u < kHeight; ++u)
+      column[u] = hn::Set(d, tile.k[u * kWidth + kv]);
+    HWY_UNROLL(32)
+    for (int64_t in_row = 0; in_row < static_cast<int64_t>(kRows) + kHeight - 1;
+         ++in_row) {
+      V in[kVectors];
+      LoadPinned(d, x + in_row * tile.x_row_stride + kv, in);
+      HWY_UNROLL(32)
+      for (size_t r = 0; r < kRows; ++r) {
+        const int64_t u = in_row - static_cast<int64_t>(r);
+        if (u < 0 || u >= kHeight) continue;
+        HWY_UNROLL(32)
+        for (size_t v = 0; v < kVectors; ++v)
+          acc[r][v] = hn::MulAdd(in[v], column[u], acc[r][v]);
+      }
+    }
+  }
+}
+
 // One kRows x (kVectors * Lanes(d)) block whose top-left output is (row,
-// col). The loop runs kernel columns outside input rows so that, for fixed
-// sizes, the column's kKernelHeight weights are broadcast once per block.
-// Every output lane sums its taps in the same order (kernel column, then
-// kernel row) whatever the block size, so blocks may overlap.
-template <size_t kRows, size_t kVectors, class Shape, class D>
+// col) (kRows and kVectors: Kernel's block, or less at the edges). A kernel
+// whose size is read from the tile runs its rows in bands as even as
+// possible (11 rows as 6 + 5). Every output lane sums its taps in the same
+// order whatever the block, so blocks may overlap.
+template <class Kernel, size_t kRows, size_t kVectors, class D>
 HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
                            int64_t col) {
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t kh = Shape::Height(tile);
-  const int64_t kw = Shape::Width(tile);
   const float* x = tile.x + row * tile.x_row_stride + col;
   V acc[kRows][kVectors];
+  HWY_UNROLL(32)
   for (size_t r = 0; r < kRows; ++r) {
+    HWY_UNROLL(32)
     for (size_t v = 0; v < kVectors; ++v) acc[r][v] = hn::Set(d, tile.bias);
   }
-  const int64_t input_rows = static_cast<int64_t>(kRows) + kh - 1;
-  for (int64_t kv = 0; kv < kw; ++kv) {
-    // Only fixed sizes hold a column of weights; other sizes broadcast from
-    // memory at each use.
-    V column[Shape::kColumn];
-    if constexpr (Shape::kFixed) {
-      for (int64_t u = 0; u < kh; ++u)
-        column[u] = hn::Set(d, tile.k[u * kw + kv]);
-    }
-    const auto input_row = [&](int64_t in_row) HWY_ATTR {
-      V in[kVectors];
-      for (size_t v = 0; v < kVectors; ++v) {
-        in[v] = hn::LoadU(d, x + in_row * tile.x_row_stride + kv +
-                                 static_cast<int64_t>(v) * N);
-        if constexpr (Shape::kFixed) KeepInRegister(in[v]);
+  if constexpr (Kernel::kOrder == PlaneOrder::kKernelColumns) {
+    PlaneColumns<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x,
+                                                                   acc);
+  } else if constexpr (Kernel::kHeight > 0) {
+    PlaneBand<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x, 0,
+                                                                acc);
+  } else {
+    const int64_t kh = tile.kernel_height;
+    const int64_t bands = CeilDiv(kh, kPlaneBandRows);
+    int64_t first_row = 0;
+    for (int64_t b = 0; b < bands; ++b) {
+      const int64_t height = kh / bands + (b < kh % bands ? 1 : 0);
+      switch (height) {
+        case 1:
+          PlaneBand<kRows, kVectors, 1, 0>(d, tile, x, first_row, acc);
+          break;
+        case 2:
+          PlaneBand<kRows, kVectors, 2, 0>(d, tile, x, first_row, acc);
+          break;
+        case 3:
+          PlaneBand<kRows, kVectors, 3, 0>(d, tile, x, first_row, acc);
+          break;
+        case 4:
+          PlaneBand<kRows, kVectors, 4, 0>(d, tile, x, first_row, acc);
+          break;
+        case 5:
+          PlaneBand<kRows, kVectors, 5, 0>(d, tile, x, first_row, acc);
+          break;
+        default:
+          PlaneBand<kRows, kVectors, kPlaneBandRows, 0>(d, tile, x, first_row,
+                                                        acc);
       }
-      for (size_t r = 0; r < kRows; ++r) {
-        const int64_t u = in_row - static_cast<int64_t>(r);
-        if (u < 0 || u >= Shape::Height(tile)) continue;
-        V weight;
-        if constexpr (Shape::kFixed) {
-          weight = column[u];
-        } else {
-          weight = hn::Set(d, tile.k[u * kw + kv]);
-        }
-        for (size_t v = 0; v < kVectors; ++v)
-          acc[r][v] = hn::MulAdd(in[v], weight, acc[r][v]);
-      }
-    };
-    if constexpr (Shape::kFixed) {
-      // Fully unrolled, every row's kernel row u is a constant: the tests
-      // above vanish and the column stays in registers.
-      HWY_UNROLL(32)
-      for (int64_t in_row = 0; in_row < input_rows; ++in_row) input_row(in_row);
-    } else {
-      for (int64_t in_row = 0; in_row < input_rows; ++in_row) input_row(in_row);
+      first_row += height;
     }
   }
+  HWY_UNROLL(32)
   for (size_t r = 0; r < kRows; ++r) {
     float* y =
         tile.y + (row + static_cast<int64_t>(r)) * tile.y_row_stride + col;
-    for (size_t v = 0; v < kVectors; ++v) {
+    HWY_UNROLL(32)
+    for (size_t v = 0; v < kVectors; ++v)
       hn::StoreU(acc[r][v], d, y + static_cast<int64_t>(v) * N);
-    }
   }
 }
 
 // Rows [row, row + kRows) of `tile`, all columns. Widths of at least one
 // vector end with a vector that overlaps the previous block (recomputing the
 // same bits) instead of a scalar tail; narrower planes go lane by lane.
-template <size_t kRows, size_t kVectors, class Shape>
+template <class Kernel, size_t kRows>
 HWY_INLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -131,59 +241,65 @@ HWY_INLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
   if (width < N) {
     const hn::CappedTag<float, 1> d1;
     for (int64_t col = 0; col < width; ++col)
-      PlaneBlock<kRows, 1, Shape>(d1, tile, row, col);
+      PlaneBlock<Kernel, kRows, 1>(d1, tile, row, col);
     return;
   }
-  const int64_t block = static_cast<int64_t>(kVectors) * N;
+  const int64_t block = static_cast<int64_t>(Kernel::kVectors) * N;
   int64_t col = 0;
   for (; col + block <= width; col += block)
-    PlaneBlock<kRows, kVectors, Shape>(d, tile, row, col);
+    PlaneBlock<Kernel, kRows, Kernel::kVectors>(d, tile, row, col);
   for (; col + N <= width; col += N)
-    PlaneBlock<kRows, 1, Shape>(d, tile, row, col);
-  if (col < width) PlaneBlock<kRows, 1, Shape>(d, tile, row, width - N);
+    PlaneBlock<Kernel, kRows, 1>(d, tile, row, col);
+  if (col < width) PlaneBlock<Kernel, kRows, 1>(d, tile, row, width - N);
 }
 
-// All rows of the tile: blocks of kRows rows, the last one overlapping its
-// predecessor when the row count is not a multiple (tiles shorter than kRows
-// go row by row).
-template <size_t kRows, size_t kVectors, class Shape>
+// All rows of the tile: blocks of Kernel::kRows rows, the last one
+// overlapping its predecessor when the row count is not a multiple (tiles
+// shorter than a block go row by row).
+template <class Kernel>
 HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
+  const int64_t step = static_cast<int64_t>(Kernel::kRows);
   int64_t row = tile.row_begin;
-  if (tile.row_end - row < static_cast<int64_t>(kRows)) {
-    for (; row < tile.row_end; ++row)
-      PlaneRowBand<1, kVectors, Shape>(tile, row);
+  if (tile.row_end - row < step) {
+    for (; row < tile.row_end; ++row) PlaneRowBand<Kernel, 1>(tile, row);
     return;
   }
-  for (; row + static_cast<int64_t>(kRows) <= tile.row_end;
-       row += static_cast<int64_t>(kRows)) {
-    PlaneRowBand<kRows, kVectors, Shape>(tile, row);
-  }
-  if (row < tile.row_end) {
-    PlaneRowBand<kRows, kVectors, Shape>(
-        tile, tile.row_end - static_cast<int64_t>(kRows));
-  }
+  for (; row + step <= tile.row_end; row += step)
+    PlaneRowBand<Kernel, Kernel::kRows>(tile, row);
+  if (row < tile.row_end)
+    PlaneRowBand<Kernel, Kernel::kRows>(tile, tile.row_end - step);
 }
 
-// The plane kernels' block sizes, rows x vectors: accumulators, plus one
-// kernel column of weights for the fixed sizes, plus the loaded inputs fill
-// the registers (AVX-512: 16 + 3 + 2, 12 + 5 + 2, 16 + 1 + 4 of 32; the
-// others 10 + 3 + 2, 8 + 5 + 2, 8 + 1 + 2 of 16).
-constexpr bool kWideRegisters = kVectorRegisters == 32;
-HWY_INLINE void PlaneTileGeneric(const detail::PlaneTile& tile) {
-  PlaneRows<4, kWideRegisters ? 4 : 2, PlaneShape<0, 0>>(tile);
-}
-HWY_INLINE void PlaneTileK3x3(const detail::PlaneTile& tile) {
-  PlaneRows<kWideRegisters ? 6 : 5, 2, PlaneShape<3, 3>>(tile);
-}
-HWY_INLINE void PlaneTileK5x5(const detail::PlaneTile& tile) {
-  PlaneRows<kWideRegisters ? 6 : 4, 2, PlaneShape<5, 5>>(tile);
+// The plane kernel (see detail::PlaneTile). Accumulators, plus the loaded
+// vectors, plus one broadcast weight (input rows outermost) or a kernel
+// column of weights (kernel columns outermost) fill the registers: AVX-512
+// 24 + 4 + 1 and 12 + 2 + 5 of 32; the others 12 + 2 + 1, 10 + 2 + 3 and
+// 8 + 2 + 5 of 16. Which order wins was measured per size on Zen 4, 1
+// thread, 256x256 and 1024x1024 (GFLOP/s):
+// - 3x3 on AVX3: input rows 6 x 4, 62-84; kernel columns 6 x 2, 43-53;
+// - 3x3 on AVX2: kernel columns 5 x 2, 66-71; input rows 6 x 2, 52-68;
+// - 5x5: kernel columns 6 x 2 (AVX3) 87-108, 4 x 2 (AVX2) 83-96; input rows,
+//   fixed or not, 70-86 and 49-73;
+// - 7x7 and 11x11: input rows 90-95 (AVX3), 64-80 (AVX2); kernel columns
+//   with the size read from the tile, 34-92.
+HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
+  constexpr bool kWide = kVectorRegisters == 32;
+  const int64_t kh = tile.kernel_height, kw = tile.kernel_width;
+  if (kh == 3 && kw == 3) {
+    if constexpr (kWide) {
+      return PlaneRows<PlaneKernel<6, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
+    }
+    return PlaneRows<PlaneKernel<5, 2, 3, 3, PlaneOrder::kKernelColumns>>(tile);
+  }
+  if (kh == 5 && kw == 5) {
+    return PlaneRows<
+        PlaneKernel<kWide ? 6 : 4, 2, 5, 5, PlaneOrder::kKernelColumns>>(tile);
+  }
+  PlaneRows<PlaneKernel<6, kWide ? 4 : 2, 0, 0, PlaneOrder::kInputRows>>(tile);
 }
 
 // ---------------------------------------------------------------------------
 // Shared by the direct kernels.
-
-using detail::CeilDiv;
-using detail::RoundUp;
 
 // The taps [*begin, *end) of a kernel axis with `taps` taps, `dilation`
 // apart, that land inside [0, size) when tap 0 sits at `position` (which

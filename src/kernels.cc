@@ -19,11 +19,7 @@ HWY_BEFORE_NAMESPACE();
 namespace xcorr {
 namespace HWY_NAMESPACE {
 
-void CorrPlaneTileGeneric(const detail::PlaneTile& tile) {
-  PlaneTileGeneric(tile);
-}
-void CorrPlaneTileK3x3(const detail::PlaneTile& tile) { PlaneTileK3x3(tile); }
-void CorrPlaneTileK5x5(const detail::PlaneTile& tile) { PlaneTileK5x5(tile); }
+void CorrPlaneTile(const detail::PlaneTile& tile) { CorrPlane(tile); }
 void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
 void ForwardPackedTile(const detail::PackedTile& tile) { ForwardPacked(tile); }
 void TransposeBlocks(const float* src, int64_t src_stride, int64_t count,
@@ -42,9 +38,7 @@ HWY_AFTER_NAMESPACE();
 namespace xcorr {
 namespace {
 
-HWY_EXPORT(CorrPlaneTileGeneric);
-HWY_EXPORT(CorrPlaneTileK3x3);
-HWY_EXPORT(CorrPlaneTileK5x5);
+HWY_EXPORT(CorrPlaneTile);
 HWY_EXPORT(ForwardNchwTile);
 HWY_EXPORT(ForwardPackedTile);
 HWY_EXPORT(TransposeBlocks);
@@ -77,22 +71,8 @@ std::mutex& TargetMutex() {
 
 namespace detail {
 
-PlaneKernel PlaneKernelFor(int64_t kernel_height, int64_t kernel_width) {
-  if (kernel_height == 3 && kernel_width == 3) return PlaneKernel::k3x3;
-  if (kernel_height == 5 && kernel_width == 5) return PlaneKernel::k5x5;
-  return PlaneKernel::kGeneric;
-}
-
-void CorrPlaneTile(PlaneKernel kernel, const PlaneTile& tile) {
-  switch (kernel) {
-    case PlaneKernel::k3x3:
-      return HWY_DYNAMIC_DISPATCH(CorrPlaneTileK3x3)(tile);
-    case PlaneKernel::k5x5:
-      return HWY_DYNAMIC_DISPATCH(CorrPlaneTileK5x5)(tile);
-    case PlaneKernel::kGeneric:
-      break;
-  }
-  HWY_DYNAMIC_DISPATCH(CorrPlaneTileGeneric)(tile);
+void CorrPlaneTile(const PlaneTile& tile) {
+  HWY_DYNAMIC_DISPATCH(CorrPlaneTile)(tile);
 }
 
 void ForwardNchwTile(const NchwTile& tile) {

@@ -31,10 +31,8 @@ struct PlaneTile {
   float bias;
 };
 
-// The plane kernels, one per specialization; PlaneKernelFor picks one.
-enum class PlaneKernel { kGeneric, k3x3, k5x5 };
-PlaneKernel PlaneKernelFor(int64_t kernel_height, int64_t kernel_width);
-void CorrPlaneTile(PlaneKernel kernel, const PlaneTile& tile);
+// The plane kernel, for any kernel size (kernels-inl.h's CorrPlane).
+void CorrPlaneTile(const PlaneTile& tile);
 
 // The geometry of one image as the direct kernels see it (one batch item,
 // one group). The plan may present a 1x1, stride-1, unpadded convolution as

@@ -44,9 +44,13 @@ constexpr int64_t kPackedMinChannels = 64;
 // 2 pixels of each 14-pixel row.)
 constexpr int64_t kPackedBorderWidth = 32;
 constexpr int64_t kPackedColumnBlockRows = 7;
-// Plane tiles are a multiple of every plane kernel's block height (4, 5 and
-// 6 rows), so that no block overlaps its neighbor inside a tile.
+// Plane tiles are a multiple of the plane kernel's block height (6 rows),
+// so that no block overlaps its neighbor inside a tile.
 constexpr int64_t kPlaneRowGrain = 60;
+// Staged kPlanes pieces span at most this many output columns: with the
+// rows of a register block (6 + kernel_height - 1) a few KiB apart, the
+// stage holds tens of rows, so the halo rows are copied rarely.
+constexpr int64_t kPlaneStripColumns = 256;
 
 // A 1x1, stride-1, unpadded convolution: a matrix product per image.
 bool IsPointwise(const xcorr_conv2d_desc& d) {
@@ -55,14 +59,26 @@ bool IsPointwise(const xcorr_conv2d_desc& d) {
          d.pad_left == 0 && d.pad_right == 0;
 }
 
-// Whether a padded kPlanes tile can stage the padded input rows of 6 output
-// rows (a whole register block of the AVX-512 3x3 and 5x5 plane kernels) at
-// a time.
-bool PaddedRowsFitStage(const ConvShape& shape) {
+// Staging for a padded kPlanes shape: pieces whose staged rows start on
+// cache lines; row_stride 0 (none) when not even one register block of 6
+// rows and its input rows fit the stage.
+PlaneStaging PaddedStagingOf(const ConvShape& shape) {
   const xcorr_conv2d_desc& d = shape.desc;
-  const int64_t padded_width = d.in_width + d.pad_left + d.pad_right;
-  return d.kernel_height <= kPlaneStageFloats &&
-         padded_width <= kPlaneStageFloats / (d.kernel_height - 1 + 6);
+  PlaneStaging staging{};
+  if (d.kernel_height >= kPlaneStageFloats ||
+      d.kernel_width >= kPlaneStageFloats) {
+    return staging;
+  }
+  // Even strips: 257 columns as 129 + 128, not 256 + 1.
+  staging.strip_columns =
+      CeilDiv(shape.out_width, CeilDiv(shape.out_width, kPlaneStripColumns));
+  const int64_t row_stride =
+      RoundUp(staging.strip_columns + d.kernel_width - 1, 16);
+  const int64_t rows = kPlaneStageFloats / row_stride - (d.kernel_height - 1);
+  if (rows < 6) return PlaneStaging{};
+  staging.row_stride = row_stride;
+  staging.chunk_rows = rows / 6 * 6;
+  return staging;
 }
 
 DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
@@ -117,9 +133,9 @@ Plan MakePlan(const ConvShape& shape) {
        PackedKernelIsWide())) {
     plan.forward_algorithm = ForwardAlgorithm::kPackedWeights;
   } else if (single_planes && unit_steps &&
-             (unpadded || PaddedRowsFitStage(shape))) {
+             (unpadded || PaddedStagingOf(shape).row_stride != 0)) {
     plan.forward_algorithm = ForwardAlgorithm::kPlanes;
-    plan.plane_kernel = PlaneKernelFor(d.kernel_height, d.kernel_width);
+    if (!unpadded) plan.plane_staging = PaddedStagingOf(shape);
   } else {
     plan.forward_algorithm = ForwardAlgorithm::kNchw;
   }

@@ -17,15 +17,30 @@
 namespace xcorr {
 namespace detail {
 
-// Floats of the stack buffer into which a padded kPlanes tile stages the
-// padded input rows of a chunk of its output rows.
+// Floats of the stack buffer into which a staged kPlanes tile copies the
+// (zero-padded) input of a strip of columns of a chunk of its output rows.
 constexpr int64_t kPlaneStageFloats = 1 << 14;
+
+// Padded kPlanes tiles stage the outputs at the left and right of their
+// interior rows in pieces at least this wide: a whole AVX-512 vector, so that
+// the plane kernel runs vectors there, not lanes.
+constexpr int64_t kPlaneEdgeColumns = 16;
+
+// How a kPlanes tile reads x: in place (row_stride 0), or, padded, the
+// outputs whose input reaches into the padding in pieces of chunk_rows
+// output rows x strip_columns output columns, each piece's input with its
+// zero padding copied to rows row_stride floats apart (the interior in
+// place).
+struct PlaneStaging {
+  int64_t row_stride;
+  int64_t strip_columns, chunk_rows;
+};
 
 enum class ForwardAlgorithm {
   // NCHW, one input and one output channel per group (one channel, or
   // depthwise), stride 1, no dilation: the plane kernel reads x directly,
-  // without any copy, or, padded, from chunks of padded rows staged on the
-  // stack (kPlaneStageFloats).
+  // without any copy, or, padded, with the border's input staged on the
+  // stack (PlaneStaging).
   kPlanes,
   // NCHW shapes with few channels per group: the direct kernel over packed
   // input rows, tiles of (batch, group, output-channel block, rows, columns).
@@ -40,10 +55,10 @@ enum class ForwardAlgorithm {
 struct Plan {
   ConvShape shape;
   ForwardAlgorithm forward_algorithm;
-  PlaneKernel plane_kernel;   // kPlanes
-  DirectGeometry geometry;    // kNchw, kPackedWeights: one image and group
-  int64_t channels_per_tile;  // kNchw, kPackedWeights: per group and tile
-  int64_t channel_tiles;      // kNchw, kPackedWeights: tiles per group
+  PlaneStaging plane_staging;  // kPlanes
+  DirectGeometry geometry;     // kNchw, kPackedWeights: one image and group
+  int64_t channels_per_tile;   // kNchw, kPackedWeights: per group and tile
+  int64_t channel_tiles;       // kNchw, kPackedWeights: tiles per group
   int64_t rows_per_tile, row_tiles;
   int64_t cols_per_tile, col_tiles;
   int64_t tile_count;

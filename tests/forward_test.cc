@@ -97,10 +97,9 @@ TEST_P(ForwardTest, OneChannelValidMatchesReferenceAtEveryWidth) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
-// Padded single planes run the plane kernels over padded rows staged in
-// chunks: widths around the vectors, asymmetric pads, both layouts (one
-// channel: the same bytes), depthwise groups, rows in several chunks, and a
-// row too wide for the stage (the direct kernel instead).
+// Padded single planes run the plane kernels over their input staged in
+// pieces: widths around the vectors, asymmetric pads, both layouts (one
+// channel: the same bytes), depthwise groups and rows in several chunks.
 TEST_P(ForwardTest, OneChannelPaddedMatchesReference) {
   uint64_t seed = 500;
   for (int64_t width = 1; width <= 35; width += 2) {
@@ -119,6 +118,46 @@ TEST_P(ForwardTest, OneChannelPaddedMatchesReference) {
   depthwise.pad_top = depthwise.pad_bottom = 2;
   depthwise.pad_left = depthwise.pad_right = 1;
   CheckForward(depthwise, true, seed++);
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+// Padded planes wider than a strip of the stage read their interior in place
+// and stage the rest: each side padded or not, pads wider than the edge
+// pieces, an interior narrower than the edges or empty (pads beyond the
+// kernel), kernels too tall for the stage (the direct kernel instead), and
+// rows in several strips and tiles.
+TEST_P(ForwardTest, WidePaddedPlanesMatchReference) {
+  uint64_t seed = 900;
+  struct Pads {
+    int64_t top, bottom, left, right;
+  };
+  const Pads pads[] = {{1, 1, 1, 1}, {0, 2, 0, 0},  {0, 0, 3, 0},
+                       {2, 0, 0, 4}, {3, 1, 20, 2}, {0, 0, 1, 40}};
+  for (int64_t width : {257, 300, 1500}) {
+    for (int64_t kernel : {1, 3, 5, 7}) {
+      for (const Pads& p : pads) {
+        xcorr_conv2d_desc desc = Desc(2, 1, 1, 40, width, kernel, kernel);
+        desc.pad_top = p.top;
+        desc.pad_bottom = p.bottom;
+        desc.pad_left = p.left;
+        desc.pad_right = p.right;
+        CheckForward(desc, kernel % 2 == 1, seed++);
+      }
+    }
+  }
+  // Inputs narrower than their padding: an empty interior.
+  xcorr_conv2d_desc narrow = Desc(1, 1, 1, 3, 5, 3, 3);
+  narrow.pad_top = narrow.pad_bottom = 4;
+  narrow.pad_left = narrow.pad_right = 200;
+  CheckForward(narrow, true, seed++);
+  xcorr_conv2d_desc depthwise = Desc(2, 3, 3, 70, 600, 5, 3);
+  depthwise.groups = 3;
+  depthwise.pad_top = depthwise.pad_left = 2;
+  depthwise.pad_bottom = depthwise.pad_right = 1;
+  CheckForward(depthwise, true, seed++);
+  xcorr_conv2d_desc tall = Desc(1, 1, 1, 80, 1500, 70, 3);
+  tall.pad_top = tall.pad_bottom = tall.pad_left = tall.pad_right = 1;
+  CheckForward(tall, true, seed++);
   for (int64_t width : {1500, 9000}) {
     xcorr_conv2d_desc wide = Desc(1, 1, 1, 70, width, 3, 3);
     wide.pad_top = wide.pad_bottom = wide.pad_left = wide.pad_right = 1;

@@ -104,19 +104,19 @@ void TestAllPartialVectors() {
   }
 }
 
-// Each specialization against the seed's loop, on plane sizes around its
-// row and vector blocks, with tiles that start and end mid-plane.
+// The plane kernel (through the library's dispatch, which runs this
+// target) against the seed's loop: the fixed 3x3 and 5x5 kernels, and the
+// others at every height to three bands of kernel rows (each band height
+// once, and uneven splits), on plane sizes around the row and vector
+// blocks, with tiles that start and end mid-plane.
 void TestAllPlaneKernels() {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   struct Kernel {
-    void (*run)(const detail::PlaneTile&);
     int64_t height, width;
   };
-  const Kernel kernels[] = {{PlaneTileK3x3, 3, 3},
-                            {PlaneTileK5x5, 5, 5},
-                            {PlaneTileGeneric, 1, 1},
-                            {PlaneTileGeneric, 2, 7},
-                            {PlaneTileGeneric, 4, 3}};
+  std::vector<Kernel> kernels = {{3, 3}, {5, 5}, {3, 5}, {5, 3}};
+  for (int64_t height = 1; height <= 3 * kPlaneBandRows + 1; ++height)
+    kernels.push_back({height, height % 4 + 1});
   for (const Kernel& kernel : kernels) {
     const std::vector<float> k = IntegerVector(kernel.height * kernel.width, 2);
     for (int64_t out_height = 1; out_height <= 19; out_height += 3) {
@@ -145,12 +145,13 @@ void TestAllPlaneKernels() {
         // Two tiles split at a row that is no multiple of any block.
         const int64_t split = out_height / 3;
         tile.row_end = split;
-        kernel.run(tile);
+        detail::CorrPlaneTile(tile);
         tile.row_begin = split;
         tile.row_end = out_height;
-        kernel.run(tile);
+        detail::CorrPlaneTile(tile);
         EXPECT_EQ(1e30f, y_memory.front());
         EXPECT_EQ(1e30f, y_memory.back());
+        ASSERT_EQ(HWY_TARGET, detail::DispatchedTarget());
         for (size_t e = 0; e < want.size(); ++e) {
           ASSERT_EQ(want[e], y_memory[e + 1])
               << kernel.height << "x" << kernel.width << " out " << out_height
