@@ -8,8 +8,8 @@ namespace xcorr {
 namespace detail {
 
 // Overwrites the requested gradients (NULL to skip) on validated pointers.
-// `workspace` holds plan.workspace_bytes bytes (any alignment); only dw and
-// dbias use it.
+// `workspace` holds BackwardWorkspaceBytes for the requested gradients (any
+// alignment).
 void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
               float* dx, float* dw, float* dbias, void* workspace);
 

@@ -136,7 +136,7 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
     rows.dy_begin = rows.out_begin;
     rows.dy_end = rows.out_end;
   }
-  if (task.dx != nullptr && rows.in_begin < rows.in_end) {
+  if (task.dx != nullptr && !t.dx_packed && rows.in_begin < rows.in_end) {
     // dx row r = R * stride + phase - pad_top reads dy rows R - shift.
     rows.dy_begin = std::min(rows.dy_begin, CeilDiv(rows.in_begin + d.pad_top -
                                                         (d.stride_height - 1),
@@ -1089,9 +1089,44 @@ HWY_INLINE bool InputGradsByPlaneKernel(const detail::BackwardTask& task,
   return true;
 }
 
+// The tile's dx rows by the forward's packed-weights kernel, reading dy in
+// place (see BackwardTiling::dx_packed).
+HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
+                                         const TileRows& rows) {
+  const detail::ConvShape& s = *task.shape;
+  const detail::BackwardTiling& t = *task.tiling;
+  const xcorr_conv2d_desc& d = s.desc;
+  detail::PackedTile tile;
+  tile.geometry = &t.dx_geometry;
+  tile.x = task.dy + rows.n * s.y_strides.n +
+           rows.g * s.out_channels_per_group * s.y_strides.c;
+  tile.x_column_stride = s.y_strides.w;
+  tile.x_channel_stride = s.y_strides.c;
+  tile.w = nullptr;
+  tile.packed_w = task.dx_packed_w + rows.g * d.kernel_height * d.kernel_width *
+                                         s.out_channels_per_group *
+                                         t.dx_packed_channels;
+  tile.packed_channels = t.dx_packed_channels;
+  tile.bias = nullptr;
+  tile.y = task.dx + rows.n * s.x_strides.n +
+           rows.g * s.in_channels_per_group * s.x_strides.c;
+  tile.y_column_stride = s.x_strides.w;
+  tile.y_channel_stride = s.x_strides.c;
+  tile.channels = s.out_channels_per_group;
+  tile.out_channels = s.in_channels_per_group;
+  tile.groups = 1;
+  tile.channel_begin = 0;
+  tile.channel_end = s.in_channels_per_group;
+  tile.row_begin = rows.in_begin;
+  tile.row_end = rows.in_end;
+  detail::ForwardPackedTile(tile);
+}
+
 HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
                                  int64_t tile) {
   const TileRows rows = RowsOf(task, tile);
+  const bool dx_rows = task.dx != nullptr && rows.in_begin < rows.in_end;
+  if (dx_rows && task.tiling->dx_packed) InputGradsByPackedKernel(task, rows);
   if (rows.dy_begin >= rows.dy_end) return;
   const float* staged_dy = StageDy(task, rows);
   // No partials when only dx is wanted (and no pointer arithmetic on NULL).
@@ -1102,7 +1137,7 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   if (task.dbias_wanted) {
     BiasGrads(task, rows, staged_dy, partials + task.tiling->dw_partial_floats);
   }
-  if (task.dx != nullptr && rows.in_begin < rows.in_end &&
+  if (dx_rows && !task.tiling->dx_packed &&
       !InputGradsByPlaneKernel(task, rows, staged_dy)) {
     if (task.shape->in_channels_per_group % 4 == 0) {
       InputGrads<4, 3>(task, rows, staged_dy);

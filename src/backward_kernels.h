@@ -25,6 +25,8 @@ struct BackwardTask {
   // Tile t's partial sums start at partials + t * tiling->partial_floats:
   // the dw block (when dw_wanted), then dbias (when dbias_wanted).
   float* partials;
+  // The packed weights of dx when tiling->dx_packed (see BackwardTiling).
+  const float* dx_packed_w;
   bool dw_wanted, dbias_wanted;
 };
 

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "src/kernels.h"
 #include "src/shape.h"
 
 namespace xcorr {
@@ -40,12 +41,29 @@ struct BackwardTiling {
   // Floats of one tile's partial sums: its group's dw block followed by its
   // group's dbias.
   int64_t dw_partial_floats, partial_floats;
+  // dx by the forward's packed-weights kernel (stride 1, pads within the
+  // dilated kernel, many input channels per group): dx is then the
+  // correlation of dy, padded by the dilated kernel's extent less the pads,
+  // with w turned by 180 degrees and its channels swapped. Each tile runs it
+  // on its dx rows, reading dy in place. dx_geometry is that correlation for
+  // one image and group; its weights, packed for the kernel with rows of
+  // dx_packed_channels floats (dx_packed_floats in all), open the workspace.
+  bool dx_packed;
+  DirectGeometry dx_geometry;
+  int64_t dx_packed_channels, dx_packed_floats;
+  // Where the partial sums start in the workspace, in floats.
+  int64_t partials_offset;
   bool serial;  // small enough to run on the calling thread
   size_t workspace_bytes;
 };
 
 // Picks the tile grid for a validated shape; defined in backward.cc.
 BackwardTiling PlanBackwardTiling(const ConvShape& shape);
+
+// The workspace bytes that a backward call computing dx (dx_wanted) and dw
+// or dbias (partials_wanted) needs.
+size_t BackwardWorkspaceBytes(const BackwardTiling& tiling, bool dx_wanted,
+                              bool partials_wanted);
 
 }  // namespace detail
 }  // namespace xcorr

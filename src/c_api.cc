@@ -191,14 +191,13 @@ xcorr_status xcorr_conv2d_backward(const xcorr_plan* plan, const float* x,
                         {"w", w, s.w_elements},
                         {"dy", dy, s.y_elements}}));
     if (dx == nullptr && dw == nullptr && dbias == nullptr) return Status();
-    // Only dw and dbias use the workspace, for their per-tile partial sums.
     std::unique_ptr<unsigned char[]> owned;
     xcorr::detail::Backward(
         plan->plan, x, w, dy, dx, dw, dbias,
         WorkspaceOrOwned(workspace,
-                         dw != nullptr || dbias != nullptr
-                             ? plan->plan.backward.workspace_bytes
-                             : 0,
+                         xcorr::detail::BackwardWorkspaceBytes(
+                             plan->plan.backward, dx != nullptr,
+                             dw != nullptr || dbias != nullptr),
                          &owned));
     return Status();
   });

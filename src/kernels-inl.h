@@ -939,10 +939,11 @@ HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
   const int64_t block = static_cast<int64_t>(kPackedVectors) * N;
   PixelRun px;
   px.group_channels = g.in_channels;
-  // NHWC without groups or dilation: a kernel row's taps are contiguous in
-  // x, as in the packed weights.
-  px.merge_columns =
-      tile.x_channel_stride == 1 && tile.groups == 1 && g.dilation_width == 1;
+  // NHWC whose pixels hold just the group's channels, without dilation: a
+  // kernel row's taps are contiguous in x, as in the packed weights.
+  px.merge_columns = tile.x_channel_stride == 1 &&
+                     tile.x_column_stride == g.in_channels &&
+                     g.dilation_width == 1;
   for (int64_t group = 0; group < tile.groups; ++group) {
     px.x = tile.x + group * g.in_channels * tile.x_channel_stride;
     px.w = tile.packed_w + group * g.kernel_height * g.kernel_width *

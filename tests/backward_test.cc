@@ -229,6 +229,43 @@ TEST_P(BackwardTest, ManyInputChannelsMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// dx on the forward's packed-weights kernel (stride 1, pads within the
+// dilated kernel, 16 or more input channels per group; NCHW only on AVX-512
+// with up to 64 output channels per group): pads at the limit and past it
+// (the gather instead), asymmetric, dilated, grouped, channel counts around
+// the kernel's vector blocks, several row tiles, and dx alone (no partials
+// in the workspace).
+TEST_P(BackwardTest, InputGradsOnThePackedKernelMatchReference) {
+  uint64_t seed = 700;
+  struct Case {
+    int64_t in, out, groups, kernel, dilation, top, bottom, left, right;
+  };
+  const Case cases[] = {
+      {16, 8, 1, 3, 1, 2, 2, 2, 2},  {17, 5, 1, 3, 1, 0, 0, 0, 0},
+      {33, 9, 1, 3, 1, 3, 0, 1, 2},  {40, 12, 2, 3, 2, 4, 1, 0, 3},
+      {70, 3, 1, 5, 1, 4, 2, 1, 0},  {64, 66, 1, 3, 1, 1, 1, 1, 1},
+      {48, 6, 3, 2, 3, 3, 0, 3, 1},  {20, 7, 1, 1, 1, 0, 0, 0, 0},
+      {24, 10, 1, 3, 2, 5, 4, 4, 4},
+  };
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    for (const Case& c : cases) {
+      xcorr_conv2d_desc desc =
+          Desc(2, c.in, c.out * c.groups, 15, 13, c.kernel, c.kernel);
+      desc.groups = c.groups;
+      desc.dilation_height = desc.dilation_width = c.dilation;
+      SetPads(c.top, c.bottom, c.left, c.right, &desc);
+      desc.layout = layout;
+      CheckBackward(desc, kAll, seed++);
+      CheckBackward(desc, kDx, seed++);
+    }
+    xcorr_conv2d_desc tall = Desc(1, 32, 16, 90, 20, 3, 3);
+    SetPads(1, 1, 1, 1, &tall);
+    tall.layout = layout;
+    CheckBackward(tall, kDx | kDw, seed++);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 // Channels-last dy and dx move between pixels and planes in blocks of a
 // vector's lanes both ways: rows of 16 to 40 pixels and 16 to 35 channels
 // make whole AVX-512 blocks and edges on both sides.
