@@ -139,6 +139,22 @@ HWY_INLINE void PlaneBand(D d, const detail::PlaneTile& tile, const float* x,
   }
 }
 
+// PlaneBand for a band of `height` rows (1 to kBandHeight) of a kernel whose
+// size is read from the tile, its height made a compile-time constant.
+template <size_t kRows, size_t kVectors, int64_t kBandHeight = kPlaneBandRows,
+          class D, class V = hn::Vec<D>>
+HWY_INLINE void PlaneBandOfHeight(D d, const detail::PlaneTile& tile,
+                                  const float* x, int64_t first_row,
+                                  int64_t height, V (&acc)[kRows][kVectors]) {
+  if constexpr (kBandHeight > 1) {
+    if (height < kBandHeight) {
+      return PlaneBandOfHeight<kRows, kVectors, kBandHeight - 1>(
+          d, tile, x, first_row, height, acc);
+    }
+  }
+  PlaneBand<kRows, kVectors, kBandHeight, 0>(d, tile, x, first_row, acc);
+}
+
 // The whole kHeight x kWidth kernel for the block whose top-left input is
 // x, kernel columns outermost.
 template <size_t kRows, size_t kVectors, int64_t kHeight, int64_t kWidth,
@@ -197,26 +213,7 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
     int64_t first_row = 0;
     for (int64_t b = 0; b < bands; ++b) {
       const int64_t height = kh / bands + (b < kh % bands ? 1 : 0);
-      switch (height) {
-        case 1:
-          PlaneBand<kRows, kVectors, 1, 0>(d, tile, x, first_row, acc);
-          break;
-        case 2:
-          PlaneBand<kRows, kVectors, 2, 0>(d, tile, x, first_row, acc);
-          break;
-        case 3:
-          PlaneBand<kRows, kVectors, 3, 0>(d, tile, x, first_row, acc);
-          break;
-        case 4:
-          PlaneBand<kRows, kVectors, 4, 0>(d, tile, x, first_row, acc);
-          break;
-        case 5:
-          PlaneBand<kRows, kVectors, 5, 0>(d, tile, x, first_row, acc);
-          break;
-        default:
-          PlaneBand<kRows, kVectors, kPlaneBandRows, 0>(d, tile, x, first_row,
-                                                        acc);
-      }
+      PlaneBandOfHeight<kRows, kVectors>(d, tile, x, first_row, height, acc);
       first_row += height;
     }
   }
