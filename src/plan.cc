@@ -34,8 +34,16 @@ constexpr int64_t kColumnGrain = 64;
 // reduction long enough to hide the strided stores to y (32 -> 32 channels,
 // 128x128, 3x3 still runs 2.4 ms packed against 2.1 direct on AVX3).
 // Pointwise ones stay direct: that kernel sees them as one long matrix
-// product.
+// product. On the 16-register targets (6 x 2-vector blocks) only small
+// output planes run packed, where the direct kernel's rows are short: AVX2
+// on Zen 4, 1 thread, 3x3 pad 1, direct against packed GFLOP/s: 256 -> 256
+// 14x14 45 against 70, 128 -> 128 28x28 70 against 74, 64 -> 64 56x56 90
+// against 95, but 64x64 63-90 against 59 and 128x128 85 against 61.
+// (Planes of a multiple of 4 KiB cost the packed kernel on AVX3 too, whose
+// broadcasts then walk the channels through one L1 set: 64 -> 64 64x64 80
+// against 98-107 at 62x62; left as it is.)
 constexpr int64_t kPackedMinChannels = 64;
+constexpr int64_t kPackedNarrowMaxPixels = 28 * 28;
 // Packed-weights rows narrower than this, padded on the left or right,
 // have enough border pixels that tiles take at least kPackedColumnBlockRows
 // rows: the kernel then runs border columns in blocks of 6 pixels down the
@@ -130,7 +138,8 @@ Plan MakePlan(const ConvShape& shape) {
   if (shape.layout == XCORR_LAYOUT_NHWC ||
       (shape.in_channels_per_group >= kPackedMinChannels &&
        shape.out_channels_per_group >= kPackedMinChannels && !IsPointwise(d) &&
-       PackedKernelIsWide())) {
+       (PackedKernelIsWide() ||
+        shape.out_height * shape.out_width <= kPackedNarrowMaxPixels))) {
     plan.forward_algorithm = ForwardAlgorithm::kPackedWeights;
   } else if (single_planes && unit_steps &&
              (unpadded || PaddedStagingOf(shape).row_stride != 0)) {

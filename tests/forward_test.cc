@@ -398,9 +398,9 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
   CheckForward(
       Nhwc(Grouped(Padded(Desc(1, 3, 3, 24, 24, 23, 23), 1, 1, 1, 1), 3)), true,
       406);
-  // NCHW on the packed-weights kernel (AVX-512; the direct kernel elsewhere):
-  // 64+ channels per group with groups, stride, dilation and asymmetric
-  // padding; rows narrower than a pixel block.
+  // NCHW on the packed-weights kernel (AVX-512, and the other targets for
+  // output planes up to 28x28): 64+ channels per group with groups, stride,
+  // dilation and asymmetric padding; rows narrower than a pixel block.
   CheckForward(
       Strided(Padded(Grouped(Desc(1, 128, 130, 9, 11, 3, 2), 2), 1, 2, 0, 1), 2,
               1, 1, 2),
