@@ -185,13 +185,14 @@ HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
 }
 
 // One kRows x (kVectors * Lanes(d)) block whose top-left output is (row,
-// col) (kRows and kVectors: Kernel's block, or less at the edges). A kernel
+// col) (kVectors: Kernel's, or one at the right edge). A kernel
 // whose size is read from the tile runs its rows in bands as even as
 // possible (11 rows as 6 + 5). Every output lane sums its taps in the same
 // order whatever the block, so blocks may overlap.
-template <class Kernel, size_t kRows, size_t kVectors, class D>
-HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
-                           int64_t col) {
+template <class Kernel, size_t kVectors, class D>
+HWY_NOINLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
+                             int64_t col) {
+  constexpr size_t kRows = Kernel::kRows;
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const float* x = tile.x + row * tile.x_row_stride + col;
@@ -227,27 +228,72 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
   }
 }
 
-// Rows [row, row + kRows) of `tile`, all columns. Widths of at least one
-// vector end with a vector that overlaps the previous block (recomputing the
-// same bits) instead of a scalar tail; narrower planes go lane by lane.
-template <class Kernel, size_t kRows>
-HWY_INLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
+// One vector (D's lanes) of output row `row` at column `col`, by plain loops
+// over the taps in Kernel's order (kernel rows, then columns, for
+// kInputRows; columns, then rows, for kKernelColumns): the same bits as
+// Kernel's blocks, for what whole blocks of rows or vectors do not cover.
+// (Blocks for those too made the kernels' code, unrolled for every band
+// height, take minutes to compile under the sanitizers.)
+template <class Kernel, class D>
+HWY_INLINE void PlaneEdge(D d, const detail::PlaneTile& tile, int64_t row,
+                          int64_t col) {
+  const int64_t kh = tile.kernel_height, kw = tile.kernel_width;
+  const float* x = tile.x + row * tile.x_row_stride + col;
+  hn::Vec<D> acc = hn::Set(d, tile.bias);
+  const auto tap = [&](int64_t u, int64_t v) HWY_ATTR {
+    acc = hn::MulAdd(hn::LoadU(d, x + u * tile.x_row_stride + v),
+                     hn::Set(d, tile.k[u * kw + v]), acc);
+  };
+  if constexpr (Kernel::kOrder == PlaneOrder::kInputRows) {
+    for (int64_t u = 0; u < kh; ++u) {
+      for (int64_t v = 0; v < kw; ++v) tap(u, v);
+    }
+  } else {
+    for (int64_t v = 0; v < kw; ++v) {
+      for (int64_t u = 0; u < kh; ++u) tap(u, v);
+    }
+  }
+  hn::StoreU(acc, d, tile.y + row * tile.y_row_stride + col);
+}
+
+// Row `row` of `tile` by PlaneEdge: vector by vector, the last one
+// overlapping its predecessor, or lane by lane below a vector.
+template <class Kernel>
+HWY_INLINE void PlaneEdgeRow(const detail::PlaneTile& tile, int64_t row) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t width = tile.out_width;
   if (width < N) {
     const hn::CappedTag<float, 1> d1;
     for (int64_t col = 0; col < width; ++col)
-      PlaneBlock<Kernel, kRows, 1>(d1, tile, row, col);
+      PlaneEdge<Kernel>(d1, tile, row, col);
+    return;
+  }
+  int64_t col = 0;
+  for (; col + N <= width; col += N) PlaneEdge<Kernel>(d, tile, row, col);
+  if (col < width) PlaneEdge<Kernel>(d, tile, row, width - N);
+}
+
+// Rows [row, row + Kernel::kRows) of `tile`, all columns: whole blocks, then
+// single vectors, the last one overlapping its predecessor (recomputing the
+// same bits) instead of a scalar tail; planes narrower than a vector go by
+// PlaneEdgeRow.
+template <class Kernel>
+HWY_INLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t width = tile.out_width;
+  if (width < N) {
+    for (int64_t r = row; r < row + static_cast<int64_t>(Kernel::kRows); ++r)
+      PlaneEdgeRow<Kernel>(tile, r);
     return;
   }
   const int64_t block = static_cast<int64_t>(Kernel::kVectors) * N;
   int64_t col = 0;
   for (; col + block <= width; col += block)
-    PlaneBlock<Kernel, kRows, Kernel::kVectors>(d, tile, row, col);
-  for (; col + N <= width; col += N)
-    PlaneBlock<Kernel, kRows, 1>(d, tile, row, col);
-  if (col < width) PlaneBlock<Kernel, kRows, 1>(d, tile, row, width - N);
+    PlaneBlock<Kernel, Kernel::kVectors>(d, tile, row, col);
+  for (; col + N <= width; col += N) PlaneBlock<Kernel, 1>(d, tile, row, col);
+  if (col < width) PlaneBlock<Kernel, 1>(d, tile, row, width - N);
 }
 
 // All rows of the tile: blocks of Kernel::kRows rows, the last one
@@ -258,13 +304,12 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
   const int64_t step = static_cast<int64_t>(Kernel::kRows);
   int64_t row = tile.row_begin;
   if (tile.row_end - row < step) {
-    for (; row < tile.row_end; ++row) PlaneRowBand<Kernel, 1>(tile, row);
+    for (; row < tile.row_end; ++row) PlaneEdgeRow<Kernel>(tile, row);
     return;
   }
   for (; row + step <= tile.row_end; row += step)
-    PlaneRowBand<Kernel, Kernel::kRows>(tile, row);
-  if (row < tile.row_end)
-    PlaneRowBand<Kernel, Kernel::kRows>(tile, tile.row_end - step);
+    PlaneRowBand<Kernel>(tile, row);
+  if (row < tile.row_end) PlaneRowBand<Kernel>(tile, tile.row_end - step);
 }
 
 // The plane kernel (see detail::PlaneTile). Accumulators, plus the loaded

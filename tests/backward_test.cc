@@ -240,6 +240,7 @@ TEST_P(BackwardTest, InputGradsOnThePackedKernelMatchReference) {
   struct Case {
     int64_t in, out, groups, kernel, dilation, top, bottom, left, right;
   };
+  // dx alone where there are no groups; everything with groups.
   const Case cases[] = {
       {16, 8, 1, 3, 1, 2, 2, 2, 2},  {17, 5, 1, 3, 1, 0, 0, 0, 0},
       {33, 9, 1, 3, 1, 3, 0, 1, 2},  {40, 12, 2, 3, 2, 4, 1, 0, 3},
@@ -255,8 +256,7 @@ TEST_P(BackwardTest, InputGradsOnThePackedKernelMatchReference) {
       desc.dilation_height = desc.dilation_width = c.dilation;
       SetPads(c.top, c.bottom, c.left, c.right, &desc);
       desc.layout = layout;
-      CheckBackward(desc, kAll, seed++);
-      CheckBackward(desc, kDx, seed++);
+      CheckBackward(desc, c.groups == 1 ? kDx : kAll, seed++);
     }
     xcorr_conv2d_desc tall = Desc(1, 32, 16, 90, 20, 3, 3);
     SetPads(1, 1, 1, 1, &tall);

@@ -133,10 +133,10 @@ TEST_P(ForwardTest, WidePaddedPlanesMatchReference) {
   };
   const Pads pads[] = {{1, 1, 1, 1}, {0, 2, 0, 0},  {0, 0, 3, 0},
                        {2, 0, 0, 4}, {3, 1, 20, 2}, {0, 0, 1, 40}};
-  for (int64_t width : {257, 300, 1500}) {
+  for (int64_t width : {257, 600}) {
     for (int64_t kernel : {1, 3, 5, 7}) {
       for (const Pads& p : pads) {
-        xcorr_conv2d_desc desc = Desc(2, 1, 1, 40, width, kernel, kernel);
+        xcorr_conv2d_desc desc = Desc(1, 1, 1, 24, width, kernel, kernel);
         desc.pad_top = p.top;
         desc.pad_bottom = p.bottom;
         desc.pad_left = p.left;

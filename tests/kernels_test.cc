@@ -14,6 +14,7 @@
 #include "hwy/highway.h"
 #include "hwy/tests/hwy_gtest.h"
 #include "src/kernels-inl.h"
+#include "src/random.h"
 #include "src/reference.h"
 #include "src/transpose-inl.h"
 
@@ -21,6 +22,8 @@ HWY_BEFORE_NAMESPACE();
 namespace xcorr {
 namespace HWY_NAMESPACE {
 namespace {
+
+using detail::RandomVector;
 
 // Small integers: every sum is exact, so kernels must match bit for bit.
 std::vector<float> IntegerVector(int64_t count, int64_t seed) {
@@ -162,6 +165,37 @@ void TestAllPlaneKernels() {
   }
 }
 
+// Rows of tiles shorter than a register block, and planes narrower than a
+// vector, run outside the blocks (PlaneEdge), summing the taps in the same
+// order: with data whose sums round, each row run as its own tile gives the
+// same bits as the whole plane in blocks.
+void TestAllPlaneEdges() {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  for (const int64_t kernel : {3, 5, 7}) {
+    for (const int64_t out_width : {N / 2 + 1, 3 * N + 1}) {
+      const int64_t out_height = 13;
+      const int64_t width = out_width + kernel - 1;
+      const std::vector<float> x =
+          RandomVector((out_height + kernel - 1) * width, 5);
+      const std::vector<float> k = RandomVector(kernel * kernel, 6);
+      std::vector<float> whole(static_cast<size_t>(out_height * out_width));
+      std::vector<float> by_row(whole.size());
+      detail::PlaneTile tile{x.data(), width,        k.data(),  kernel,
+                             kernel,   whole.data(), out_width, out_width,
+                             0,        out_height,   0.25f};
+      detail::CorrPlaneTile(tile);
+      tile.y = by_row.data();
+      for (int64_t row = 0; row < out_height; ++row) {
+        tile.row_begin = row;
+        tile.row_end = row + 1;
+        detail::CorrPlaneTile(tile);
+      }
+      ASSERT_EQ(whole, by_row)
+          << kernel << "x" << kernel << ", " << out_width << " wide";
+    }
+  }
+}
+
 void TestAllTranspose() {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   for (int64_t count = 0; count <= 2 * N + 3; ++count) {
@@ -199,6 +233,7 @@ HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTapRange);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPackRow);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPartialVectors);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPlaneKernels);
+HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPlaneEdges);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTranspose);
 }  // namespace xcorr
 #endif  // HWY_ONCE
