@@ -190,8 +190,8 @@ HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
 // possible (11 rows as 6 + 5). Every output lane sums its taps in the same
 // order whatever the block, so blocks may overlap.
 template <class Kernel, size_t kVectors, class D>
-HWY_NOINLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
-                             int64_t col) {
+HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
+                           int64_t col) {
   constexpr size_t kRows = Kernel::kRows;
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -277,9 +277,11 @@ HWY_INLINE void PlaneEdgeRow(const detail::PlaneTile& tile, int64_t row) {
 // Rows [row, row + Kernel::kRows) of `tile`, all columns: whole blocks, then
 // single vectors, the last one overlapping its predecessor (recomputing the
 // same bits) instead of a scalar tail; planes narrower than a vector go by
-// PlaneEdgeRow.
+// PlaneEdgeRow. One call per band: a call per block cost 2-8 % more
+// instructions on small kernels, and inlining the band into its callers made
+// the sanitizer builds compile for over ten minutes.
 template <class Kernel>
-HWY_INLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
+HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t width = tile.out_width;
@@ -292,8 +294,8 @@ HWY_INLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
   int64_t col = 0;
   for (; col + block <= width; col += block)
     PlaneBlock<Kernel, Kernel::kVectors>(d, tile, row, col);
-  for (; col + N <= width; col += N) PlaneBlock<Kernel, 1>(d, tile, row, col);
-  if (col < width) PlaneBlock<Kernel, 1>(d, tile, row, width - N);
+  for (; col < width; col += N)
+    PlaneBlock<Kernel, 1>(d, tile, row, HWY_MIN(col, width - N));
 }
 
 // All rows of the tile: blocks of Kernel::kRows rows, the last one
@@ -327,17 +329,26 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
 HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
   constexpr bool kWide = kVectorRegisters == 32;
   const int64_t kh = tile.kernel_height, kw = tile.kernel_width;
-  if (kh == 3 && kw == 3) {
+  if constexpr (HWY_TARGET == HWY_EMU128 || HWY_TARGET == HWY_SCALAR) {
+    // The portable fallback runs plain loops: its register blocks, vectors
+    // emulated lane by lane, were a third of this file's compile time under
+    // the sanitizers, for a target that x86 machines never pick.
+    using Plain = PlaneKernel<1, 1, 0, 0, PlaneOrder::kInputRows>;
+    for (int64_t row = tile.row_begin; row < tile.row_end; ++row)
+      PlaneEdgeRow<Plain>(tile, row);
+  } else if (kh == 3 && kw == 3) {
     if constexpr (kWide) {
-      return PlaneRows<PlaneKernel<6, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
+      PlaneRows<PlaneKernel<6, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
+    } else {
+      PlaneRows<PlaneKernel<5, 2, 3, 3, PlaneOrder::kKernelColumns>>(tile);
     }
-    return PlaneRows<PlaneKernel<5, 2, 3, 3, PlaneOrder::kKernelColumns>>(tile);
+  } else if (kh == 5 && kw == 5) {
+    PlaneRows<PlaneKernel<kWide ? 6 : 4, 2, 5, 5, PlaneOrder::kKernelColumns>>(
+        tile);
+  } else {
+    PlaneRows<PlaneKernel<6, kWide ? 4 : 2, 0, 0, PlaneOrder::kInputRows>>(
+        tile);
   }
-  if (kh == 5 && kw == 5) {
-    return PlaneRows<
-        PlaneKernel<kWide ? 6 : 4, 2, 5, 5, PlaneOrder::kKernelColumns>>(tile);
-  }
-  PlaneRows<PlaneKernel<6, kWide ? 4 : 2, 0, 0, PlaneOrder::kInputRows>>(tile);
 }
 
 // ---------------------------------------------------------------------------
