@@ -633,9 +633,12 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const detail::DirectGeometry& g = *tile.geometry;
-  const bool pointwise = g.in_height == 1 && g.kernel_height == 1 &&
-                         g.kernel_width == 1 && g.stride_width == 1 &&
-                         g.pad_left == 0 && g.pad_top == 0;
+  // One row in, the same row out (no padding on any side: a padded row is
+  // wider than x, and the pointwise kernel reads x at every output pixel).
+  const bool pointwise = g.kernel_height == 1 && g.kernel_width == 1 &&
+                         g.stride_width == 1 && g.in_height == 1 &&
+                         g.out_height == 1 && g.pad_top == 0 &&
+                         g.pad_left == 0 && g.out_width == g.in_width;
   if (pointwise && ForwardPointwise(tile)) return;
   const int64_t stride = g.stride_width;
   const int64_t dilation = g.dilation_width;

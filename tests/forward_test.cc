@@ -430,11 +430,18 @@ TEST_P(ForwardTest, OneByOneAndDepthwiseVariants) {
         Strided(Desc(2, 5, 6, 9, 11, 1, 1), 2, 3, 1, 1);
     xcorr_conv2d_desc pointwise_padded =
         Padded(Desc(1, 5, 6, 9, 11, 1, 1), 1, 0, 2, 1);
+    // From the fuzzer: a one-row input padded on the right or below is no
+    // matrix product (its output is larger than x).
+    xcorr_conv2d_desc one_row_padded_right =
+        Padded(Desc(1, 1, 3, 1, 21, 1, 1), 0, 0, 0, 1);
+    xcorr_conv2d_desc one_row_padded_below =
+        Padded(Desc(1, 2, 3, 1, 40, 1, 1), 0, 1, 0, 0);
     xcorr_conv2d_desc depthwise_valid = Grouped(Desc(2, 4, 4, 12, 37, 3, 3), 4);
     xcorr_conv2d_desc depthwise_multiplier =
         Grouped(Desc(1, 3, 6, 12, 19, 5, 5), 3);
-    for (xcorr_conv2d_desc* desc : {&pointwise_strided, &pointwise_padded,
-                                    &depthwise_valid, &depthwise_multiplier}) {
+    for (xcorr_conv2d_desc* desc :
+         {&pointwise_strided, &pointwise_padded, &one_row_padded_right,
+          &one_row_padded_below, &depthwise_valid, &depthwise_multiplier}) {
       desc->layout = layout;
       CheckForward(*desc, true, seed++);
     }
