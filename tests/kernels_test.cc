@@ -168,11 +168,12 @@ void TestAllPlaneKernels() {
 // Rows of tiles shorter than a register block, and planes narrower than a
 // vector, run outside the blocks (PlaneEdge), summing the taps in the same
 // order: with data whose sums round, each row run as its own tile gives the
-// same bits as the whole plane in blocks.
+// same bits as the whole plane in blocks (7 N + 2 columns: the last whole
+// block overlaps its predecessor, at 2 and 4 vectors per block).
 void TestAllPlaneEdges() {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   for (const int64_t kernel : {3, 5, 7}) {
-    for (const int64_t out_width : {N / 2 + 1, 3 * N + 1}) {
+    for (const int64_t out_width : {N / 2 + 1, 3 * N + 1, 7 * N + 2}) {
       const int64_t out_height = 13;
       const int64_t width = out_width + kernel - 1;
       const std::vector<float> x =
