@@ -780,6 +780,47 @@ HWY_INLINE void StoreStrided(D d, hn::Vec<D> v, float* p, int64_t stride,
   for (int64_t k = 0; k < std::min(count, N); ++k) p[k * stride] = lanes[k];
 }
 
+// Floats per 4 KiB: NCHW planes a multiple of this apart put one pixel of
+// every channel in the same L1 set.
+constexpr int64_t kPageFloats = 4096 / sizeof(float);
+
+// Stores sums[p] (pixel p's `lanes` channels) as `lanes` runs of kPixels
+// contiguous pixels, runs `stride` apart (an NCHW output's planes), by one
+// masked store per channel instead of one scalar store per element. Where
+// the planes are a multiple of 4 KiB apart, the scalar stores of a block
+// all fall into one L1 set (64 -> 64 64x64 NCHW on AVX3, 1 thread: 80 -> 98
+// GFLOP/s); elsewhere the gathers cost more than they save (56x56: 109 ->
+// 106). Returns false, doing nothing, for single pixels, where a vector of
+// at most 8 lanes is too short for kPixels, or where masked stores are not
+// native (below AVX2, and on other architectures).
+template <size_t kPixels, class D>
+HWY_INLINE bool StoreChannelRuns(D d, const hn::Vec<D> (&sums)[kPixels],
+                                 float* y, int64_t stride, int64_t lanes) {
+  const hn::CappedTag<float, 8> dp;
+  if constexpr (kPixels == 1 || HWY_TARGET > HWY_AVX2 ||
+                hn::MaxLanes(dp) < kPixels) {
+    return false;
+  } else {
+    const hn::RebindToSigned<decltype(dp)> di;
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    HWY_ALIGN float block[kPixels * HWY_MAX_BYTES / sizeof(float)];
+    for (size_t p = 0; p < kPixels; ++p)
+      hn::Store(sums[p], d, block + static_cast<int64_t>(p) * N);
+    // Pixel p of a channel lies p * N floats on; the lanes past kPixels
+    // read pixel kPixels - 1 again and are not stored.
+    const auto index =
+        hn::Mul(hn::Min(hn::Iota(di, 0),
+                        hn::Set(di, static_cast<int32_t>(kPixels - 1))),
+                hn::Set(di, static_cast<int32_t>(N)));
+    const auto mask = hn::FirstN(dp, kPixels);
+    for (int64_t c = 0; c < std::min(lanes, N); ++c) {
+      hn::BlendedStore(hn::GatherIndex(dp, block + c, index), mask, dp,
+                       y + c * stride);
+    }
+    return true;
+  }
+}
+
 // kVectors vectors of output channels from channel o of px's group, for
 // kPixels consecutive pixels (the first at px.left, all with px's taps);
 // y points at the first pixel's output channel o.
@@ -819,14 +860,20 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
     const int64_t lanes = tile.channel_end - o - first;
     const hn::Vec<decltype(d)> b =
         bias != nullptr ? LoadUpTo(d, bias + o + first, lanes) : hn::Zero(d);
+    hn::Vec<decltype(d)> sums[kPixels];
+    for (size_t p = 0; p < kPixels; ++p) sums[p] = hn::Add(acc[p][j], b);
+    if (px.y_step == 1 && tile.y_channel_stride % kPageFloats == 0 &&
+        StoreChannelRuns<kPixels>(d, sums, y + first * tile.y_channel_stride,
+                                  tile.y_channel_stride, lanes)) {
+      continue;
+    }
     for (size_t p = 0; p < kPixels; ++p) {
-      const hn::Vec<decltype(d)> sum = hn::Add(acc[p][j], b);
       float* at = y + static_cast<int64_t>(p) * px.y_step +
                   first * tile.y_channel_stride;
       if (tile.y_channel_stride == 1) {
-        StoreUpTo(d, sum, at, lanes);
+        StoreUpTo(d, sums[p], at, lanes);
       } else {
-        StoreStrided(d, sum, at, tile.y_channel_stride, lanes);
+        StoreStrided(d, sums[p], at, tile.y_channel_stride, lanes);
       }
     }
   }

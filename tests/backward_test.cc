@@ -262,6 +262,11 @@ TEST_P(BackwardTest, InputGradsOnThePackedKernelMatchReference) {
     SetPads(1, 1, 1, 1, &tall);
     tall.layout = layout;
     CheckBackward(tall, kDx | kDw, seed++);
+    // dx planes of whole 4 KiB pages: stored as runs (StoreChannelRuns).
+    xcorr_conv2d_desc pages = Desc(1, 24, 20, 32, 32, 3, 3);
+    SetPads(1, 1, 1, 1, &pages);
+    pages.layout = layout;
+    CheckBackward(pages, kDx, seed++);
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }

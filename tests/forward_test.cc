@@ -328,6 +328,15 @@ TEST_P(ForwardTest, PackedWeightsFromBothLayoutsWithGroups) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// NCHW planes of whole 4 KiB pages (32 x 32) store each output channel's
+// pixels as runs (StoreChannelRuns) where the packed kernel runs them; 70
+// output channels end in a partial vector.
+TEST_P(ForwardTest, PackedNchwPlanesOfWholePages) {
+  xcorr_conv2d_desc desc = Padded(Desc(1, 64, 70, 32, 32, 3, 3), 1, 1, 1, 1);
+  CheckForward(desc, true, 710);
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
   // NCHW: widths around one and two vectors of every target (up to 16
   // lanes), with column tails, output-channel tails and strided packing.
