@@ -39,10 +39,9 @@ constexpr int64_t kColumnGrain = 64;
 // on Zen 4, 1 thread, 3x3 pad 1, direct against packed GFLOP/s: 256 -> 256
 // 14x14 45 against 70, 128 -> 128 28x28 70 against 74, 64 -> 64 56x56 90
 // against 95, but 64x64 63-90 against 59 and 128x128 85 against 61.
-// (Planes of a multiple of 4 KiB cost the packed kernel on AVX3 too: 64 ->
-// 64 64x64 80 against 98-107 at 62x62. Staging x channels-last per tile did
-// not help (75 at 64x64, and 3-5 % slower elsewhere), which leaves the
-// stores to y, one per plane for each lane, as the suspect; left as it is.)
+// (The 64x64 and 128x128 figures predate StoreChannelRuns, which took AVX3
+// 64 -> 64 64x64 from 77 to 93: planes of whole 4 KiB pages may now run
+// packed faster on AVX2 too; not measured.)
 constexpr int64_t kPackedMinChannels = 64;
 constexpr int64_t kPackedNarrowMaxPixels = 28 * 28;
 // Packed-weights rows narrower than this, padded on the left or right,
