@@ -269,29 +269,23 @@ HWY_INLINE void PlaneEdgeRow(const detail::PlaneTile& tile, int64_t row) {
       PlaneEdge<Kernel>(d1, tile, row, col);
     return;
   }
-  int64_t col = 0;
-  for (; col + N <= width; col += N) PlaneEdge<Kernel>(d, tile, row, col);
-  if (col < width) PlaneEdge<Kernel>(d, tile, row, width - N);
+  for (int64_t col = 0; col < width; col += N)
+    PlaneEdge<Kernel>(d, tile, row, HWY_MIN(col, width - N));
 }
 
 // Rows [row, row + Kernel::kRows) of `tile`, all columns: whole blocks, then
 // what is left as one more whole block overlapping its predecessor when that
 // is more than half a block (recomputing the same bits; AVX2 64x64 3x3 60 ->
 // 65 GFLOP/s), else as single vectors, the last one overlapping too, instead
-// of a scalar tail; planes narrower than a vector go by PlaneEdgeRow. One call
-// per band: a call per block cost 2-8 % more instructions on small kernels, and
-// inlining the band into its callers made the sanitizer builds compile for over
-// ten minutes.
+// of a scalar tail (the plane is at least a vector wide). One call per band:
+// a call per block cost 2-8 % more instructions on small kernels, and
+// inlining the band into its callers made the sanitizer builds compile for
+// over ten minutes.
 template <class Kernel>
 HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t width = tile.out_width;
-  if (width < N) {
-    for (int64_t r = row; r < row + static_cast<int64_t>(Kernel::kRows); ++r)
-      PlaneEdgeRow<Kernel>(tile, r);
-    return;
-  }
   const int64_t block = static_cast<int64_t>(Kernel::kVectors) * N;
   int64_t col = 0;
   for (; col + block <= width; col += block)
@@ -306,12 +300,13 @@ HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
 
 // All rows of the tile: blocks of Kernel::kRows rows, the last one
 // overlapping its predecessor when the row count is not a multiple (tiles
-// shorter than a block go row by row).
+// shorter than a block, and planes narrower than a vector, go row by row).
 template <class Kernel>
 HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
   const int64_t step = static_cast<int64_t>(Kernel::kRows);
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   int64_t row = tile.row_begin;
-  if (tile.row_end - row < step) {
+  if (tile.row_end - row < step || tile.out_width < N) {
     for (; row < tile.row_end; ++row) PlaneEdgeRow<Kernel>(tile, row);
     return;
   }
