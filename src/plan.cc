@@ -40,8 +40,9 @@ constexpr int64_t kColumnGrain = 64;
 // 14x14 45 against 70, 128 -> 128 28x28 70 against 74, 64 -> 64 56x56 90
 // against 95, but 64x64 63-90 against 59 and 128x128 85 against 61.
 // (The 64x64 and 128x128 figures predate StoreChannelRuns, which took AVX3
-// 64 -> 64 64x64 from 77 to 93: planes of whole 4 KiB pages may now run
-// packed faster on AVX2 too; not measured.)
+// 64 -> 64 64x64 from 77 to 93. On AVX2, packed against direct at 32x32,
+// 64x64 and 128x128 after it: both 43-65 GFLOP/s from run to run on a
+// noisy machine, so not settled.)
 constexpr int64_t kPackedMinChannels = 64;
 constexpr int64_t kPackedNarrowMaxPixels = 28 * 28;
 // Packed-weights rows narrower than this, padded on the left or right,
