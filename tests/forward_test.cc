@@ -246,6 +246,8 @@ xcorr_conv2d_desc Grouped(xcorr_conv2d_desc desc, int64_t groups) {
 std::vector<xcorr_conv2d_desc> EveryPath() {
   return {
       Desc(1, 1, 1, 70, 67, 3, 3),
+      Desc(1, 1, 1, 302, 123, 3, 3),   // plane tiles of 120, 120, 60 rows
+      Desc(1, 1, 1, 192, 1024, 3, 3),  // 60, 60, 60, 10 rows
       Desc(2, 1, 1, 40, 35, 5, 5),
       Desc(1, 1, 1, 50, 45, 4, 7),
       Grouped(Desc(2, 6, 6, 30, 21, 3, 3), 6),
