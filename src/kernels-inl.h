@@ -783,7 +783,7 @@ constexpr int64_t kPageFloats = 4096 / sizeof(float);
 // contiguous pixels, runs `stride` apart (an NCHW output's planes), by one
 // masked store per channel instead of one scalar store per element. Where
 // the planes are a multiple of 4 KiB apart, the scalar stores of a block
-// all fall into one L1 set (64 -> 64 64x64 NCHW on AVX3, 1 thread: 80 -> 98
+// all fall into one L1 set (64 -> 64 64x64 NCHW on AVX3, 1 thread: 77 -> 93
 // GFLOP/s); elsewhere the gathers cost more than they save (56x56: 109 ->
 // 106). Returns false, doing nothing, for single pixels, where a vector of
 // at most 8 lanes is too short for kPixels, or where masked stores are not
