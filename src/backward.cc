@@ -54,6 +54,11 @@ constexpr int64_t kChannelsLastMinChannels = 16;
 constexpr int64_t kPackedDxMinChannels = 16;
 constexpr int64_t kPackedDxMaxPlanes = 64;
 
+// dy rows at least this wide are read in place by dw and dbias (see
+// BackwardTiling::dy_in_place); narrower ones are staged, to run as one flat
+// run rather than a masked tail per row.
+constexpr int64_t kInPlaceDyMinWidth = 64;
+
 // Channels-last dw partials pad input channels to a multiple of this: whole
 // vectors of the x86 and NEON targets (wider vectors store the padding's
 // last vector in part).
@@ -118,6 +123,30 @@ void PlanPackedDx(const ConvShape& s, BackwardTiling* t) {
           SaturatingMul(d.groups, d.kernel_height * d.kernel_width),
           SaturatingMul(s.out_channels_per_group, t->dx_packed_channels)),
       kMaxVectorLanes);
+}
+
+// Whether one-channel dx runs on the padded-plane kernel, and its padding
+// and staging (see BackwardTiling::dx_plane).
+void PlanPlaneDx(const ConvShape& s, BackwardTiling* t) {
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t extent_height = d.kernel_height - 1;
+  const int64_t extent_width = d.kernel_width - 1;
+  t->dx_plane_padding = {s.out_height, s.out_width, extent_height - d.pad_top,
+                         extent_width - d.pad_left};
+  const bool full = d.pad_top == extent_height &&
+                    d.pad_bottom == extent_height &&
+                    d.pad_left == extent_width && d.pad_right == extent_width;
+  t->dx_plane_staging =
+      full ? PlaneStaging{}
+           : PaddedStagingOf(d.in_width, d.kernel_height, d.kernel_width);
+  t->dx_plane = !s.degenerate && s.in_channels_per_group == 1 &&
+                s.out_channels_per_group == 1 && d.stride_height == 1 &&
+                d.stride_width == 1 && d.dilation_height == 1 &&
+                d.dilation_width == 1 && s.x_strides.w == 1 &&
+                s.y_strides.w == 1 &&
+                std::max(d.pad_top, d.pad_bottom) <= extent_height &&
+                std::max(d.pad_left, d.pad_right) <= extent_width &&
+                (full || t->dx_plane_staging.row_stride != 0);
 }
 
 // dx's packed weights (see BackwardTiling::dx_packed): for group g, row
@@ -208,6 +237,10 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
                                      &multiply_adds) &&
              multiply_adds < kSerialMultiplyAdds;
   PlanPackedDx(s, &t);
+  PlanPlaneDx(s, &t);
+  t.dy_in_place = !t.dw_channels_last && s.y_strides.w == 1 &&
+                  s.out_width >= kInPlaceDyMinWidth &&
+                  s.out_channels_per_group < 4 && d.stride_height == 1;
   // The partials start on a cache line after dx's packed weights.
   t.partials_offset =
       std::min(RoundUp(t.dx_packed_floats, kPackedLanes), INT64_MAX / 2);

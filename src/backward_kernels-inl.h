@@ -110,6 +110,21 @@ struct TileRows {
 // Staged dy alignment, in floats (a cache line).
 constexpr int64_t kAlignFloats = 16;
 
+// Whether dx reads dy from the tile's staged copy: the gather form always;
+// the plane kernel when dw or dbias also read dy and either stage it anyway
+// (rows too narrow to read in place) or the padded-plane kernel would copy
+// all of it too (planes no wider than its strips): one copy then serves
+// all. (AVX3, 1 thread, 256x256 3x3, dx + dw: 31 us with dx reading dy in
+// place, 29 us from the copy.)
+HWY_INLINE bool DxReadsStagedDy(const detail::BackwardTask& task) {
+  const detail::BackwardTiling& t = *task.tiling;
+  if (task.dx == nullptr || t.dx_packed) return false;
+  if (!t.dx_plane) return true;
+  return (task.dw_wanted || task.dbias_wanted) &&
+         (!t.dy_in_place || detail::StagesWholePlane(
+                                t.dx_plane_staging, task.shape->desc.in_width));
+}
+
 HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
@@ -136,7 +151,7 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
     rows.dy_begin = rows.out_begin;
     rows.dy_end = rows.out_end;
   }
-  if (task.dx != nullptr && !t.dx_packed && rows.in_begin < rows.in_end) {
+  if (DxReadsStagedDy(task) && rows.in_begin < rows.in_end) {
     // dx row r = R * stride + phase - pad_top reads dy rows R - shift.
     rows.dy_begin = std::min(rows.dy_begin, CeilDiv(rows.in_begin + d.pad_top -
                                                         (d.stride_height - 1),
@@ -222,6 +237,33 @@ HWY_INLINE const float* StageDy(const detail::BackwardTask& task,
   return staged + guard;
 }
 
+// Where dw and dbias read dy: row out_begin of output channel ol of the
+// tile's group at first + ol * channel_stride, rows row_stride apart, each
+// out_width values. Staged rows are followed by zeros up to row_stride, so
+// that runs of rows are one flat run; rows read in place
+// (BackwardTiling::dy_in_place) are not, and end at `end`.
+struct DyRows {
+  const float* first;
+  int64_t channel_stride, row_stride;
+  bool staged;
+  const float* end;  // in place: the end of dy
+};
+
+HWY_INLINE DyRows DyRowsOf(const detail::BackwardTask& task,
+                           const TileRows& rows, const float* staged_dy) {
+  const detail::ConvShape& s = *task.shape;
+  const int64_t stride = task.tiling->staged_row_stride;
+  if (staged_dy != nullptr) {
+    return {
+        staged_dy + rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride,
+        rows.dy_pitch, stride, true, nullptr};
+  }
+  return {task.dy + rows.n * s.y_strides.n +
+              rows.g * s.out_channels_per_group * s.y_strides.c +
+              rows.out_begin * s.y_strides.h,
+          s.y_strides.c, s.y_strides.h, false, task.dy + s.y_elements};
+}
+
 // Rows of one staged x plane: those the tile's output rows read.
 HWY_INLINE int64_t XPlaneRows(const detail::BackwardTiling& t,
                               const TileRows& rows) {
@@ -288,55 +330,73 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task,
   return planes;
 }
 
-// sums[o * kV + v] (+)= sum_{f < length} dy[o][f] * x[v][f]. Full vectors,
-// then the tail as one masked vector when `vector_tail` says that whole
-// vectors may be read there, else as scalars.
+// sums[o * kV + v] (+)= sum over rows r < rows and columns f < width of
+// dy[o][r * dy_row_stride + f] * x[v][r * x_row_stride + f]. Each row runs
+// full vectors, then its tail as one masked vector: past a row's end lie
+// the next row's elements, and past the last row's end whole vectors may be
+// read only where `vector_tail` says so, else its tail runs as scalars.
+// Accumulators span all the rows: one horizontal sum per (o, v).
 template <size_t kO, size_t kV>
-HWY_INLINE void DotBlock(const float* const* dy, const float* const* x,
-                         int64_t length, bool vector_tail, bool accumulate,
-                         float* sums) {
+HWY_INLINE void DotBlock(const float* const* dy, int64_t dy_row_stride,
+                         const float* const* x, int64_t x_row_stride,
+                         int64_t rows, int64_t width, bool vector_tail,
+                         bool accumulate, float* sums) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   V acc[kO][kV];
+  float tails[kO][kV] = {};
   for (size_t o = 0; o < kO; ++o) {
     for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::Zero(d);
   }
-  int64_t f = 0;
-  for (; f + N <= length; f += N) {
-    // Both factors pinned in registers: kO + kV loads for kO * kV FMAs
-    // (unpinned, GCC folds a load into every FMA and the loop is load-bound).
-    V in[kV];
-    for (size_t v = 0; v < kV; ++v) {
-      V loaded = hn::LoadU(d, x[v] + f);
-      KeepInRegister(loaded);
-      in[v] = loaded;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* dy_row[kO];
+    const float* x_row[kV];
+    for (size_t o = 0; o < kO; ++o) dy_row[o] = dy[o] + r * dy_row_stride;
+    for (size_t v = 0; v < kV; ++v) x_row[v] = x[v] + r * x_row_stride;
+    int64_t f = 0;
+    for (; f + N <= width; f += N) {
+      // Both factors pinned in registers: kO + kV loads for kO * kV FMAs
+      // (unpinned, GCC folds a load into every FMA and the loop is
+      // load-bound).
+      V in[kV];
+      for (size_t v = 0; v < kV; ++v) {
+        V loaded = hn::LoadU(d, x_row[v] + f);
+        KeepInRegister(loaded);
+        in[v] = loaded;
+      }
+      for (size_t o = 0; o < kO; ++o) {
+        V g = hn::LoadU(d, dy_row[o] + f);
+        KeepInRegister(g);
+        for (size_t v = 0; v < kV; ++v)
+          acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
+      }
+    }
+    if (f == width) continue;
+    if (vector_tail || r + 1 < rows) {
+      // Masking both factors keeps whatever lies past the end out of the
+      // sum.
+      const auto mask = hn::FirstN(d, Size(width - f));
+      V in[kV];
+      for (size_t v = 0; v < kV; ++v)
+        in[v] = hn::IfThenElseZero(mask, hn::LoadU(d, x_row[v] + f));
+      for (size_t o = 0; o < kO; ++o) {
+        const V g = hn::IfThenElseZero(mask, hn::LoadU(d, dy_row[o] + f));
+        for (size_t v = 0; v < kV; ++v)
+          acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
+      }
+      continue;
     }
     for (size_t o = 0; o < kO; ++o) {
-      V g = hn::LoadU(d, dy[o] + f);
-      KeepInRegister(g);
-      for (size_t v = 0; v < kV; ++v)
-        acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
+      for (size_t v = 0; v < kV; ++v) {
+        for (int64_t k = f; k < width; ++k)
+          tails[o][v] += dy_row[o][k] * x_row[v][k];
+      }
     }
-  }
-  if (vector_tail && f < length) {
-    // Masking both factors keeps whatever lies past the end out of the sum.
-    const auto mask = hn::FirstN(d, Size(length - f));
-    V in[kV];
-    for (size_t v = 0; v < kV; ++v)
-      in[v] = hn::IfThenElseZero(mask, hn::LoadU(d, x[v] + f));
-    for (size_t o = 0; o < kO; ++o) {
-      const V g = hn::IfThenElseZero(mask, hn::LoadU(d, dy[o] + f));
-      for (size_t v = 0; v < kV; ++v)
-        acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
-    }
-    f = length;
   }
   for (size_t o = 0; o < kO; ++o) {
     for (size_t v = 0; v < kV; ++v) {
-      float tail = 0.0f;
-      for (int64_t k = f; k < length; ++k) tail += dy[o][k] * x[v][k];
-      const float sum = hn::GetLane(hn::SumOfLanes(d, acc[o][v])) + tail;
+      const float sum = hn::GetLane(hn::SumOfLanes(d, acc[o][v])) + tails[o][v];
       sums[o * kV + v] = accumulate ? sums[o * kV + v] + sum : sum;
     }
   }
@@ -360,10 +420,10 @@ HWY_INLINE bool VectorTail(const XPlanes& x_planes, const float* x,
 // v_begin + kV) of input channel c, over staged dy elements [begin, end).
 template <size_t kO, size_t kV>
 HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task,
-                                const TileRows& rows, const float* staged_dy,
-                                const XPlanes& x_planes, int64_t ol, int64_t c,
-                                int64_t u, int64_t v_begin, int64_t begin,
-                                int64_t end, float* dw) {
+                                const DyRows& dy_rows, const XPlanes& x_planes,
+                                int64_t ol, int64_t c, int64_t u,
+                                int64_t v_begin, int64_t begin, int64_t end,
+                                float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t stride = task.tiling->staged_row_stride;
@@ -380,10 +440,9 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task,
            row_shift * stride + v * d.dilation_width / d.stride_width + begin;
   }
   const float* dy[kO];
-  const float* first_row = staged_dy + rows.dy_lead +
-                           (rows.out_begin - rows.dy_begin) * stride + begin;
   for (size_t k = 0; k < kO; ++k) {
-    dy[k] = first_row + (ol + static_cast<int64_t>(k)) * rows.dy_pitch;
+    dy[k] = dy_rows.first +
+            (ol + static_cast<int64_t>(k)) * dy_rows.channel_stride + begin;
   }
   float sums[kO * kV];
   float* out[kO * kV];
@@ -395,7 +454,7 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task,
       sums[o * kV + k] = *out[o * kV + k];
     }
   }
-  DotBlock<kO, kV>(dy, x, end - begin,
+  DotBlock<kO, kV>(dy, 0, x, 0, 1, end - begin,
                    VectorTail(x_planes, x[kV - 1], end - begin), begin > 0,
                    sums);
   for (size_t k = 0; k < kO * kV; ++k) *out[k] = sums[k];
@@ -405,78 +464,107 @@ HWY_INLINE void WeightGradBlock(const detail::BackwardTask& task,
 // groups of three: 4 dy + 3 x loads feed 12 FMAs.
 template <size_t kO>
 HWY_INLINE void WeightGradTaps(const detail::BackwardTask& task,
-                               const TileRows& rows, const float* staged_dy,
-                               const XPlanes& x_planes, int64_t ol, int64_t c,
-                               int64_t begin, int64_t end, float* dw) {
+                               const DyRows& dy_rows, const XPlanes& x_planes,
+                               int64_t ol, int64_t c, int64_t begin,
+                               int64_t end, float* dw) {
   const xcorr_conv2d_desc& d = task.shape->desc;
   for (int64_t u = 0; u < d.kernel_height; ++u) {
     int64_t v = 0;
     for (; v + 3 <= d.kernel_width; v += 3) {
-      WeightGradBlock<kO, 3>(task, rows, staged_dy, x_planes, ol, c, u, v,
-                             begin, end, dw);
+      WeightGradBlock<kO, 3>(task, dy_rows, x_planes, ol, c, u, v, begin, end,
+                             dw);
     }
     if (d.kernel_width - v == 2) {
-      WeightGradBlock<kO, 2>(task, rows, staged_dy, x_planes, ol, c, u, v,
-                             begin, end, dw);
+      WeightGradBlock<kO, 2>(task, dy_rows, x_planes, ol, c, u, v, begin, end,
+                             dw);
     } else if (d.kernel_width - v == 1) {
-      WeightGradBlock<kO, 1>(task, rows, staged_dy, x_planes, ol, c, u, v,
-                             begin, end, dw);
+      WeightGradBlock<kO, 1>(task, dy_rows, x_planes, ol, c, u, v, begin, end,
+                             dw);
     }
   }
 }
 
+// DotBlock over `count` tile rows of dy from dy[] and of x from x[] (x
+// rows staged_row_stride apart): staged dy as one flat run across the zeros
+// after its rows; dy in place row by row.
+template <size_t kO, size_t kV>
+HWY_INLINE void DotRows(const detail::BackwardTask& task, const DyRows& dy_rows,
+                        const XPlanes& x_planes, const float* const* dy,
+                        const float* const* x, int64_t count, float* sums) {
+  const int64_t stride = task.tiling->staged_row_stride;
+  const int64_t width = task.shape->out_width;
+  if (count <= 0) return;
+  if (dy_rows.staged) {
+    const int64_t length = (count - 1) * stride + width;
+    DotBlock<kO, kV>(dy, 0, x, 0, 1, length,
+                     VectorTail(x_planes, x[kV - 1], length), true, sums);
+    return;
+  }
+  const int64_t last_x = (count - 1) * stride + width;
+  const int64_t last_dy = (count - 1) * dy_rows.row_stride + width;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  bool vector_tail = true;
+  for (size_t v = 0; v < kV; ++v)
+    vector_tail = vector_tail && VectorTail(x_planes, x[v], last_x);
+  for (size_t o = 0; o < kO; ++o)
+    vector_tail = vector_tail && dy[o] + last_dy + N <= dy_rows.end;
+  DotBlock<kO, kV>(dy, dy_rows.row_stride, x, stride, count, width, vector_tail,
+                   true, sums);
+}
+
 // dw partials of one output channel ol for taps (u_begin .. u_begin + kU,
-// v_begin .. v_begin + kV) of input channel c with stride_height 1, over the
-// whole staged length. Kernel rows u read x rows u * dilation further down,
-// so with x[g] shared, dy enters shifted by -u * dilation rows: where all kU
-// shifts stay inside the tile's rows, each x load feeds kU rows of taps
-// (kU + kV loads for kU * kV FMAs); the few rows at either end run per u.
+// v_begin .. v_begin + kV) of input channel c with stride_height 1. Kernel
+// rows u read x rows u * dilation further down, so with x[g] shared, dy
+// enters shifted by -u * dilation rows: where all kU shifts stay inside the
+// tile's rows, each x load feeds kU rows of taps (kU + kV loads for kU * kV
+// FMAs); the few rows at either end run per u.
 template <size_t kU, size_t kV>
 HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
-                               const TileRows& rows, const float* staged_dy,
+                               const TileRows& rows, const DyRows& dy_rows,
                                const XPlanes& x_planes, int64_t ol, int64_t c,
-                               int64_t u_begin, int64_t v_begin, int64_t length,
-                               float* dw) {
+                               int64_t u_begin, int64_t v_begin, float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t stride = task.tiling->staged_row_stride;
-  const int64_t row_step =
-      d.dilation_height * stride;  // from one u to the next
-  const float* dy_row = staged_dy + ol * rows.dy_pitch + rows.dy_lead +
-                        (rows.out_begin - rows.dy_begin) * stride;
+  const int64_t tile_rows = rows.out_end - rows.out_begin;
+  const int64_t dilation = d.dilation_height;  // rows from one u to the next
+  const float* dy_row = dy_rows.first + ol * dy_rows.channel_stride;
   const float* x[kV];  // for u_begin
   for (size_t k = 0; k < kV; ++k) {
     const int64_t v = v_begin + static_cast<int64_t>(k);
     x[k] = x_planes.first +
            (c * d.stride_width + v * d.dilation_width % d.stride_width) *
                x_planes.plane_floats +
-           u_begin * row_step + v * d.dilation_width / d.stride_width;
+           u_begin * dilation * stride + v * d.dilation_width / d.stride_width;
   }
-  const int64_t body_begin = static_cast<int64_t>(kU - 1) * row_step;
-  float sums[kU * kV];
-  const float* dy[kU];
-  const float* x_body[kV];
-  for (size_t k = 0; k < kV; ++k) x_body[k] = x[k] + body_begin;
-  for (size_t r = 0; r < kU; ++r)
-    dy[r] = dy_row + body_begin - static_cast<int64_t>(r) * row_step;
-  DotBlock<kU, kV>(dy, x_body, length - body_begin,
-                   VectorTail(x_planes, x_body[kV - 1], length - body_begin),
-                   false, sums);
+  // x rows [shared, tile_rows) (from u_begin's) feed every kernel row.
+  const int64_t shared = static_cast<int64_t>(kU - 1) * dilation;
+  const bool any_shared = shared < tile_rows;
+  float sums[kU * kV] = {};
+  if (any_shared) {
+    const float* dy[kU];
+    const float* x_shared[kV];
+    for (size_t k = 0; k < kV; ++k) x_shared[k] = x[k] + shared * stride;
+    for (size_t r = 0; r < kU; ++r) {
+      dy[r] = dy_row + (shared - static_cast<int64_t>(r) * dilation) *
+                           dy_rows.row_stride;
+    }
+    DotRows<kU, kV>(task, dy_rows, x_planes, dy, x_shared, tile_rows - shared,
+                    sums);
+  }
   for (size_t r = 0; r < kU; ++r) {
-    const int64_t shift = static_cast<int64_t>(r) * row_step;
-    // This row's x, and the dy ranges the shared part left out.
-    const float* x_row[kV];
-    for (size_t k = 0; k < kV; ++k) x_row[k] = x[k] + shift;
-    const int64_t ranges[2][2] = {{0, body_begin - shift},
-                                  {length - shift, length}};
+    const int64_t shift = static_cast<int64_t>(r) * dilation;
+    // The dy rows that the shared part left out.
+    const int64_t ranges[2][2] = {
+        {0, any_shared ? shared - shift : tile_rows},
+        {any_shared ? tile_rows - shift : tile_rows, tile_rows}};
     for (const auto& range : ranges) {
-      if (range[0] >= range[1]) continue;
-      const float* dy_part[1] = {dy_row + range[0]};
+      const float* dy_part[1] = {dy_row + range[0] * dy_rows.row_stride};
       const float* x_part[kV];
-      for (size_t k = 0; k < kV; ++k) x_part[k] = x_row[k] + range[0];
-      DotBlock<1, kV>(dy_part, x_part, range[1] - range[0],
-                      VectorTail(x_planes, x_part[kV - 1], range[1] - range[0]),
-                      true, sums + r * kV);
+      for (size_t k = 0; k < kV; ++k)
+        x_part[k] = x[k] + (shift + range[0]) * stride;
+      DotRows<1, kV>(task, dy_rows, x_planes, dy_part, x_part,
+                     range[1] - range[0], sums + r * kV);
     }
     for (size_t k = 0; k < kV; ++k) {
       dw[ol * s.w_strides.n + c * s.w_strides.c +
@@ -492,22 +580,18 @@ HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
 template <size_t kU>
 HWY_INLINE void WeightGradRowColumns(const detail::BackwardTask& task,
                                      const TileRows& rows,
-                                     const float* staged_dy,
+                                     const DyRows& dy_rows,
                                      const XPlanes& x_planes, int64_t ol,
-                                     int64_t c, int64_t u, int64_t length,
-                                     float* dw) {
+                                     int64_t c, int64_t u, float* dw) {
   const int64_t kernel_width = task.shape->desc.kernel_width;
   int64_t v = 0;
   for (; v + 3 <= kernel_width; v += 3) {
-    WeightGradRows<kU, 3>(task, rows, staged_dy, x_planes, ol, c, u, v, length,
-                          dw);
+    WeightGradRows<kU, 3>(task, rows, dy_rows, x_planes, ol, c, u, v, dw);
   }
   if (kernel_width - v == 2) {
-    WeightGradRows<kU, 2>(task, rows, staged_dy, x_planes, ol, c, u, v, length,
-                          dw);
+    WeightGradRows<kU, 2>(task, rows, dy_rows, x_planes, ol, c, u, v, dw);
   } else if (kernel_width - v == 1) {
-    WeightGradRows<kU, 1>(task, rows, staged_dy, x_planes, ol, c, u, v, length,
-                          dw);
+    WeightGradRows<kU, 1>(task, rows, dy_rows, x_planes, ol, c, u, v, dw);
   }
 }
 
@@ -698,13 +782,14 @@ HWY_INLINE void WeightGradsByOuterProducts(const detail::BackwardTask& task,
 }
 
 // The tile's whole dw partial block. Output channels in fours share x
-// loads, chunk by chunk; the rest share them across kernel rows when the
-// row stride is 1 and the tile is taller than the kernel. The flat length
-// stops at the last dy element of the last row, so that in-place x is never
-// read past its end.
+// loads, flat chunk by chunk of staged dy; the rest share them across kernel
+// rows when the row stride is 1 and, staged, the tile is taller than the
+// kernel (dy read in place always takes that way). The flat length stops at
+// the last dy element of the last row, so that in-place x is never read past
+// its end.
 HWY_INLINE void WeightGrads(const detail::BackwardTask& task,
                             const TileRows& rows, const float* staged_dy,
-                            float* dw) {
+                            const DyRows& dy_rows, float* dw) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   if (task.tiling->dw_channels_last) {
@@ -717,20 +802,19 @@ HWY_INLINE void WeightGrads(const detail::BackwardTask& task,
   const int64_t blocked = s.out_channels_per_group / 4 * 4;
   const bool by_rows =
       d.stride_height == 1 &&
-      length > 2 * (d.kernel_height - 1) * d.dilation_height * stride;
+      (!dy_rows.staged ||
+       length > 2 * (d.kernel_height - 1) * d.dilation_height * stride);
   for (int64_t begin = 0; begin < length; begin += kDwChunk) {
     const int64_t end = std::min(begin + kDwChunk, length);
     for (int64_t ol = 0; ol < blocked; ol += 4) {
       for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
-        WeightGradTaps<4>(task, rows, staged_dy, x_planes, ol, c, begin, end,
-                          dw);
+        WeightGradTaps<4>(task, dy_rows, x_planes, ol, c, begin, end, dw);
       }
     }
     if (by_rows) continue;
     for (int64_t ol = blocked; ol < s.out_channels_per_group; ++ol) {
       for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
-        WeightGradTaps<1>(task, rows, staged_dy, x_planes, ol, c, begin, end,
-                          dw);
+        WeightGradTaps<1>(task, dy_rows, x_planes, ol, c, begin, end, dw);
       }
     }
   }
@@ -739,39 +823,51 @@ HWY_INLINE void WeightGrads(const detail::BackwardTask& task,
     for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
       int64_t u = 0;
       for (; u + 3 <= d.kernel_height; u += 3) {
-        WeightGradRowColumns<3>(task, rows, staged_dy, x_planes, ol, c, u,
-                                length, dw);
+        WeightGradRowColumns<3>(task, rows, dy_rows, x_planes, ol, c, u, dw);
       }
       if (d.kernel_height - u == 2) {
-        WeightGradRowColumns<2>(task, rows, staged_dy, x_planes, ol, c, u,
-                                length, dw);
+        WeightGradRowColumns<2>(task, rows, dy_rows, x_planes, ol, c, u, dw);
       } else if (d.kernel_height - u == 1) {
-        WeightGradRowColumns<1>(task, rows, staged_dy, x_planes, ol, c, u,
-                                length, dw);
+        WeightGradRowColumns<1>(task, rows, dy_rows, x_planes, ol, c, u, dw);
       }
     }
   }
 }
 
-// The tile's dbias partials: sums of its output rows of each channel.
+// The tile's dbias partials: sums of its output rows of each channel
+// (staged, as one flat run: the zeros between rows add nothing).
 HWY_INLINE void BiasGrads(const detail::BackwardTask& task,
-                          const TileRows& rows, const float* staged_dy,
+                          const TileRows& rows, const DyRows& dy_rows,
                           float* dbias) {
   const detail::ConvShape& s = *task.shape;
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t stride = task.tiling->staged_row_stride;
-  const int64_t length = (rows.out_end - rows.out_begin) * stride;
-  // Zeros between rows add nothing.
+  const int64_t tile_rows = rows.out_end - rows.out_begin;
+  const int64_t runs = dy_rows.staged ? 1 : tile_rows;
+  const int64_t length =
+      dy_rows.staged ? (tile_rows - 1) * dy_rows.row_stride + s.out_width
+                     : s.out_width;
   for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
-    const float* dy = staged_dy + ol * rows.dy_pitch + rows.dy_lead +
-                      (rows.out_begin - rows.dy_begin) * stride;
-    auto acc = hn::Zero(d);
-    int64_t f = 0;
-    for (; f + N <= length; f += N) acc = hn::Add(acc, hn::LoadU(d, dy + f));
+    // Four chains of additions: one would wait on the adder's latency.
+    auto acc0 = hn::Zero(d), acc1 = hn::Zero(d), acc2 = hn::Zero(d),
+         acc3 = hn::Zero(d);
     float tail = 0.0f;
-    for (; f < length; ++f) tail += dy[f];
-    dbias[ol] = hn::GetLane(hn::SumOfLanes(d, acc)) + tail;
+    for (int64_t run = 0; run < runs; ++run) {
+      const float* dy = dy_rows.first + ol * dy_rows.channel_stride +
+                        run * dy_rows.row_stride;
+      int64_t f = 0;
+      for (; f + 4 * N <= length; f += 4 * N) {
+        acc0 = hn::Add(acc0, hn::LoadU(d, dy + f));
+        acc1 = hn::Add(acc1, hn::LoadU(d, dy + f + N));
+        acc2 = hn::Add(acc2, hn::LoadU(d, dy + f + 2 * N));
+        acc3 = hn::Add(acc3, hn::LoadU(d, dy + f + 3 * N));
+      }
+      for (; f + N <= length; f += N)
+        acc0 = hn::Add(acc0, hn::LoadU(d, dy + f));
+      for (; f < length; ++f) tail += dy[f];
+    }
+    const auto sum = hn::Add(hn::Add(acc0, acc1), hn::Add(acc2, acc3));
+    dbias[ol] = hn::GetLane(hn::SumOfLanes(d, sum)) + tail;
   }
 }
 
@@ -1039,22 +1135,17 @@ HWY_INLINE void InputGrads(const detail::BackwardTask& task,
   }
 }
 
-// One input and one output channel per group, stride 1, no dilation, dx
-// rows contiguous: dx is the valid correlation of the staged dy plane (its
-// zero borders are the full correlation's padding) with the kernel turned by
-// 180 degrees, which the forward plane kernels compute, each dy vector
-// feeding a block of dx rows. Returns false, doing nothing, for other
-// shapes.
-HWY_INLINE bool InputGradsByPlaneKernel(const detail::BackwardTask& task,
+// The tile's dx rows on the plane kernel (see BackwardTiling::dx_plane): dx
+// is the correlation of dy, padded by the kernel less the forward's pads,
+// with the kernel turned by 180 degrees. dy is read in place (staged_dy
+// NULL), its border staged by the padded-plane kernel, or from the tile's
+// staged copy, whose zeros are that padding (columns left of a row read the
+// previous row's trailing zeros).
+HWY_INLINE void InputGradsByPlaneKernel(const detail::BackwardTask& task,
                                         const TileRows& rows,
                                         const float* staged_dy) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
-  if (s.in_channels_per_group != 1 || s.out_channels_per_group != 1 ||
-      d.stride_height != 1 || d.stride_width != 1 || d.dilation_height != 1 ||
-      d.dilation_width != 1 || s.x_strides.w != 1) {
-    return false;
-  }
   const int64_t taps = d.kernel_height * d.kernel_width;
   float* flipped = ThreadScratch(ScratchUse::kFlippedW, taps);
   const float* w = task.w + rows.g * s.w_strides.n;
@@ -1064,29 +1155,31 @@ HWY_INLINE bool InputGradsByPlaneKernel(const detail::BackwardTask& task,
           w[u * s.w_strides.h + v * s.w_strides.w];
     }
   }
-  // dx (r, c) = sum over the flipped taps (u, v) of
-  // dy (r + pad_top - (kernel_height - 1) + u, c + pad_left -
-  // (kernel_width - 1) + v); columns left of dy's read the previous staged
-  // row's trailing zeros.
-  const int64_t stride = task.tiling->staged_row_stride;
   detail::PlaneTile tile;
-  tile.x = staged_dy + rows.dy_lead +
-           (rows.in_begin + d.pad_top - (d.kernel_height - 1) - rows.dy_begin) *
-               stride +
-           d.pad_left - (d.kernel_width - 1);
-  tile.x_row_stride = stride;
   tile.k = flipped;
   tile.kernel_height = d.kernel_height;
   tile.kernel_width = d.kernel_width;
-  tile.y = task.dx + rows.n * s.x_strides.n + rows.g * s.x_strides.c +
-           rows.in_begin * s.x_strides.h;
+  tile.y = task.dx + rows.n * s.x_strides.n + rows.g * s.x_strides.c;
   tile.y_row_stride = s.x_strides.h;
   tile.out_width = d.in_width;
-  tile.row_begin = 0;
-  tile.row_end = rows.in_end - rows.in_begin;
+  tile.row_begin = rows.in_begin;
+  tile.row_end = rows.in_end;
   tile.bias = 0.0f;
+  if (staged_dy == nullptr) {
+    tile.x = task.dy + rows.n * s.y_strides.n + rows.g * s.y_strides.c;
+    tile.x_row_stride = s.y_strides.h;
+    detail::CorrPaddedPlaneRows(task.tiling->dx_plane_padding,
+                                task.tiling->dx_plane_staging, tile);
+    return;
+  }
+  // dx (r, c) = sum over the flipped taps (u, v) of dy (r + pad_top -
+  // (kernel_height - 1) + u, c + pad_left - (kernel_width - 1) + v).
+  const int64_t stride = task.tiling->staged_row_stride;
+  tile.x = staged_dy + rows.dy_lead +
+           (d.pad_top - (d.kernel_height - 1) - rows.dy_begin) * stride +
+           d.pad_left - (d.kernel_width - 1);
+  tile.x_row_stride = stride;
   detail::CorrPlaneTile(tile);
-  return true;
 }
 
 // The tile's dx rows by the forward's packed-weights kernel, reading dy in
@@ -1124,26 +1217,35 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
 
 HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
                                  int64_t tile) {
+  const detail::BackwardTiling& t = *task.tiling;
   const TileRows rows = RowsOf(task, tile);
   const bool dx_rows = task.dx != nullptr && rows.in_begin < rows.in_end;
-  if (dx_rows && task.tiling->dx_packed) InputGradsByPackedKernel(task, rows);
-  if (rows.dy_begin >= rows.dy_end) return;
-  const float* staged_dy = StageDy(task, rows);
-  // No partials when only dx is wanted (and no pointer arithmetic on NULL).
-  float* partials = task.partials != nullptr
-                        ? task.partials + tile * task.tiling->partial_floats
-                        : nullptr;
-  if (task.dw_wanted) WeightGrads(task, rows, staged_dy, partials);
-  if (task.dbias_wanted) {
-    BiasGrads(task, rows, staged_dy, partials + task.tiling->dw_partial_floats);
+  const bool dx_staged = dx_rows && DxReadsStagedDy(task);
+  if (dx_rows && t.dx_packed) InputGradsByPackedKernel(task, rows);
+  if (dx_rows && t.dx_plane && !dx_staged) {
+    InputGradsByPlaneKernel(task, rows, nullptr);
   }
-  if (dx_rows && !task.tiling->dx_packed &&
-      !InputGradsByPlaneKernel(task, rows, staged_dy)) {
-    if (task.shape->in_channels_per_group % 4 == 0) {
-      InputGrads<4, 3>(task, rows, staged_dy);
-    } else {
-      InputGrads<1, 8>(task, rows, staged_dy);
-    }
+  if (rows.dy_begin >= rows.dy_end) return;
+  const bool partials = task.dw_wanted || task.dbias_wanted;
+  const float* staged_dy =
+      dx_staged || (partials && !t.dy_in_place) ? StageDy(task, rows) : nullptr;
+  const DyRows dy_rows = DyRowsOf(task, rows, staged_dy);
+  // No partials when only dx is wanted (and no pointer arithmetic on NULL).
+  float* tile_partials = task.partials != nullptr
+                             ? task.partials + tile * t.partial_floats
+                             : nullptr;
+  if (task.dw_wanted)
+    WeightGrads(task, rows, staged_dy, dy_rows, tile_partials);
+  if (task.dbias_wanted) {
+    BiasGrads(task, rows, dy_rows, tile_partials + t.dw_partial_floats);
+  }
+  if (!dx_staged) return;
+  if (t.dx_plane) {
+    InputGradsByPlaneKernel(task, rows, staged_dy);
+  } else if (task.shape->in_channels_per_group % 4 == 0) {
+    InputGrads<4, 3>(task, rows, staged_dy);
+  } else {
+    InputGrads<1, 8>(task, rows, staged_dy);
   }
 }
 

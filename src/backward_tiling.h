@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "src/kernels.h"
+#include "src/padded_plane.h"
 #include "src/shape.h"
 
 namespace xcorr {
@@ -51,6 +52,17 @@ struct BackwardTiling {
   bool dx_packed;
   DirectGeometry dx_geometry;
   int64_t dx_packed_channels, dx_packed_floats;
+  // dx of one input and one output channel per group (stride 1, no
+  // dilation, pads within the kernel, contiguous rows) on the padded-plane
+  // kernel, reading dy in place: dx is the correlation of dy, padded as
+  // dx_plane_padding says, with the kernel turned by 180 degrees.
+  bool dx_plane;
+  PlanePadding dx_plane_padding;
+  PlaneStaging dx_plane_staging;
+  // dw (by dot products) and dbias read dy in place, row by row, unless dx
+  // stages it anyway: contiguous rows at least a few vectors wide, fewer
+  // than four output channels per group, stride_height 1.
+  bool dy_in_place;
   // Where the partial sums start in the workspace, in floats.
   int64_t partials_offset;
   bool serial;  // small enough to run on the calling thread

@@ -6,6 +6,7 @@
 #include "src/finite.h"
 #include "src/int_math.h"
 #include "src/kernels.h"
+#include "src/padded_plane.h"
 #include "src/reference.h"
 #include "src/threading.h"
 #include "src/workspace.h"
@@ -14,83 +15,8 @@ namespace xcorr {
 namespace detail {
 namespace {
 
-// Copies the input of output rows [row, row + rows) and columns [col, col +
-// columns) of plane x_plane, zero where it lies in the padding, to rows
-// staging.row_stride floats apart at `staged`.
-void StagePlanePiece(const xcorr_conv2d_desc& d, const float* x_plane,
-                     int64_t x_row_stride, const PlaneStaging& staging,
-                     int64_t row, int64_t rows, int64_t col, int64_t columns,
-                     float* staged) {
-  const int64_t width = columns + d.kernel_width - 1;
-  // Staged column k holds input column col - pad_left + k.
-  const int64_t first = col - d.pad_left;
-  const int64_t begin = std::clamp<int64_t>(-first, 0, width);
-  const int64_t end = std::clamp<int64_t>(d.in_width - first, begin, width);
-  for (int64_t r = 0; r < rows + d.kernel_height - 1; ++r) {
-    const int64_t in_row = row + r - d.pad_top;
-    float* to = staged + r * staging.row_stride;
-    if (in_row < 0 || in_row >= d.in_height) {
-      std::fill(to, to + width, 0.0f);
-      continue;
-    }
-    const float* from = x_plane + in_row * x_row_stride + first;
-    std::fill(to, to + begin, 0.0f);
-    std::copy(from + begin, from + end, to + begin);
-    std::fill(to + end, to + width, 0.0f);
-  }
-}
-
-// Output rows [row_begin, row_end) x columns [col_begin, col_end) of the
-// plane of `plane` (x and y at the plane's origin), whose input lies wholly
-// inside x: the kernel reads it in place.
-void PlaneRectInPlace(const xcorr_conv2d_desc& d, PlaneTile plane,
-                      int64_t row_begin, int64_t row_end, int64_t col_begin,
-                      int64_t col_end) {
-  if (row_begin >= row_end || col_begin >= col_end) return;
-  plane.x +=
-      (row_begin - d.pad_top) * plane.x_row_stride + col_begin - d.pad_left;
-  plane.y += row_begin * plane.y_row_stride + col_begin;
-  plane.out_width = col_end - col_begin;
-  plane.row_begin = 0;
-  plane.row_end = row_end - row_begin;
-  CorrPlaneTile(plane);
-}
-
-// The same rectangle, any part of whose input may lie in the padding: run
-// in pieces staged on the stack (see PlaneStaging).
-void PlaneRectStaged(const xcorr_conv2d_desc& d, const PlaneStaging& staging,
-                     PlaneTile plane, int64_t row_begin, int64_t row_end,
-                     int64_t col_begin, int64_t col_end) {
-  alignas(64) float staged[kPlaneStageFloats];
-  const float* x_plane = plane.x;
-  const int64_t x_row_stride = plane.x_row_stride;
-  float* y_plane = plane.y;
-  plane.x = staged;
-  plane.x_row_stride = staging.row_stride;
-  plane.row_begin = 0;
-  for (int64_t row = row_begin; row < row_end; row += staging.chunk_rows) {
-    const int64_t rows = std::min(staging.chunk_rows, row_end - row);
-    for (int64_t col = col_begin; col < col_end; col += staging.strip_columns) {
-      const int64_t columns = std::min(staging.strip_columns, col_end - col);
-      StagePlanePiece(d, x_plane, x_row_stride, staging, row, rows, col,
-                      columns, staged);
-      plane.y = y_plane + row * plane.y_row_stride + col;
-      plane.out_width = columns;
-      plane.row_end = rows;
-      CorrPlaneTile(plane);
-    }
-  }
-}
-
 // One kPlanes tile: rows of one output plane (n, o) from input plane (n, o)
 // (one input and one output channel per group, so channel o reads plane o).
-// Unpadded, the kernel reads x in place. Padded planes no wider than a strip
-// are staged whole (PlaneRectStaged). On wider ones, only the outputs whose
-// input reaches into the padding are staged: the rows at the top and
-// bottom, and on the other rows the columns at the left and right, at least
-// kPlaneEdgeColumns wide so that they run whole vectors; the interior is
-// read in place. (AVX3, 1 thread, interior in place against all staged:
-// 1000x1000 3x3 pad 1 34 against 24 GFLOP/s; 64x64 19 against 29.)
 void PlanesTile(const Plan& plan, const float* x, const float* w,
                 const float* bias, float* y, int64_t tile) {
   const ConvShape& s = plan.shape;
@@ -110,35 +36,8 @@ void PlanesTile(const Plan& plan, const float* x, const float* w,
   plane.row_begin = (tile % plan.row_tiles) * plan.rows_per_tile;
   plane.row_end = std::min(plane.row_begin + plan.rows_per_tile, s.out_height);
   plane.bias = bias != nullptr ? bias[o] : 0.0f;
-  const PlaneStaging& staging = plan.plane_staging;
-  if (staging.row_stride == 0) {
-    CorrPlaneTile(plane);
-    return;
-  }
-  const int64_t begin = plane.row_begin, end = plane.row_end;
-  const int64_t width = s.out_width;
-  if (width <= staging.strip_columns) {
-    PlaneRectStaged(d, staging, plane, begin, end, 0, width);
-    return;
-  }
-  // The interior: outputs whose kernel window lies inside x.
-  const int64_t top = std::clamp<int64_t>(d.pad_top, begin, end);
-  const int64_t bottom = std::clamp<int64_t>(
-      d.pad_top + d.in_height - d.kernel_height + 1, top, end);
-  const int64_t inner_end = d.pad_left + d.in_width - d.kernel_width + 1;
-  const int64_t left =
-      d.pad_left == 0
-          ? 0
-          : std::min(width, std::max(d.pad_left, kPlaneEdgeColumns));
-  const int64_t right =
-      inner_end >= width
-          ? width
-          : std::max(left, std::min(inner_end, width - kPlaneEdgeColumns));
-  PlaneRectStaged(d, staging, plane, begin, top, 0, width);
-  PlaneRectStaged(d, staging, plane, top, bottom, 0, left);
-  PlaneRectInPlace(d, plane, top, bottom, left, right);
-  PlaneRectStaged(d, staging, plane, top, bottom, right, width);
-  PlaneRectStaged(d, staging, plane, bottom, end, 0, width);
+  CorrPaddedPlaneRows({d.in_height, d.in_width, d.pad_top, d.pad_left},
+                      plan.plane_staging, plane);
 }
 
 // One kNchw tile; the index runs over (n, group, channel block, rows,

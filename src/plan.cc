@@ -56,38 +56,12 @@ constexpr int64_t kPackedColumnBlockRows = 7;
 // Plane tiles are a multiple of the plane kernel's block height (6 rows),
 // so that no block overlaps its neighbor inside a tile.
 constexpr int64_t kPlaneRowGrain = 60;
-// Staged kPlanes pieces span at most this many output columns: with the
-// rows of a register block (6 + kernel_height - 1) a few KiB apart, the
-// stage holds tens of rows, so the halo rows are copied rarely.
-constexpr int64_t kPlaneStripColumns = 256;
 
 // A 1x1, stride-1, unpadded convolution: a matrix product per image.
 bool IsPointwise(const xcorr_conv2d_desc& d) {
   return d.kernel_height == 1 && d.kernel_width == 1 && d.stride_height == 1 &&
          d.stride_width == 1 && d.pad_top == 0 && d.pad_bottom == 0 &&
          d.pad_left == 0 && d.pad_right == 0;
-}
-
-// Staging for a padded kPlanes shape: pieces whose staged rows start on
-// cache lines; row_stride 0 (none) when not even one register block of 6
-// rows and its input rows fit the stage.
-PlaneStaging PaddedStagingOf(const ConvShape& shape) {
-  const xcorr_conv2d_desc& d = shape.desc;
-  PlaneStaging staging{};
-  if (d.kernel_height >= kPlaneStageFloats ||
-      d.kernel_width >= kPlaneStageFloats) {
-    return staging;
-  }
-  // Even strips: 257 columns as 129 + 128, not 256 + 1.
-  staging.strip_columns =
-      CeilDiv(shape.out_width, CeilDiv(shape.out_width, kPlaneStripColumns));
-  const int64_t row_stride =
-      RoundUp(staging.strip_columns + d.kernel_width - 1, 16);
-  const int64_t rows = kPlaneStageFloats / row_stride - (d.kernel_height - 1);
-  if (rows < 6) return PlaneStaging{};
-  staging.row_stride = row_stride;
-  staging.chunk_rows = rows / 6 * 6;
-  return staging;
 }
 
 DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
@@ -143,9 +117,14 @@ Plan MakePlan(const ConvShape& shape) {
         shape.out_height * shape.out_width <= kPackedNarrowMaxPixels))) {
     plan.forward_algorithm = ForwardAlgorithm::kPackedWeights;
   } else if (single_planes && unit_steps &&
-             (unpadded || PaddedStagingOf(shape).row_stride != 0)) {
+             (unpadded ||
+              PaddedStagingOf(shape.out_width, d.kernel_height, d.kernel_width)
+                      .row_stride != 0)) {
     plan.forward_algorithm = ForwardAlgorithm::kPlanes;
-    if (!unpadded) plan.plane_staging = PaddedStagingOf(shape);
+    if (!unpadded) {
+      plan.plane_staging =
+          PaddedStagingOf(shape.out_width, d.kernel_height, d.kernel_width);
+    }
   } else {
     plan.forward_algorithm = ForwardAlgorithm::kNchw;
   }

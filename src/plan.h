@@ -12,29 +12,11 @@
 
 #include "src/backward_tiling.h"
 #include "src/kernels.h"
+#include "src/padded_plane.h"
 #include "src/shape.h"
 
 namespace xcorr {
 namespace detail {
-
-// Floats of the stack buffer into which a staged kPlanes tile copies the
-// (zero-padded) input of a strip of columns of a chunk of its output rows.
-constexpr int64_t kPlaneStageFloats = 1 << 14;
-
-// Padded kPlanes tiles stage the outputs at the left and right of their
-// interior rows in pieces at least this wide: a whole AVX-512 vector, so that
-// the plane kernel runs vectors there, not lanes.
-constexpr int64_t kPlaneEdgeColumns = 16;
-
-// How a kPlanes tile reads x: in place (row_stride 0), or, padded, the
-// outputs whose input reaches into the padding in pieces of chunk_rows
-// output rows x strip_columns output columns, each piece's input with its
-// zero padding copied to rows row_stride floats apart (the interior in
-// place).
-struct PlaneStaging {
-  int64_t row_stride;
-  int64_t strip_columns, chunk_rows;
-};
 
 enum class ForwardAlgorithm {
   // NCHW, one input and one output channel per group (one channel, or

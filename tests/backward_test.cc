@@ -211,6 +211,55 @@ TEST_P(BackwardTest, LargerShapesRunInManyTilesAndMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// Rows of at least 64 outputs with fewer than four output channels per
+// group: dw and dbias read dy in place, row by row (a masked tail per row),
+// unless dx stages it anyway; one-channel dx runs on the padded-plane kernel
+// reading dy in place. Tiles of one to three rows (the kernel rows' shared
+// part empty), several tiles, tails of every length class, and each
+// gradient alone, so that the in-place and staged readers both run.
+TEST_P(BackwardTest, WideRowsReadDyInPlaceAndMatchReference) {
+  struct Case {
+    int64_t in_channels, out_channels, groups, height, width;
+    int64_t kernel_height, kernel_width, dilation_height, dilation_width;
+    int64_t stride_width;
+  };
+  const Case cases[] = {
+      {1, 1, 1, 3, 66, 3, 3, 1, 1, 1},    {1, 1, 1, 5, 70, 3, 3, 2, 1, 1},
+      {1, 1, 1, 1, 64, 1, 1, 1, 1, 1},    {1, 2, 1, 9, 83, 2, 3, 1, 2, 1},
+      {2, 3, 1, 23, 100, 5, 5, 1, 1, 1},  {1, 1, 1, 31, 97, 7, 3, 1, 1, 1},
+      {1, 1, 1, 13, 160, 4, 2, 3, 3, 2},  {3, 3, 3, 17, 79, 3, 3, 1, 1, 1},
+      {1, 1, 1, 400, 300, 3, 3, 1, 1, 1}, {1, 1, 1, 200, 301, 5, 7, 1, 1, 1},
+      {2, 2, 2, 300, 129, 3, 3, 1, 1, 1}};
+  uint64_t seed = 100;
+  for (const Case& c : cases) {
+    for (int64_t pads = 0; pads < 4; ++pads) {
+      // Several images where the planes are small.
+      xcorr_conv2d_desc desc =
+          Desc(c.height < 100 ? 2 : 1, c.in_channels, c.out_channels, c.height,
+               c.width, c.kernel_height, c.kernel_width);
+      desc.groups = c.groups;
+      desc.dilation_height = c.dilation_height;
+      desc.dilation_width = c.dilation_width;
+      desc.stride_width = c.stride_width;
+      const int64_t extent_height = (c.kernel_height - 1) * c.dilation_height;
+      const int64_t extent_width = (c.kernel_width - 1) * c.dilation_width;
+      // None; asymmetric within the kernel; the full correlation's (dx's
+      // plane unpadded); and past the kernel on one side.
+      const int64_t top[] = {0, extent_height / 2, extent_height,
+                             extent_height + 1};
+      const int64_t left[] = {0, extent_width, extent_width, 1};
+      SetPads(top[pads], pads == 1 ? 0 : top[pads], left[pads],
+              pads == 3 ? extent_width + 2 : left[pads], &desc);
+      for (unsigned want : {kAll, kDx, kDw, kDbias}) {
+        CheckBackward(desc, want, seed++);
+      }
+      desc.layout = XCORR_LAYOUT_NHWC;
+      CheckBackward(desc, kAll, seed++);
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 // dw by outer products: input channels around whole register blocks of every
 // target, output channels around its blocks of six.
 TEST_P(BackwardTest, ManyInputChannelsMatchReference) {
@@ -317,30 +366,36 @@ TEST_P(BackwardTest, IntegerDataIsExact) {
 }
 
 TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
-  // 8 input channels: dw by dot products; 24: by outer products.
+  // 8 input channels: dw by dot products; 24: by outer products; one
+  // channel on wide rows: dy read in place, dx on the padded-plane kernel.
+  std::vector<xcorr_conv2d_desc> descs;
   for (const int64_t channels : {8, 24}) {
     for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
       xcorr_conv2d_desc desc = Desc(2, channels, 12, 61, 45, 3, 3);
-      SetPads(1, 1, 1, 1, &desc);
       desc.layout = layout;
-      const detail::ConvShape shape = test::ShapeOf(desc);
-      const std::vector<float> x = RandomVector(shape.x_elements, 31);
-      const std::vector<float> w = RandomVector(shape.w_elements, 32);
-      const std::vector<float> dy = RandomVector(shape.y_elements, 33);
-      ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(1));
-      const Gradients first = RunBackward(desc, x, w, dy, kAll, true);
-      for (int threads : {1, 2, 3, 16}) {
-        ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(threads));
-        for (int run = 0; run < 2; ++run) {
-          const Gradients again = RunBackward(desc, x, w, dy, kAll, run == 0);
-          // memcmp-like: NaN-free, so == on the vectors is bitwise here.
-          EXPECT_EQ(first.dx, again.dx) << threads << " threads";
-          EXPECT_EQ(first.dw, again.dw) << threads << " threads";
-          EXPECT_EQ(first.dbias, again.dbias) << threads << " threads";
-        }
-      }
-      ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(0));
+      descs.push_back(desc);
     }
+  }
+  descs.push_back(Desc(2, 1, 1, 400, 300, 3, 3));
+  for (xcorr_conv2d_desc& desc : descs) {
+    SetPads(1, 1, 1, 1, &desc);
+    const detail::ConvShape shape = test::ShapeOf(desc);
+    const std::vector<float> x = RandomVector(shape.x_elements, 31);
+    const std::vector<float> w = RandomVector(shape.w_elements, 32);
+    const std::vector<float> dy = RandomVector(shape.y_elements, 33);
+    ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(1));
+    const Gradients first = RunBackward(desc, x, w, dy, kAll, true);
+    for (int threads : {1, 2, 3, 16}) {
+      ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(threads));
+      for (int run = 0; run < 2; ++run) {
+        const Gradients again = RunBackward(desc, x, w, dy, kAll, run == 0);
+        // memcmp-like: NaN-free, so == on the vectors is bitwise here.
+        EXPECT_EQ(first.dx, again.dx) << threads << " threads";
+        EXPECT_EQ(first.dw, again.dw) << threads << " threads";
+        EXPECT_EQ(first.dbias, again.dbias) << threads << " threads";
+      }
+    }
+    ASSERT_EQ(XCORR_OK, xcorr_set_num_threads(0));
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
