@@ -139,6 +139,7 @@ void PlanPlaneDx(const ConvShape& s, BackwardTiling* t) {
   t->dx_plane_staging =
       full ? PlaneStaging{}
            : PaddedStagingOf(d.in_width, d.kernel_height, d.kernel_width);
+  t->dx_plane_stages_whole = StagesWholePlane(t->dx_plane_staging, d.in_width);
   t->dx_plane = !s.degenerate && s.in_channels_per_group == 1 &&
                 s.out_channels_per_group == 1 && d.stride_height == 1 &&
                 d.stride_width == 1 && d.dilation_height == 1 &&
@@ -181,6 +182,42 @@ void PackInputGradWeights(const ConvShape& s, const BackwardTiling& t,
   });
   float* slack = packed + t.dx_packed_floats - kMaxVectorLanes;
   std::fill(slack, slack + kMaxVectorLanes, 0.0f);
+}
+
+// Adds the tiles' dw and dbias partials in tile order into dw and dbias
+// (either may be NULL).
+void ReduceTilePartials(const ConvShape& s, const BackwardTiling& t,
+                        const float* partials, float* dw, float* dbias) {
+  // Group g's partials are tiles [g, g + 1) * tiles_per_group, added in tile
+  // order; its dw block (o outermost in both layouts) and dbias are
+  // contiguous in the outputs.
+  const int64_t tiles_per_group = t.tile_count / s.desc.groups;
+  const int64_t chunks = CeilDiv(t.partial_floats, kReduceChunk);
+  ForEachTile(s.desc.groups * chunks, t.serial, [&](int64_t job) {
+    const int64_t g = job / chunks;
+    const int64_t begin = job % chunks * kReduceChunk;
+    const int64_t end = std::min(begin + kReduceChunk, t.partial_floats);
+    const float* in = partials + g * tiles_per_group * t.partial_floats;
+    // Split at the dw/dbias boundary of the partial block.
+    const int64_t dw_end = std::min(end, t.dw_partial_floats);
+    if (dw != nullptr && begin < dw_end) {
+      float* group_dw = dw + g * s.out_channels_per_group * s.w_strides.n;
+      if (t.dw_channels_last) {
+        SumChannelsLastPartials(s, t, in, tiles_per_group, begin, dw_end,
+                                group_dw);
+      } else {
+        SumPartials(in + begin, tiles_per_group, t.partial_floats,
+                    dw_end - begin, group_dw + begin);
+      }
+    }
+    const int64_t dbias_begin = std::max(begin, t.dw_partial_floats);
+    if (dbias != nullptr && dbias_begin < end) {
+      SumPartials(in + dbias_begin, tiles_per_group, t.partial_floats,
+                  end - dbias_begin,
+                  dbias + g * s.out_channels_per_group + dbias_begin -
+                      t.dw_partial_floats);
+    }
+  });
 }
 
 }  // namespace
@@ -283,37 +320,16 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
   ForEachTile(t.tile_count, t.serial,
               [&](int64_t tile) { BackwardTile(task, tile); });
   if (task.partials == nullptr) return;
-
-  // Group g's partials are tiles [g, g + 1) * tiles_per_group, added in tile
-  // order; its dw block (o outermost in both layouts) and dbias are
-  // contiguous in the outputs.
-  const int64_t tiles_per_group = t.tile_count / s.desc.groups;
-  const int64_t chunks = CeilDiv(t.partial_floats, kReduceChunk);
-  ForEachTile(s.desc.groups * chunks, t.serial, [&](int64_t job) {
-    const int64_t g = job / chunks;
-    const int64_t begin = job % chunks * kReduceChunk;
-    const int64_t end = std::min(begin + kReduceChunk, t.partial_floats);
-    const float* in = task.partials + g * tiles_per_group * t.partial_floats;
-    // Split at the dw/dbias boundary of the partial block.
-    const int64_t dw_end = std::min(end, t.dw_partial_floats);
-    if (dw != nullptr && begin < dw_end) {
-      float* group_dw = dw + g * s.out_channels_per_group * s.w_strides.n;
-      if (t.dw_channels_last) {
-        SumChannelsLastPartials(s, t, in, tiles_per_group, begin, dw_end,
-                                group_dw);
-      } else {
-        SumPartials(in + begin, tiles_per_group, t.partial_floats,
-                    dw_end - begin, group_dw + begin);
-      }
-    }
-    const int64_t dbias_begin = std::max(begin, t.dw_partial_floats);
-    if (dbias != nullptr && dbias_begin < end) {
-      SumPartials(in + dbias_begin, tiles_per_group, t.partial_floats,
-                  end - dbias_begin,
-                  dbias + g * s.out_channels_per_group + dbias_begin -
-                      t.dw_partial_floats);
-    }
-  });
+  ReduceTilePartials(s, t, task.partials, dw, dbias);
+  // dw's flat dot products over staged dy run across row ends, where the
+  // zeros after dy's rows meet x's columns near a row's end and the next
+  // row's start: a non-finite x there makes NaN (0 * Inf) in taps that never
+  // read it. A NaN in dw is the only sign, rare on real data; dw then comes
+  // from the reference, which has NaN exactly where PyTorch has.
+  if (dw != nullptr && DwReadsStagedDy(t, task.dx != nullptr) &&
+      AnyNaN(dw, s.w_elements)) {
+    reference::Backward(s, x, w, dy, nullptr, dw, nullptr);
+  }
 }
 
 }  // namespace detail

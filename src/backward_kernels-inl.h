@@ -110,21 +110,6 @@ struct TileRows {
 // Staged dy alignment, in floats (a cache line).
 constexpr int64_t kAlignFloats = 16;
 
-// Whether dx reads dy from the tile's staged copy: the gather form always;
-// the plane kernel when dw or dbias also read dy and either stage it anyway
-// (rows too narrow to read in place) or the padded-plane kernel would copy
-// all of it too (planes no wider than its strips): one copy then serves
-// all. (AVX3, 1 thread, 256x256 3x3, dx + dw: 31 us with dx reading dy in
-// place, 29 us from the copy.)
-HWY_INLINE bool DxReadsStagedDy(const detail::BackwardTask& task) {
-  const detail::BackwardTiling& t = *task.tiling;
-  if (task.dx == nullptr || t.dx_packed) return false;
-  if (!t.dx_plane) return true;
-  return (task.dw_wanted || task.dbias_wanted) &&
-         (!t.dy_in_place || detail::StagesWholePlane(
-                                t.dx_plane_staging, task.shape->desc.in_width));
-}
-
 HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
@@ -151,7 +136,9 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
     rows.dy_begin = rows.out_begin;
     rows.dy_end = rows.out_end;
   }
-  if (DxReadsStagedDy(task) && rows.in_begin < rows.in_end) {
+  if (detail::DxReadsStagedDy(t, task.dx != nullptr,
+                              task.dw_wanted || task.dbias_wanted) &&
+      rows.in_begin < rows.in_end) {
     // dx row r = R * stride + phase - pad_top reads dy rows R - shift.
     rows.dy_begin = std::min(rows.dy_begin, CeilDiv(rows.in_begin + d.pad_top -
                                                         (d.stride_height - 1),
@@ -1220,13 +1207,13 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   const detail::BackwardTiling& t = *task.tiling;
   const TileRows rows = RowsOf(task, tile);
   const bool dx_rows = task.dx != nullptr && rows.in_begin < rows.in_end;
-  const bool dx_staged = dx_rows && DxReadsStagedDy(task);
+  const bool partials = task.dw_wanted || task.dbias_wanted;
+  const bool dx_staged = dx_rows && detail::DxReadsStagedDy(t, true, partials);
   if (dx_rows && t.dx_packed) InputGradsByPackedKernel(task, rows);
   if (dx_rows && t.dx_plane && !dx_staged) {
     InputGradsByPlaneKernel(task, rows, nullptr);
   }
   if (rows.dy_begin >= rows.dy_end) return;
-  const bool partials = task.dw_wanted || task.dbias_wanted;
   const float* staged_dy =
       dx_staged || (partials && !t.dy_in_place) ? StageDy(task, rows) : nullptr;
   const DyRows dy_rows = DyRowsOf(task, rows, staged_dy);

@@ -124,8 +124,9 @@ void CorrPaddedPlaneRows(const PlanePadding& p, const PlaneStaging& staging,
       p.pad_top + p.in_height - plane.kernel_height + 1, top, end);
   const int64_t inner_end = p.pad_left + p.in_width - plane.kernel_width + 1;
   const int64_t left =
-      p.pad_left == 0 ? 0
-                      : std::min(width, std::max(p.pad_left, kPlaneEdgeColumns));
+      p.pad_left == 0
+          ? 0
+          : std::min(width, std::max(p.pad_left, kPlaneEdgeColumns));
   const int64_t right =
       inner_end >= width
           ? width

@@ -193,6 +193,47 @@ TEST_P(NumericsTest, GradientsPropagateNaNAndInfLikeTheReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+TEST_P(NumericsTest, InfAtARowEndInXReachesOnlyTheTapsThatReadIt) {
+  // dw's flat loops run across row ends, where zeros after dy's rows meet
+  // the next row of x: an Inf there must not turn other taps into NaN.
+  std::vector<xcorr_conv2d_desc> descs = Shapes();
+  for (const int64_t width : {8, 70}) {
+    for (const int64_t channels : {1, 2, 17}) {
+      xcorr_conv2d_desc desc;
+      xcorr_conv2d_desc_init(&desc);
+      desc.in_channels = channels;
+      desc.out_channels = channels == 2 ? 5 : channels;
+      desc.in_height = 9;
+      desc.in_width = width;
+      desc.kernel_height = desc.kernel_width = 3;
+      descs.push_back(desc);
+      desc.pad_left = desc.pad_right = 1;
+      descs.push_back(desc);
+    }
+  }
+  for (const xcorr_conv2d_desc& desc : descs) {
+    const detail::ConvShape s = test::ShapeOf(desc);
+    std::vector<float> x = test::RandomVector(s.x_elements, 13);
+    const std::vector<float> w = test::RandomVector(s.w_elements, 14);
+    const std::vector<float> dy = test::RandomVector(s.y_elements, 15);
+    x[XIndex(desc, 0, 3, 0)] = kInf;
+    x[XIndex(desc, desc.in_channels - 1, 5, desc.in_width - 1)] = -kInf;
+    const test::BackwardOracle oracle = test::ReferenceBackward(desc, x, w, dy);
+    xcorr_plan* plan = nullptr;
+    ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+        << xcorr_last_error();
+    std::vector<float> dw(w.size());
+    ASSERT_EQ(XCORR_OK,
+              xcorr_conv2d_backward(plan, x.data(), w.data(), dy.data(),
+                                    nullptr, dw.data(), nullptr, nullptr))
+        << xcorr_last_error();
+    xcorr_plan_destroy(plan);
+    ExpectSameSpecials(dw, oracle.dw, oracle.dw_sums,
+                       "dw " + test::Describe(desc));
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(NumericsTest, DenormalsAreComputedNotFlushed) {
   for (const xcorr_conv2d_desc& desc : Shapes()) {
     const detail::ConvShape s = test::ShapeOf(desc);
