@@ -649,24 +649,34 @@ HWY_INLINE ChannelsLastX StageXChannelsLast(const detail::BackwardTask& task,
   xs.first = staged;
   const float* image =
       task.x + rows.n * s.x_strides.n + rows.g * group_channels * s.x_strides.c;
-  for (int64_t r = 0; r < height; ++r) {
+  // Staged columns m with input column m - pad_left inside the input.
+  const int64_t m_begin = std::min(d.pad_left, width);
+  const int64_t m_end = std::clamp(d.pad_left + d.in_width, m_begin, width);
+  for (int64_t r = 0; r < height; ++r, staged += xs.row_floats) {
     const int64_t in_row = top + r;
-    for (int64_t m = 0; m < width; ++m, staged += xs.channels) {
-      const int64_t in_col = m - d.pad_left;
-      if (in_row < 0 || in_row >= d.in_height || in_col < 0 ||
-          in_col >= d.in_width) {
-        Zero(staged, xs.channels);
-        continue;
+    if (in_row < 0 || in_row >= d.in_height) {
+      Zero(staged, xs.row_floats);
+      continue;
+    }
+    if (xs.channels != group_channels) {  // zeros after each pixel's channels
+      Zero(staged, xs.row_floats);
+    } else {
+      Zero(staged, m_begin * xs.channels);
+      Zero(staged + m_end * xs.channels, (width - m_end) * xs.channels);
+    }
+    const float* from =
+        image + in_row * s.x_strides.h + (m_begin - d.pad_left) * s.x_strides.w;
+    float* to = staged + m_begin * xs.channels;
+    if (s.x_strides.c == 1) {
+      for (int64_t m = m_begin; m < m_end;
+           ++m, from += s.x_strides.w, to += xs.channels) {
+        std::memcpy(to, from, Size(group_channels) * sizeof(float));
       }
-      const float* pixel =
-          image + in_row * s.x_strides.h + in_col * s.x_strides.w;
-      if (s.x_strides.c == 1) {
-        std::memcpy(staged, pixel, Size(group_channels) * sizeof(float));
-      } else {
-        for (int64_t c = 0; c < group_channels; ++c)
-          staged[c] = pixel[c * s.x_strides.c];
-      }
-      Zero(staged + group_channels, xs.channels - group_channels);
+    } else {
+      // NCHW: by register-block transposes, reading whole cache lines of
+      // each plane (element by element, a line per element).
+      Transpose(from, s.x_strides.c, group_channels, m_end - m_begin, to,
+                xs.channels);
     }
   }
   return xs;
