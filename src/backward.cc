@@ -253,20 +253,37 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
       s.out_width);
   // dx of a tile reads max_row_shift dy rows above its own: tall enough
   // tiles keep that halo a small part of what they stage.
-  int64_t rows = std::max({CeilDiv(kTileMultiplyAdds, row_multiply_adds),
-                           CeilDiv(kMinTileElements, t.staged_row_stride),
-                           SaturatingMul(kMinRowsPerHaloRow, t.max_row_shift)});
+  const int64_t min_rows =
+      std::max(CeilDiv(kMinTileElements, t.staged_row_stride),
+               SaturatingMul(kMinRowsPerHaloRow, t.max_row_shift));
+  const int64_t rows =
+      std::max(CeilDiv(kTileMultiplyAdds, row_multiply_adds), min_rows);
   int64_t row_tiles = CeilDiv(s.out_height, std::min(rows, s.out_height));
   const int64_t planes = d.groups * d.batch;
   // partial_floats may pass 2^61 (w's elements plus dbias), so its bytes
   // may not fit either.
   const int64_t partial_bytes_per_row_tile = SaturatingMul(
       planes, SaturatingMul(t.partial_floats, int64_t{sizeof(float)}));
-  row_tiles = std::max<int64_t>(
-      1, std::min(row_tiles, kMaxPartialBytes / partial_bytes_per_row_tile));
+  const int64_t max_row_tiles =
+      std::max<int64_t>(1, kMaxPartialBytes / partial_bytes_per_row_tile);
+  row_tiles = std::min(row_tiles, max_row_tiles);
   // Even blocks: 56 rows in 4 tiles of 14, not 3 of 18 and one of 2.
-  t.rows_per_tile = CeilDiv(s.out_height, row_tiles);
-  t.row_tiles = CeilDiv(s.out_height, t.rows_per_tile);
+  const auto set_row_tiles = [&](int64_t count) {
+    t.rows_per_tile = CeilDiv(s.out_height, count);
+    t.row_tiles = CeilDiv(s.out_height, t.rows_per_tile);
+  };
+  set_row_tiles(row_tiles);
+  // Several tiles in an even number, so that two threads share them evenly,
+  // where one more row tile keeps the rows required above (one channel,
+  // 256x256 3x3, AVX3, 2 threads: 3 tiles 22 us, 4 tiles 17 us).
+  if (t.row_tiles > 1 && planes * t.row_tiles % 2 == 1 &&
+      t.row_tiles < max_row_tiles) {
+    const int64_t rows_per_tile = CeilDiv(s.out_height, t.row_tiles + 1);
+    if (rows_per_tile >= min_rows &&
+        CeilDiv(s.out_height, rows_per_tile) % 2 == 0) {
+      set_row_tiles(t.row_tiles + 1);
+    }
+  }
   t.tile_count = planes * t.row_tiles;
 
   int64_t multiply_adds = 0;
