@@ -482,20 +482,19 @@ HWY_INLINE void DotRows(const detail::BackwardTask& task, const DyRows& dy_rows,
   const int64_t stride = task.tiling->staged_row_stride;
   const int64_t width = task.shape->out_width;
   if (count <= 0) return;
-  if (dy_rows.staged) {
-    const int64_t length = (count - 1) * stride + width;
-    DotBlock<kO, kV>(dy, 0, x, 0, 1, length,
-                     VectorTail(x_planes, x[kV - 1], length), true, sums);
-    return;
-  }
-  const int64_t last_x = (count - 1) * stride + width;
-  const int64_t last_dy = (count - 1) * dy_rows.row_stride + width;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  // From x's first row to the end of its last (staged dy's flat length).
+  const int64_t x_length = (count - 1) * stride + width;
   bool vector_tail = true;
   for (size_t v = 0; v < kV; ++v)
-    vector_tail = vector_tail && VectorTail(x_planes, x[v], last_x);
+    vector_tail = vector_tail && VectorTail(x_planes, x[v], x_length);
+  if (dy_rows.staged) {
+    DotBlock<kO, kV>(dy, 0, x, 0, 1, x_length, vector_tail, true, sums);
+    return;
+  }
+  const int64_t dy_length = (count - 1) * dy_rows.row_stride + width;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   for (size_t o = 0; o < kO; ++o)
-    vector_tail = vector_tail && dy[o] + last_dy + N <= dy_rows.end;
+    vector_tail = vector_tail && dy[o] + dy_length + N <= dy_rows.end;
   DotBlock<kO, kV>(dy, dy_rows.row_stride, x, stride, count, width, vector_tail,
                    true, sums);
 }
@@ -1248,7 +1247,7 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   }
   if (rows.dy_begin >= rows.dy_end) return;
   const float* staged_dy =
-      dx_staged || (partials && !t.dy_in_place) ? StageDy(task, rows) : nullptr;
+      detail::StagesDy(t, dx_rows, partials) ? StageDy(task, rows) : nullptr;
   const DyRows dy_rows = DyRowsOf(task, rows, staged_dy);
   // No partials when only dx is wanted (and no pointer arithmetic on NULL).
   float* tile_partials = task.partials != nullptr

@@ -83,10 +83,17 @@ inline bool DxReadsStagedDy(const BackwardTiling& t, bool dx_wanted,
   return partials_wanted && (!t.dy_in_place || t.dx_plane_stages_whole);
 }
 
+// Whether each tile stages dy: for dx (DxReadsStagedDy), or for dw and
+// dbias where they cannot read it in place. Then every reader uses the copy.
+inline bool StagesDy(const BackwardTiling& t, bool dx_wanted,
+                     bool partials_wanted) {
+  return DxReadsStagedDy(t, dx_wanted, partials_wanted) ||
+         (partials_wanted && !t.dy_in_place);
+}
+
 // Whether dw runs flat dot products over staged dy, across its rows' ends.
 inline bool DwReadsStagedDy(const BackwardTiling& t, bool dx_wanted) {
-  return !t.dw_channels_last &&
-         (!t.dy_in_place || DxReadsStagedDy(t, dx_wanted, true));
+  return !t.dw_channels_last && StagesDy(t, dx_wanted, true);
 }
 
 // Picks the tile grid for a validated shape; defined in backward.cc.
