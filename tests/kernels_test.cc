@@ -107,23 +107,29 @@ void TestAllPartialVectors() {
   }
 }
 
+struct Kernel {
+  int64_t height, width;
+};
+
 // The plane kernel (through the library's dispatch, which runs this
 // target) against the seed's loop: the fixed 3x3 and 5x5 kernels, and the
 // others at every height to three bands of kernel rows (each band height
 // once, and uneven splits), on plane sizes around the row and vector
-// blocks, with tiles that start and end mid-plane.
+// blocks (one-row kernels run blocks of up to 8 vectors), with tiles that
+// start and end mid-plane.
 void TestAllPlaneKernels() {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-  struct Kernel {
-    int64_t height, width;
-  };
-  std::vector<Kernel> kernels = {{3, 3}, {5, 5}, {3, 5}, {5, 3}};
+  std::vector<Kernel> kernels = {{3, 3}, {5, 5}, {3, 5}, {5, 3}, {1, 5}};
   for (int64_t height = 1; height <= 3 * kPlaneBandRows + 1; ++height)
     kernels.push_back({height, height % 4 + 1});
   for (const Kernel& kernel : kernels) {
     const std::vector<float> k = IntegerVector(kernel.height * kernel.width, 2);
+    std::vector<int64_t> out_widths = {6 * N + 3, 8 * N + 1, 12 * N + 5,
+                                       16 * N};
+    for (int64_t out_width = 1; out_width <= 4 * N + 1; ++out_width)
+      out_widths.push_back(out_width);
     for (int64_t out_height = 1; out_height <= 19; out_height += 3) {
-      for (int64_t out_width = 1; out_width <= 4 * N + 1; ++out_width) {
+      for (const int64_t out_width : out_widths) {
         const int64_t height = out_height + kernel.height - 1;
         const int64_t width = out_width + kernel.width - 1;
         // One float of offset: every load and store is unaligned.
@@ -172,18 +178,21 @@ void TestAllPlaneKernels() {
 // block overlaps its predecessor, at 2 and 4 vectors per block).
 void TestAllPlaneEdges() {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-  for (const int64_t kernel : {3, 5, 7}) {
+  for (const Kernel kernel :
+       {Kernel{3, 3}, Kernel{5, 5}, Kernel{7, 7}, Kernel{1, 2}, Kernel{1, 4}}) {
     for (const int64_t out_width : {N / 2 + 1, 3 * N + 1, 7 * N + 2}) {
       const int64_t out_height = 13;
-      const int64_t width = out_width + kernel - 1;
+      const int64_t width = out_width + kernel.width - 1;
       const std::vector<float> x =
-          RandomVector((out_height + kernel - 1) * width, 5);
-      const std::vector<float> k = RandomVector(kernel * kernel, 6);
+          RandomVector((out_height + kernel.height - 1) * width, 5);
+      const std::vector<float> k =
+          RandomVector(kernel.height * kernel.width, 6);
       std::vector<float> whole(static_cast<size_t>(out_height * out_width));
       std::vector<float> by_row(whole.size());
-      detail::PlaneTile tile{x.data(), width,        k.data(),  kernel,
-                             kernel,   whole.data(), out_width, out_width,
-                             0,        out_height,   0.25f};
+      detail::PlaneTile tile{x.data(),      width,        k.data(),
+                             kernel.height, kernel.width, whole.data(),
+                             out_width,     out_width,    0,
+                             out_height,    0.25f};
       detail::CorrPlaneTile(tile);
       tile.y = by_row.data();
       for (int64_t row = 0; row < out_height; ++row) {
@@ -191,8 +200,8 @@ void TestAllPlaneEdges() {
         tile.row_end = row + 1;
         detail::CorrPlaneTile(tile);
       }
-      ASSERT_EQ(whole, by_row)
-          << kernel << "x" << kernel << ", " << out_width << " wide";
+      ASSERT_EQ(whole, by_row) << kernel.height << "x" << kernel.width << ", "
+                               << out_width << " wide";
     }
   }
 }
