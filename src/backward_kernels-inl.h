@@ -29,7 +29,6 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
-#include <type_traits>
 #include <vector>
 
 #include "hwy/aligned_allocator.h"
@@ -582,17 +581,6 @@ HWY_INLINE void ForEachDwGroup(int64_t count, const Visit& visit) {
   }
 }
 
-// Calls fn(std::integral_constant<size_t, size>()) for size in [1, kMax].
-template <size_t kMax, class Fn>
-HWY_INLINE void WithBlockSize(int64_t size, const Fn& fn) {
-  if constexpr (kMax > 1) {
-    if (size < static_cast<int64_t>(kMax)) {
-      return WithBlockSize<kMax - 1>(size, fn);
-    }
-  }
-  fn(std::integral_constant<size_t, kMax>());
-}
-
 // All taps of input channel c for output channel ol by WeightGradRows, in
 // blocks of up to kDwBlock kernel rows by kDwBlock columns.
 HWY_INLINE void WeightGradRowBlocks(const detail::BackwardTask& task,
@@ -729,26 +717,6 @@ HWY_INLINE void OuterProductBlock(const float* const* dy, int64_t dy_row_floats,
   }
 }
 
-// The `vectors` (1 to kVectors) vectors of input channels left after the
-// whole blocks, as one block.
-template <size_t kVectors>
-HWY_INLINE void OuterProductRemainder(int64_t vectors, const float* const* dy,
-                                      int64_t dy_row_floats, const float* x,
-                                      int64_t x_row_floats,
-                                      int64_t x_column_floats, int64_t height,
-                                      int64_t width, float* const* out,
-                                      int64_t room) {
-  if constexpr (kVectors > 1) {
-    if (vectors < static_cast<int64_t>(kVectors)) {
-      return OuterProductRemainder<kVectors - 1>(vectors, dy, dy_row_floats, x,
-                                                 x_row_floats, x_column_floats,
-                                                 height, width, out, room);
-    }
-  }
-  OuterProductBlock<kVectors>(dy, dy_row_floats, x, x_row_floats,
-                              x_column_floats, height, width, out, room);
-}
-
 // The tile's whole dw partial block, [o][u][v][c], by outer products.
 // Output channels past the group's last read a plane of zeros and store
 // nothing.
@@ -796,12 +764,15 @@ HWY_INLINE void WeightGradsByOuterProducts(const detail::BackwardTask& task,
                                c
                          : nullptr;
           }
-          OuterProductRemainder<kOuterVectors>(
-              vectors, dy, stride,
-              xs.first + u * d.dilation_height * xs.row_floats +
-                  v * d.dilation_width * xs.channels + c,
-              x_row_floats, x_column_floats, height, s.out_width, out,
-              partial_channels - c);
+          // The last block of input channels may be narrower.
+          WithBlockSize<kOuterVectors>(vectors, [&](auto kVectors) {
+            OuterProductBlock<decltype(kVectors)::value>(
+                dy, stride,
+                xs.first + u * d.dilation_height * xs.row_floats +
+                    v * d.dilation_width * xs.channels + c,
+                x_row_floats, x_column_floats, height, s.out_width, out,
+                partial_channels - c);
+          });
         }
       }
     }

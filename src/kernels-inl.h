@@ -139,22 +139,6 @@ HWY_INLINE void PlaneBand(D d, const detail::PlaneTile& tile, const float* x,
   }
 }
 
-// PlaneBand for a band of `height` rows (1 to kBandHeight) of a kernel whose
-// size is read from the tile, its height made a compile-time constant.
-template <size_t kRows, size_t kVectors, int64_t kBandHeight = kPlaneBandRows,
-          class D, class V = hn::Vec<D>>
-HWY_INLINE void PlaneBandOfHeight(D d, const detail::PlaneTile& tile,
-                                  const float* x, int64_t first_row,
-                                  int64_t height, V (&acc)[kRows][kVectors]) {
-  if constexpr (kBandHeight > 1) {
-    if (height < kBandHeight) {
-      return PlaneBandOfHeight<kRows, kVectors, kBandHeight - 1>(
-          d, tile, x, first_row, height, acc);
-    }
-  }
-  PlaneBand<kRows, kVectors, kBandHeight, 0>(d, tile, x, first_row, acc);
-}
-
 // The whole kHeight x kWidth kernel for the block whose top-left input is
 // x, kernel columns outermost.
 template <size_t kRows, size_t kVectors, int64_t kHeight, int64_t kWidth,
@@ -214,7 +198,10 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
     int64_t first_row = 0;
     for (int64_t b = 0; b < bands; ++b) {
       const int64_t height = kh / bands + (b < kh % bands ? 1 : 0);
-      PlaneBandOfHeight<kRows, kVectors>(d, tile, x, first_row, height, acc);
+      WithBlockSize<kPlaneBandRows>(height, [&](auto kBandHeight) {
+        PlaneBand<kRows, kVectors, decltype(kBandHeight)::value, 0>(
+            d, tile, x, first_row, acc);
+      });
       first_row += height;
     }
   }
@@ -504,18 +491,6 @@ HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o,
 constexpr size_t kDirectChannels = kVectorRegisters == 32 ? 4 : 3;
 constexpr size_t kDirectVectors = 4;
 
-// The last `vectors` (< kVectors) vectors of a row in one block.
-template <size_t kChannels, size_t kVectors, class D>
-HWY_INLINE void DirectRemainder(D d, const DirectPass& pass, int64_t o,
-                                int64_t col, int64_t vectors) {
-  if constexpr (kVectors > 1) {
-    if (vectors == static_cast<int64_t>(kVectors) - 1) {
-      return DirectBlock<kChannels, kVectors - 1>(d, pass, o, col);
-    }
-    DirectRemainder<kChannels, kVectors - 1>(d, pass, o, col, vectors);
-  }
-}
-
 template <size_t kChannels, class D>
 HWY_INLINE void DirectChannels(D d, const DirectPass& pass, int64_t o) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -526,9 +501,10 @@ HWY_INLINE void DirectChannels(D d, const DirectPass& pass, int64_t o) {
         d, pass, o, b * static_cast<int64_t>(kDirectVectors) * N);
   }
   const int64_t done = blocks * static_cast<int64_t>(kDirectVectors);
-  if (done < vectors) {
-    DirectRemainder<kChannels, kDirectVectors>(d, pass, o, done * N,
-                                               vectors - done);
+  if (done < vectors) {  // the row's last vectors in one narrower block
+    WithBlockSize<kDirectVectors - 1>(vectors - done, [&](auto kVectors) {
+      DirectBlock<kChannels, decltype(kVectors)::value>(d, pass, o, done * N);
+    });
   }
 }
 
@@ -962,7 +938,8 @@ HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
 // The `vectors` (1 to kVectors; the last one partial) vectors of output
 // channels left after the whole blocks, from channel o, as one block: each
 // broadcast input then meets all of them, rather than being loaded again per
-// vector.
+// vector. (Through WithBlockSize's lambda, NHWC 16 -> 16 32x32 ran 4 % more
+// instructions.)
 template <size_t kVectors>
 HWY_INLINE void PackedRemainder(const detail::PackedTile& tile, PixelRun& px,
                                 int64_t o, int64_t vectors, const float* bias,

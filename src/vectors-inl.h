@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "hwy/highway.h"
 
@@ -59,6 +60,19 @@ HWY_INLINE void StoreUpTo(D d, hn::Vec<D> v, float* p, int64_t count) {
   HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)];
   hn::Store(v, d, lanes);
   for (int64_t k = 0; k < count; ++k) p[k] = lanes[k];
+}
+
+// Calls fn(std::integral_constant<size_t, size>()) for size in [1, kMax]:
+// a block size known at run time made a compile-time constant, so that the
+// block's loops unroll and its accumulators stay in registers.
+template <size_t kMax, class Fn>
+HWY_INLINE void WithBlockSize(int64_t size, const Fn& fn) {
+  if constexpr (kMax > 1) {
+    if (size < static_cast<int64_t>(kMax)) {
+      return WithBlockSize<kMax - 1>(size, fn);
+    }
+  }
+  fn(std::integral_constant<size_t, kMax>());
 }
 
 }  // namespace HWY_NAMESPACE
