@@ -139,7 +139,6 @@ void PlanPlaneDx(const ConvShape& s, BackwardTiling* t) {
   t->dx_plane_staging =
       full ? PlaneStaging{}
            : PaddedStagingOf(d.in_width, d.kernel_height, d.kernel_width);
-  t->dx_plane_stages_whole = StagesWholePlane(t->dx_plane_staging, d.in_width);
   t->dx_plane = !s.degenerate && s.in_channels_per_group == 1 &&
                 s.out_channels_per_group == 1 && d.stride_height == 1 &&
                 d.stride_width == 1 && d.dilation_height == 1 &&
@@ -292,9 +291,11 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
              multiply_adds < kSerialMultiplyAdds;
   PlanPackedDx(s, &t);
   PlanPlaneDx(s, &t);
-  t.dy_in_place = !t.dw_channels_last && s.y_strides.w == 1 &&
-                  s.out_width >= kInPlaceDyMinWidth &&
-                  s.out_channels_per_group < 4 && d.stride_height == 1;
+  t.dy_in_place =
+      !t.dw_channels_last && s.y_strides.w == 1 &&
+      s.out_width >= kInPlaceDyMinWidth && s.out_channels_per_group < 4 &&
+      d.stride_height == 1 &&
+      !(t.dx_plane && StagesWholePlane(t.dx_plane_staging, d.in_width));
   // The partials start on a cache line after dx's packed weights.
   t.partials_offset =
       std::min(RoundUp(t.dx_packed_floats, kPackedLanes), INT64_MAX / 2);
@@ -343,8 +344,7 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
   // row's start: a non-finite x there makes NaN (0 * Inf) in taps that never
   // read it. A NaN in dw is the only sign, rare on real data; dw then comes
   // from the reference, which has NaN exactly where PyTorch has.
-  if (dw != nullptr && DwReadsStagedDy(t, task.dx != nullptr) &&
-      AnyNaN(dw, s.w_elements)) {
+  if (dw != nullptr && DwReadsStagedDy(t) && AnyNaN(dw, s.w_elements)) {
     reference::Backward(s, x, w, dy, nullptr, dw, nullptr);
   }
 }

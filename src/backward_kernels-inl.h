@@ -1219,7 +1219,8 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   if (rows.dy_begin >= rows.dy_end) return;
   const float* staged_dy =
       detail::StagesDy(t, dx_rows, partials) ? StageDy(task, rows) : nullptr;
-  const DyRows dy_rows = DyRowsOf(task, rows, staged_dy);
+  const DyRows dy_rows =
+      DyRowsOf(task, rows, t.dy_in_place ? nullptr : staged_dy);
   // No partials when only dx is wanted (and no pointer arithmetic on NULL).
   float* tile_partials = task.partials != nullptr
                              ? task.partials + tile * t.partial_floats

@@ -59,10 +59,12 @@ struct BackwardTiling {
   bool dx_plane;
   PlanePadding dx_plane_padding;
   PlaneStaging dx_plane_staging;
-  bool dx_plane_stages_whole;  // StagesWholePlane: dx no wider than a strip
-  // dw (by dot products) and dbias read dy in place, row by row, unless dx
-  // stages it anyway: contiguous rows at least a few vectors wide, fewer
-  // than four output channels per group, stride_height 1.
+  // dw (by dot products) and dbias read dy in place, row by row: contiguous
+  // rows at least a few vectors wide, fewer than four output channels per
+  // group, stride_height 1, and no one-channel dx that would copy all of dy
+  // anyway (its plane no wider than a strip; then all read one copy). The
+  // shape alone decides, so that dw's and dbias's bits do not depend on dx
+  // being requested.
   bool dy_in_place;
   // Where the partial sums start in the workspace, in floats.
   int64_t partials_offset;
@@ -71,20 +73,18 @@ struct BackwardTiling {
 };
 
 // Whether dx reads dy from each tile's staged copy: the gather form always;
-// the plane kernel when dw or dbias also read dy and either stage it anyway
-// (rows too narrow to read in place) or the padded-plane kernel would copy
-// all of it too (planes no wider than its strips): one copy then serves
+// the plane kernel when dw or dbias stage dy too, so that one copy serves
 // all. (AVX3, 1 thread, 256x256 3x3, dx + dw: 31 us with dx reading dy in
 // place, 29 us from the copy.)
 inline bool DxReadsStagedDy(const BackwardTiling& t, bool dx_wanted,
                             bool partials_wanted) {
   if (!dx_wanted || t.dx_packed) return false;
   if (!t.dx_plane) return true;
-  return partials_wanted && (!t.dy_in_place || t.dx_plane_stages_whole);
+  return partials_wanted && !t.dy_in_place;
 }
 
 // Whether each tile stages dy: for dx (DxReadsStagedDy), or for dw and
-// dbias where they cannot read it in place. Then every reader uses the copy.
+// dbias where they do not read it in place (else they never read the copy).
 inline bool StagesDy(const BackwardTiling& t, bool dx_wanted,
                      bool partials_wanted) {
   return DxReadsStagedDy(t, dx_wanted, partials_wanted) ||
@@ -92,8 +92,8 @@ inline bool StagesDy(const BackwardTiling& t, bool dx_wanted,
 }
 
 // Whether dw runs flat dot products over staged dy, across its rows' ends.
-inline bool DwReadsStagedDy(const BackwardTiling& t, bool dx_wanted) {
-  return !t.dw_channels_last && StagesDy(t, dx_wanted, true);
+inline bool DwReadsStagedDy(const BackwardTiling& t) {
+  return !t.dw_channels_last && !t.dy_in_place;
 }
 
 // Picks the tile grid for a validated shape; defined in backward.cc.

@@ -86,6 +86,29 @@ void CheckBackward(const xcorr_conv2d_desc& desc, unsigned want,
   check(kDbias, g.dbias, o.dbias, o.dbias_sums, "dbias");
 }
 
+// Each requested gradient has the same bits whichever others the call also
+// requests.
+void ExpectSubsetsAsTogether(const xcorr_conv2d_desc& desc, uint64_t seed) {
+  const detail::ConvShape shape = test::ShapeOf(desc);
+  const std::vector<float> x = RandomVector(shape.x_elements, seed);
+  const std::vector<float> w = RandomVector(shape.w_elements, seed + 1);
+  const std::vector<float> dy = RandomVector(shape.y_elements, seed + 2);
+  const Gradients all = RunBackward(desc, x, w, dy, kAll, true);
+  for (unsigned want = 1; want < kAll; ++want) {
+    const Gradients some = RunBackward(desc, x, w, dy, want, want % 2 == 0);
+    const std::string what = Describe(desc) + " want " + std::to_string(want);
+    if (want & kDx) {
+      EXPECT_EQ(all.dx, some.dx) << what;
+    }
+    if (want & kDw) {
+      EXPECT_EQ(all.dw, some.dw) << what;
+    }
+    if (want & kDbias) {
+      EXPECT_EQ(all.dbias, some.dbias) << what;
+    }
+  }
+}
+
 void SetPads(int64_t top, int64_t bottom, int64_t left, int64_t right,
              xcorr_conv2d_desc* desc) {
   desc->pad_top = top;
@@ -135,6 +158,7 @@ TEST_P(BackwardTest, EachSubsetOfGradientsIsWrittenAndNoOther) {
     desc.layout = layout;
     for (unsigned want = 1; want <= kAll; ++want)
       CheckBackward(desc, want, want);
+    ExpectSubsetsAsTogether(desc, 8);
   }
   // Nothing requested: nothing to do, and OK.
   const xcorr_conv2d_desc desc = Desc(1, 1, 1, 4, 4, 2, 2);
@@ -213,10 +237,10 @@ TEST_P(BackwardTest, LargerShapesRunInManyTilesAndMatchReference) {
 
 // Rows of at least 64 outputs with fewer than four output channels per
 // group: dw and dbias read dy in place, row by row (a masked tail per row),
-// unless dx stages it anyway; one-channel dx runs on the padded-plane kernel
+// even where dx stages it; one-channel dx runs on the padded-plane kernel
 // reading dy in place. Tiles of one to three rows (the kernel rows' shared
 // part empty), several tiles, tails of every length class, and each
-// gradient alone, so that the in-place and staged readers both run.
+// gradient alone and with the others (the same bits).
 TEST_P(BackwardTest, WideRowsReadDyInPlaceAndMatchReference) {
   struct Case {
     int64_t in_channels, out_channels, groups, height, width;
@@ -253,6 +277,7 @@ TEST_P(BackwardTest, WideRowsReadDyInPlaceAndMatchReference) {
       for (unsigned want : {kAll, kDx, kDw, kDbias}) {
         CheckBackward(desc, want, seed++);
       }
+      ExpectSubsetsAsTogether(desc, seed++);
       desc.layout = XCORR_LAYOUT_NHWC;
       CheckBackward(desc, kAll, seed++);
     }
