@@ -101,6 +101,9 @@ int64_t ChannelsPerTile(const ConvShape& shape, int64_t per_output,
 }  // namespace
 
 Plan MakePlan(const ConvShape& shape) {
+  // The algorithms below depend on the target (PackedKernelIsWide), so a plan
+  // made before any other call must already see XCORR_TARGET.
+  ApplyTargetFromEnvironment();
   const xcorr_conv2d_desc& d = shape.desc;
   Plan plan{};
   plan.shape = shape;

@@ -2,6 +2,7 @@
 #include "src/threading.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
@@ -15,13 +16,20 @@ std::shared_ptr<tbb::task_arena> MakeArena(int threads) {
                      : std::make_shared<tbb::task_arena>();
 }
 
-// XCORR_NUM_THREADS if it is a non-negative integer, else 0 (all cores).
+// XCORR_NUM_THREADS if it is an integer in [0, 65536], else 0 (all cores),
+// with a warning, as for a bad XCORR_TARGET.
 int ThreadsFromEnvironment() {
   const char* text = std::getenv("XCORR_NUM_THREADS");
-  if (text == nullptr) return 0;
+  if (text == nullptr || *text == '\0') return 0;
   char* end = nullptr;
   const long value = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || value < 0 || value > 1 << 16) return 0;
+  if (end == text || *end != '\0' || value < 0 || value > 1 << 16) {
+    std::fprintf(stderr,
+                 "xcorr: ignoring XCORR_NUM_THREADS=\"%s\": not an integer "
+                 "from 0 (all cores) to 65536\n",
+                 text);
+    return 0;
+  }
   return static_cast<int>(value);
 }
 

@@ -133,10 +133,13 @@ XCORR_API const char* xcorr_target_name(void);
    NULL restores the best available. Unknown, or not supported by this CPU and
    build: XCORR_ERR_UNSUPPORTED. Process-wide (it also affects any other user of
    Highway in the process); call it while no xcorr call is running. The
-   environment variable XCORR_TARGET does the same at the first call. */
+   environment variable XCORR_TARGET does the same at the first call of any
+   kind (plan creation included); a bad value is ignored with a warning on
+   stderr. */
 XCORR_API xcorr_status xcorr_force_target(const char* name);
 /* Threads that calls may use: 0 means all cores, n < 0 is invalid. The
-   environment variable XCORR_NUM_THREADS sets the initial value. */
+   environment variable XCORR_NUM_THREADS sets the initial value (a value that
+   is not an integer from 0 to 65536 is ignored with a warning on stderr). */
 XCORR_API xcorr_status xcorr_set_num_threads(int n);
 
 #ifdef __cplusplus
