@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs xcorr (static, then shared) into temporary prefixes and builds and
 # runs the consumer programs against each: through find_package and through
-# pkg-config. Usage: run_install_test.sh SOURCE_DIR WORK_DIR
+# pkg-config. The static build is configured with its prefix; the shared one
+# is configured with the default prefix and installed with --prefix, so the
+# installed files must not depend on the configured prefix.
+# Usage: run_install_test.sh SOURCE_DIR WORK_DIR
 set -euo pipefail
 source_dir=$1
 work=$2
@@ -11,11 +14,12 @@ for kind in static shared; do
   shared=$([ "$kind" = shared ] && echo ON || echo OFF)
   prefix=$work/$kind/prefix
   echo "== $kind: build and install the library"
+  configured_prefix=$([ "$kind" = static ] && echo "$prefix" || echo /usr/local)
   cmake -S "$source_dir" -B "$work/$kind/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DBUILD_SHARED_LIBS=$shared -DXCORR_BUILD_TESTS=OFF -DXCORR_BUILD_BENCHMARKS=OFF \
-    -DXCORR_BUILD_TOOLS=OFF -DXCORR_INSTALL=ON -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+    -DXCORR_BUILD_TOOLS=OFF -DXCORR_INSTALL=ON -DCMAKE_INSTALL_PREFIX="$configured_prefix" >/dev/null
   cmake --build "$work/$kind/build" -j 2 >/dev/null
-  cmake --install "$work/$kind/build" >/dev/null
+  cmake --install "$work/$kind/build" --prefix "$prefix" >/dev/null
 
   echo "== $kind: find_package consumer"
   cmake -S "$source_dir/tests/install/consumer" -B "$work/$kind/consumer" -G Ninja \
