@@ -98,8 +98,10 @@ Tensor Conv2D::forward(const TensorView& x) {
 
 void Conv2D::backward(const TensorView& dy, const TensorView& dx) {
   if (plan_ == nullptr) {
-    throw RuntimeError(XCORR_ERR_INVALID_ARGUMENT,
-                       "Conv2D::backward before forward");
+    // A call out of order is bad input, as a NULL x would be to the C API.
+    throw InvalidArgument(XCORR_ERR_INVALID_ARGUMENT,
+                          "Conv2D::backward before forward: no input to "
+                          "differentiate at");
   }
   if (grads_are_zero_) {
     plan_->backward(input_, weight, dy, dx, weight_grad, bias_grad);

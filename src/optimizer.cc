@@ -1,4 +1,7 @@
 // SGD: torch.optim.SGD's update rule with momentum and weight decay.
+#include <utility>
+
+#include "src/status.h"
 #include "xcorr/xcorr.hpp"
 
 namespace xcorr {
@@ -9,6 +12,19 @@ SGD::SGD(std::vector<Parameter> parameters, float learning_rate, float momentum,
       learning_rate_(learning_rate),
       momentum_(momentum),
       weight_decay_(weight_decay) {
+  // As torch.optim.SGD, which raises ValueError on negative values (and
+  // here NaN too).
+  const std::pair<const char*, float> settings[] = {
+      {"learning rate", learning_rate},
+      {"momentum", momentum},
+      {"weight decay", weight_decay}};
+  for (const auto& [name, value] : settings) {
+    if (!(value >= 0.0f)) {
+      throw InvalidArgument(
+          XCORR_ERR_INVALID_ARGUMENT,
+          detail::StrCat("SGD ", name, " ", value, " must be non-negative"));
+    }
+  }
   for (const Parameter& p : parameters_) {
     if (p.value == nullptr || p.grad == nullptr ||
         p.value->dims() != p.grad->dims()) {

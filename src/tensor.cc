@@ -93,8 +93,16 @@ void Tensor::AlignedDelete::operator()(float* data) const {
 
 Tensor::Tensor(Dims dims) : dims_(std::move(dims)) {
   const auto count = static_cast<size_t>(ElementCount(dims_));
-  data_.reset(
-      static_cast<float*>(::operator new[](count * sizeof(float), kAlignment)));
+  // Out of memory is a RuntimeError, as the C API's XCORR_ERR_OUT_OF_MEMORY,
+  // not a std::bad_alloc outside the API's exceptions.
+  data_.reset(static_cast<float*>(
+      ::operator new[](count * sizeof(float), kAlignment, std::nothrow)));
+  if (data_ == nullptr) {
+    throw RuntimeError(
+        XCORR_ERR_OUT_OF_MEMORY,
+        detail::StrCat("out of memory for a ", DimsString(dims_), " tensor (",
+                       count * sizeof(float), " bytes)"));
+  }
   std::memset(data_.get(), 0, count * sizeof(float));
 }
 

@@ -50,6 +50,19 @@ TEST(TensorTest, BadShapesAndIndicesThrowInvalidArgument) {
   EXPECT_THROW(TensorView(nullptr, {1}), InvalidArgument);
 }
 
+// A size that fits int64_t but no memory: the API's RuntimeError with the C
+// API's status, not a std::bad_alloc.
+TEST(TensorTest, OutOfMemoryIsARuntimeError) {
+  try {
+    Tensor huge({int64_t{1} << 60});
+    FAIL() << "allocated 4 EiB";
+  } catch (const RuntimeError& e) {
+    EXPECT_EQ(XCORR_ERR_OUT_OF_MEMORY, e.status());
+    EXPECT_NE(std::string::npos, std::string(e.what()).find("out of memory"))
+        << e.what();
+  }
+}
+
 TEST(CppApiTest, ExceptionsCarryStatusAndTheCMessage) {
   try {
     Conv2dPlan plan(

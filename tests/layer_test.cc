@@ -69,7 +69,25 @@ TEST(LayerTest, ForwardRejectsTheWrongChannelCount) {
   Conv2D conv(2, 1, {1, 1});
   EXPECT_THROW(conv(Tensor({1, 3, 4, 4})), InvalidArgument);
   EXPECT_THROW(conv(Tensor({3, 4, 4})), InvalidArgument);
-  EXPECT_THROW(conv.backward(Tensor({1, 1, 4, 4})), RuntimeError);
+  EXPECT_THROW(conv.backward(Tensor({1, 1, 4, 4})), InvalidArgument);
+}
+
+TEST(OptimizerTest, SgdRejectsNegativeOrNaNSettings) {
+  Tensor value = Tensor::ones({1}), grad = Tensor::ones({1});
+  const std::vector<Parameter> params = {{&value, &grad}};
+  EXPECT_THROW(SGD(params, -0.1f), InvalidArgument);
+  EXPECT_THROW(SGD(params, 0.1f, -0.9f), InvalidArgument);
+  EXPECT_THROW(SGD(params, 0.1f, 0.0f, -1e-4f), InvalidArgument);
+  EXPECT_THROW(SGD(params, NAN), InvalidArgument);
+  try {
+    SGD(params, -0.5f);
+    FAIL() << "a negative learning rate was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ("SGD learning rate -0.5 must be non-negative", e.what());
+  }
+  SGD zero(params, 0.0f);  // no update, as torch allows
+  zero.step();
+  EXPECT_EQ(1.0f, value.data()[0]);
 }
 
 TEST(OptimizerTest, SgdMatchesTorchWithMomentumAndWeightDecay) {
