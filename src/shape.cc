@@ -179,6 +179,15 @@ xcorr_conv2d_desc Corr2dDesc(int64_t height, int64_t width,
 
 Status Corr2dShape(int64_t height, int64_t width, int64_t kernel_height,
                    int64_t kernel_width, ConvShape* shape) {
+  // Messages in xcorr_corr2d's own names (h, w, kh, kw) where they can be.
+  XCORR_RETURN_IF_ERROR(CheckAtLeast("h", height, 1));
+  XCORR_RETURN_IF_ERROR(CheckAtLeast("w", width, 1));
+  XCORR_RETURN_IF_ERROR(CheckAtLeast("kh", kernel_height, 1));
+  XCORR_RETURN_IF_ERROR(CheckAtLeast("kw", kernel_width, 1));
+  if (kernel_height > height || kernel_width > width) {
+    return InvalidArgument("kernel ", kernel_height, "x", kernel_width,
+                           " is larger than the image ", height, "x", width);
+  }
   const xcorr_conv2d_desc desc =
       Corr2dDesc(height, width, kernel_height, kernel_width);
   return ValidateConvDesc(&desc, shape);

@@ -116,12 +116,15 @@ TEST(Corr2dErrorsTest, BadArgumentsAreRejected) {
             xcorr_corr2d(x, 2, 2, x, 1, 1, nullptr));
   EXPECT_STREQ("y is NULL", xcorr_last_error());
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, 2, 2, x, 3, 1, y));
-  EXPECT_STREQ("kernel 3x1 (dilated 3x1) is larger than the padded input 2x2",
-               xcorr_last_error());
+  EXPECT_STREQ("kernel 3x1 is larger than the image 2x2", xcorr_last_error());
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, -2, 2, x, 1, 1, y));
-  EXPECT_STREQ("in_height -2 must be positive", xcorr_last_error());
+  EXPECT_STREQ("h -2 must be positive", xcorr_last_error());
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, 2, 0, x, 1, 1, y));
+  EXPECT_STREQ("w 0 must be positive", xcorr_last_error());
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, 2, 2, x, 0, 1, y));
+  EXPECT_STREQ("kh 0 must be positive", xcorr_last_error());
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(x, 2, 2, x, 1, 0, y));
-  EXPECT_STREQ("kernel_width 0 must be positive", xcorr_last_error());
+  EXPECT_STREQ("kw 0 must be positive", xcorr_last_error());
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT, xcorr_corr2d(y, 2, 2, x, 1, 1, y + 1));
   EXPECT_STREQ("y overlaps x", xcorr_last_error());
   EXPECT_EQ((std::vector<float>{0, 0, 0, 0}), std::vector<float>(y, y + 4));
