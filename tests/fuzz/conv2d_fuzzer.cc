@@ -82,7 +82,7 @@ xcorr_conv2d_desc ConsumeDesc(FuzzedDataProvider& data) {
     if (*channels > 0 && *channels < 16) *channels *= groups;
   }
   d.in_height = ConsumeSize(data, 1, 12);
-  d.in_width = ConsumeSize(data, 1, 40);
+  d.in_width = ConsumeSize(data, 1, 160);
   d.kernel_height = ConsumeSize(data, 1, 4);
   d.kernel_width = ConsumeSize(data, 1, 5);
   d.stride_height = ConsumeSize(data, 1, 3);
@@ -406,7 +406,7 @@ void FuzzConv2d(FuzzedDataProvider& data) {
 }
 
 void FuzzCorr2d(FuzzedDataProvider& data) {
-  const int64_t h = ConsumeSize(data, 1, 9), w = ConsumeSize(data, 1, 40);
+  const int64_t h = ConsumeSize(data, 1, 9), w = ConsumeSize(data, 1, 160);
   const int64_t kh = ConsumeSize(data, 1, 4), kw = ConsumeSize(data, 1, 5);
   const bool valid =
       h >= 1 && w >= 1 && kh >= 1 && kw >= 1 && kh <= h && kw <= w &&

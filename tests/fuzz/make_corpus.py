@@ -68,7 +68,7 @@ def conv_desc(e, n=1, g=1, ci=1, co=1, h=5, w=6, kh=3, kw=3, sh=1, sw=1,
     e.size(ci, 1, 3)
     e.size(co, 1, 3)
     e.size(h, 1, 12)
-    e.size(w, 1, 40)
+    e.size(w, 1, 160)
     e.size(kh, 1, 4)
     e.size(kw, 1, 5)
     e.size(sh, 1, 3)
@@ -133,7 +133,7 @@ def corr2d(h, w, kh, kw):
     e = Encoder()
     e.integral(0, 0, 7)
     e.size(h, 1, 9)
-    e.size(w, 1, 40)
+    e.size(w, 1, 160)
     e.size(kh, 1, 4)
     e.size(kw, 1, 5)
     if 1 <= kh <= h and 1 <= kw <= w and h * w <= 1 << 16:
@@ -185,6 +185,9 @@ def seeds():
     yield "bwd_nhwc_groups", conv(False, g=2, ci=2, co=1, layout=1,
                                   pads=(1, 1, 0, 2), sw=2)
     yield "bwd_dilation_stride", conv(False, h=8, w=9, dh=2, sh=2)
+    # 64 outputs and more per row: dw and dbias read dy in place.
+    yield "bwd_rows_of_dy_in_place", conv(False, h=6, w=90, kh=2, kw=3,
+                                          pads=(1, 0, 2, 1))
     yield "bwd_only_dbias", conv(False, nulls=8 | 16)
     yield "bwd_null_dy", conv(False, nulls=128 | 4)
     yield "bwd_dw_without_x", conv(False, nulls=128 | 1 | 8)
@@ -211,6 +214,8 @@ def seeds():
     yield "huge_valid_plan_only", invalid(n=1, h=1 << 20, w=1 << 20, kh=1, kw=1)
     yield "corr2d_small", corr2d(6, 8, 1, 2)
     yield "corr2d_square", corr2d(9, 33, 4, 5)
+    # One kernel row, over a whole AVX-512 block of 8 vectors.
+    yield "corr2d_one_row_wide", corr2d(3, 150, 1, 3)
     yield "corr2d_kernel_too_big", corr2d(2, 3, 4, 1)
     yield "corr2d_negative", corr2d(-2, 3, 1, 1)
     yield "threads_negative", threads(-2)
