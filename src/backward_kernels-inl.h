@@ -236,11 +236,13 @@ struct DyRows {
   const float* end;  // in place: the end of dy
 };
 
+// The staged copy (which StagesDy then made) unless the tiling reads dy in
+// place, even where dx staged it.
 HWY_INLINE DyRows DyRowsOf(const detail::BackwardTask& task,
                            const TileRows& rows, const float* staged_dy) {
   const detail::ConvShape& s = *task.shape;
   const int64_t stride = task.tiling->staged_row_stride;
-  if (staged_dy != nullptr) {
+  if (!task.tiling->dy_in_place) {
     return {
         staged_dy + rows.dy_lead + (rows.out_begin - rows.dy_begin) * stride,
         rows.dy_pitch, stride, true, nullptr};
@@ -1219,8 +1221,7 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   if (rows.dy_begin >= rows.dy_end) return;
   const float* staged_dy =
       detail::StagesDy(t, dx_rows, partials) ? StageDy(task, rows) : nullptr;
-  const DyRows dy_rows =
-      DyRowsOf(task, rows, t.dy_in_place ? nullptr : staged_dy);
+  const DyRows dy_rows = DyRowsOf(task, rows, staged_dy);
   // No partials when only dx is wanted (and no pointer arithmetic on NULL).
   float* tile_partials = task.partials != nullptr
                              ? task.partials + tile * t.partial_floats
