@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "hwy/aligned_allocator.h"
@@ -319,21 +320,67 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task,
   return planes;
 }
 
+// Lanes [0, count) from p, zeros above, reading no further than p + count.
+template <class D>
+HWY_INLINE hn::Vec<D> LoadTail(D d, const float* p, int64_t count) {
+  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)] = {};
+  std::copy(p, p + count, lanes);
+  return hn::Load(d, lanes);
+}
+
+// A sum of vectors in two chains that take turns (one chain would wait on
+// the adder's latency), then across lanes: the same bits wherever the same
+// vectors are added in the same order.
+struct VectorSum {
+  using D = hn::ScalableTag<float>;
+  HWY_INLINE VectorSum() : next(hn::Zero(D())), other(hn::Zero(D())) {}
+  HWY_INLINE void Add(hn::Vec<D> v) {
+    next = hn::Add(next, v);
+    std::swap(next, other);
+  }
+  HWY_INLINE float Total() const {
+    return hn::GetLane(hn::SumOfLanes(D(), hn::Add(next, other)));
+  }
+  hn::Vec<D> next, other;
+};
+
+// The sum of dy's `rows` rows (dy_row_stride apart) of `width` elements, in
+// the order in which DotBlock<kO, kV, true> sums dy[0]: its vectors in turn,
+// each row's tail as a vector padded with zeros. dbias takes it where dw
+// runs by rows, so that its bits are the same whether or not dw is computed
+// (and sums it then).
+HWY_INLINE float RowSum(const float* dy, int64_t dy_row_stride, int64_t rows,
+                        int64_t width) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  VectorSum sum;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = dy + r * dy_row_stride;
+    int64_t f = 0;
+    for (; f + N <= width; f += N) sum.Add(hn::LoadU(d, row + f));
+    if (f < width) sum.Add(LoadTail(d, row + f, width - f));
+  }
+  return sum.Total();
+}
+
 // sums[o * kV + v] (+)= sum over rows r < rows and columns f < width of
 // dy[o][r * dy_row_stride + f] * x[v][r * x_row_stride + f]. Each row runs
 // full vectors, then its tail as one masked vector: past a row's end lie
 // the next row's elements, and past the last row's end whole vectors may be
 // read only where `vector_tail` says so, else its tail runs as scalars.
-// Accumulators span all the rows: one horizontal sum per (o, v).
-template <size_t kO, size_t kV>
+// Accumulators span all the rows: one horizontal sum per (o, v). With
+// kBias, *bias (+)= RowSum of dy[0] too, from the same loads (dbias fused
+// into dw: one pass over dy less).
+template <size_t kO, size_t kV, bool kBias = false>
 HWY_INLINE void DotBlock(const float* const* dy, int64_t dy_row_stride,
                          const float* const* x, int64_t x_row_stride,
                          int64_t rows, int64_t width, bool vector_tail,
-                         bool accumulate, float* sums) {
+                         bool accumulate, float* sums, float* bias = nullptr) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   V acc[kO][kV];
+  VectorSum bias_sum;
   float tails[kO][kV] = {};
   for (size_t o = 0; o < kO; ++o) {
     for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::Zero(d);
@@ -357,6 +404,7 @@ HWY_INLINE void DotBlock(const float* const* dy, int64_t dy_row_stride,
       for (size_t o = 0; o < kO; ++o) {
         V g = hn::LoadU(d, dy_row[o] + f);
         KeepInRegister(g);
+        if (kBias && o == 0) bias_sum.Add(g);
         for (size_t v = 0; v < kV; ++v)
           acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
       }
@@ -371,10 +419,14 @@ HWY_INLINE void DotBlock(const float* const* dy, int64_t dy_row_stride,
         in[v] = hn::IfThenElseZero(mask, hn::LoadU(d, x_row[v] + f));
       for (size_t o = 0; o < kO; ++o) {
         const V g = hn::IfThenElseZero(mask, hn::LoadU(d, dy_row[o] + f));
+        if (kBias && o == 0) bias_sum.Add(g);
         for (size_t v = 0; v < kV; ++v)
           acc[o][v] = hn::MulAdd(g, in[v], acc[o][v]);
       }
       continue;
+    }
+    if constexpr (kBias) {
+      bias_sum.Add(LoadTail(d, dy_row[0] + f, width - f));
     }
     for (size_t o = 0; o < kO; ++o) {
       for (size_t v = 0; v < kV; ++v) {
@@ -388,6 +440,10 @@ HWY_INLINE void DotBlock(const float* const* dy, int64_t dy_row_stride,
       const float sum = hn::GetLane(hn::SumOfLanes(d, acc[o][v])) + tails[o][v];
       sums[o * kV + v] = accumulate ? sums[o * kV + v] + sum : sum;
     }
+  }
+  if constexpr (kBias) {
+    const float sum = bias_sum.Total();
+    *bias = accumulate ? *bias + sum : sum;
   }
 }
 
@@ -475,11 +531,13 @@ HWY_INLINE void WeightGradTaps(const detail::BackwardTask& task,
 
 // DotBlock over `count` tile rows of dy from dy[] and of x from x[] (x
 // rows staged_row_stride apart): staged dy as one flat run across the zeros
-// after its rows; dy in place row by row.
+// after its rows; dy in place row by row. Also *bias += the RowSum of dy[0]
+// over those rows when `bias` is not NULL.
 template <size_t kO, size_t kV>
 HWY_INLINE void DotRows(const detail::BackwardTask& task, const DyRows& dy_rows,
                         const XPlanes& x_planes, const float* const* dy,
-                        const float* const* x, int64_t count, float* sums) {
+                        const float* const* x, int64_t count, float* sums,
+                        float* bias) {
   const int64_t stride = task.tiling->staged_row_stride;
   const int64_t width = task.shape->out_width;
   if (count <= 0) return;
@@ -488,16 +546,43 @@ HWY_INLINE void DotRows(const detail::BackwardTask& task, const DyRows& dy_rows,
   bool vector_tail = true;
   for (size_t v = 0; v < kV; ++v)
     vector_tail = vector_tail && VectorTail(x_planes, x[v], x_length);
-  if (dy_rows.staged) {
-    DotBlock<kO, kV>(dy, 0, x, 0, 1, x_length, vector_tail, true, sums);
-    return;
+  const int64_t dy_row_stride = dy_rows.staged ? 0 : dy_rows.row_stride;
+  const int64_t x_row_stride = dy_rows.staged ? 0 : stride;
+  const int64_t runs = dy_rows.staged ? 1 : count;
+  const int64_t run_width = dy_rows.staged ? x_length : width;
+  if (!dy_rows.staged) {
+    const int64_t dy_length = (count - 1) * dy_rows.row_stride + width;
+    const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+    for (size_t o = 0; o < kO; ++o)
+      vector_tail = vector_tail && dy[o] + dy_length + N <= dy_rows.end;
   }
-  const int64_t dy_length = (count - 1) * dy_rows.row_stride + width;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-  for (size_t o = 0; o < kO; ++o)
-    vector_tail = vector_tail && dy[o] + dy_length + N <= dy_rows.end;
-  DotBlock<kO, kV>(dy, dy_rows.row_stride, x, stride, count, width, vector_tail,
-                   true, sums);
+  if (bias != nullptr) {
+    DotBlock<kO, kV, true>(dy, dy_row_stride, x, x_row_stride, runs, run_width,
+                           vector_tail, true, sums, bias);
+  } else {
+    DotBlock<kO, kV>(dy, dy_row_stride, x, x_row_stride, runs, run_width,
+                     vector_tail, true, sums);
+  }
+}
+
+// The dbias term of dy rows [0, count) (rows dy_rows.row_stride apart, or
+// one flat run when staged), in DotRows' order.
+HWY_INLINE float DyRowsSum(const detail::BackwardTask& task,
+                           const DyRows& dy_rows, const float* dy,
+                           int64_t count) {
+  const int64_t width = task.shape->out_width;
+  if (dy_rows.staged) {
+    return RowSum(dy, 0, 1, (count - 1) * dy_rows.row_stride + width);
+  }
+  return RowSum(dy, dy_rows.row_stride, count, width);
+}
+
+// The first of the tile's dy rows that WeightGradRows reads for all its kU
+// kernel rows at once (see there): it reads the tile's rows of dy from here
+// to the end first, then those before.
+HWY_INLINE int64_t DwSharedRowsBegin(int64_t k_u, int64_t dilation,
+                                     int64_t tile_rows) {
+  return std::min((k_u - 1) * dilation, tile_rows);
 }
 
 // dw partials of one output channel ol for taps (u_begin .. u_begin + kU,
@@ -505,12 +590,14 @@ HWY_INLINE void DotRows(const detail::BackwardTask& task, const DyRows& dy_rows,
 // rows u read x rows u * dilation further down, so with x[g] shared, dy
 // enters shifted by -u * dilation rows: where all kU shifts stay inside the
 // tile's rows, each x load feeds kU rows of taps (kU + kV loads for kU * kV
-// FMAs); the few rows at either end run per u.
+// FMAs); the few rows at either end run per u. Where dbias is not NULL, its
+// term of channel ol comes from the same loads of dy (kernel row u_begin's).
 template <size_t kU, size_t kV>
 HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
                                const TileRows& rows, const DyRows& dy_rows,
                                const XPlanes& x_planes, int64_t ol, int64_t c,
-                               int64_t u_begin, int64_t v_begin, float* dw) {
+                               int64_t u_begin, int64_t v_begin, float* dw,
+                               float* dbias) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t stride = task.tiling->staged_row_stride;
@@ -526,9 +613,10 @@ HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
            u_begin * dilation * stride + v * d.dilation_width / d.stride_width;
   }
   // x rows [shared, tile_rows) (from u_begin's) feed every kernel row.
-  const int64_t shared = static_cast<int64_t>(kU - 1) * dilation;
+  const int64_t shared = DwSharedRowsBegin(kU, dilation, tile_rows);
   const bool any_shared = shared < tile_rows;
   float sums[kU * kV] = {};
+  float bias = 0.0f;
   if (any_shared) {
     const float* dy[kU];
     const float* x_shared[kV];
@@ -538,7 +626,7 @@ HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
                            dy_rows.row_stride;
     }
     DotRows<kU, kV>(task, dy_rows, x_planes, dy, x_shared, tile_rows - shared,
-                    sums);
+                    sums, dbias != nullptr ? &bias : nullptr);
   }
   for (size_t r = 0; r < kU; ++r) {
     const int64_t shift = static_cast<int64_t>(r) * dilation;
@@ -552,7 +640,8 @@ HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
       for (size_t k = 0; k < kV; ++k)
         x_part[k] = x[k] + (shift + range[0]) * stride;
       DotRows<1, kV>(task, dy_rows, x_planes, dy_part, x_part,
-                     range[1] - range[0], sums + r * kV);
+                     range[1] - range[0], sums + r * kV,
+                     r == 0 && dbias != nullptr ? &bias : nullptr);
     }
     for (size_t k = 0; k < kV; ++k) {
       dw[ol * s.w_strides.n + c * s.w_strides.c +
@@ -561,6 +650,7 @@ HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
           sums[r * kV + k];
     }
   }
+  if (dbias != nullptr) dbias[ol] = bias;
 }
 
 // Kernel rows (and columns) per WeightGradRows block: a kU x kV block keeps
@@ -571,31 +661,39 @@ HWY_INLINE void WeightGradRows(const detail::BackwardTask& task,
 // 2.80 against 3.18.
 constexpr int64_t kDwBlock = kVectorRegisters == 32 ? 4 : 3;
 
-// Calls visit(begin, size) for `count` kernel rows (or columns) in even
+// Size of group g of `count` kernel rows (or columns) split into even
 // groups of at most kDwBlock: 7 as 4 + 3, 5 as 3 + 2.
+HWY_INLINE int64_t DwGroupSize(int64_t count, int64_t g) {
+  const int64_t groups = CeilDiv(count, kDwBlock);
+  return count / groups + (g < count % groups ? 1 : 0);
+}
+
+// Calls visit(begin, size) for each of those groups in turn.
 template <class Visit>
 HWY_INLINE void ForEachDwGroup(int64_t count, const Visit& visit) {
-  const int64_t groups = CeilDiv(count, kDwBlock);
-  for (int64_t g = 0, begin = 0; g < groups; ++g) {
-    const int64_t size = count / groups + (g < count % groups ? 1 : 0);
+  for (int64_t begin = 0, g = 0; begin < count; ++g) {
+    const int64_t size = DwGroupSize(count, g);
     visit(begin, size);
     begin += size;
   }
 }
 
 // All taps of input channel c for output channel ol by WeightGradRows, in
-// blocks of up to kDwBlock kernel rows by kDwBlock columns.
+// blocks of up to kDwBlock kernel rows by kDwBlock columns; the first block
+// of input channel 0 also sums dbias's term where dbias is not NULL.
 HWY_INLINE void WeightGradRowBlocks(const detail::BackwardTask& task,
                                     const TileRows& rows, const DyRows& dy_rows,
                                     const XPlanes& x_planes, int64_t ol,
-                                    int64_t c, float* dw) {
+                                    int64_t c, float* dw, float* dbias) {
   const xcorr_conv2d_desc& d = task.shape->desc;
   ForEachDwGroup(d.kernel_height, [&](int64_t u, int64_t row_count) {
     WithBlockSize<kDwBlock>(row_count, [&](auto kU) {
       ForEachDwGroup(d.kernel_width, [&](int64_t v, int64_t column_count) {
         WithBlockSize<kDwBlock>(column_count, [&](auto kV) {
+          const bool first = c == 0 && u == 0 && v == 0;
           WeightGradRows<decltype(kU)::value, decltype(kV)::value>(
-              task, rows, dy_rows, x_planes, ol, c, u, v, dw);
+              task, rows, dy_rows, x_planes, ol, c, u, v, dw,
+              first ? dbias : nullptr);
         });
       });
     });
@@ -781,17 +879,36 @@ HWY_INLINE void WeightGradsByOuterProducts(const detail::BackwardTask& task,
   }
 }
 
+// The output channels of a group that dw takes in fours (WeightGradTaps<4>).
+HWY_INLINE int64_t DwBlockedChannels(const detail::ConvShape& s) {
+  return s.out_channels_per_group / 4 * 4;
+}
+
+// Whether dw runs the tile's other channels by WeightGradRows: row stride 1
+// and, staged, a tile taller than the kernel (dy read in place always).
+HWY_INLINE bool DwByRows(const detail::BackwardTask& task, const TileRows& rows,
+                         const DyRows& dy_rows) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t stride = task.tiling->staged_row_stride;
+  const int64_t length =
+      (rows.out_end - rows.out_begin - 1) * stride + s.out_width;
+  return !task.tiling->dw_channels_last && d.stride_height == 1 &&
+         (!dy_rows.staged ||
+          length > 2 * (d.kernel_height - 1) * d.dilation_height * stride);
+}
+
 // The tile's whole dw partial block. Output channels in fours share x
 // loads, flat chunk by chunk of staged dy; the rest share them across kernel
 // rows when the row stride is 1 and, staged, the tile is taller than the
 // kernel (dy read in place always takes that way). The flat length stops at
 // the last dy element of the last row, so that in-place x is never read past
-// its end.
+// its end. Where dbias is not NULL, the channels that run by WeightGradRows
+// also sum their dbias terms there (see BiasGrads).
 HWY_INLINE void WeightGrads(const detail::BackwardTask& task,
                             const TileRows& rows, const float* staged_dy,
-                            const DyRows& dy_rows, float* dw) {
+                            const DyRows& dy_rows, float* dw, float* dbias) {
   const detail::ConvShape& s = *task.shape;
-  const xcorr_conv2d_desc& d = s.desc;
   if (task.tiling->dw_channels_last) {
     return WeightGradsByOuterProducts(task, rows, staged_dy, dw);
   }
@@ -799,11 +916,8 @@ HWY_INLINE void WeightGrads(const detail::BackwardTask& task,
   const XPlanes x_planes = StageX(task, rows);
   const int64_t length =
       (rows.out_end - rows.out_begin - 1) * stride + s.out_width;
-  const int64_t blocked = s.out_channels_per_group / 4 * 4;
-  const bool by_rows =
-      d.stride_height == 1 &&
-      (!dy_rows.staged ||
-       length > 2 * (d.kernel_height - 1) * d.dilation_height * stride);
+  const int64_t blocked = DwBlockedChannels(s);
+  const bool by_rows = DwByRows(task, rows, dy_rows);
   for (int64_t begin = 0; begin < length; begin += kDwChunk) {
     const int64_t end = std::min(begin + kDwChunk, length);
     for (int64_t ol = 0; ol < blocked; ol += 4) {
@@ -821,16 +935,39 @@ HWY_INLINE void WeightGrads(const detail::BackwardTask& task,
   if (!by_rows) return;
   for (int64_t ol = blocked; ol < s.out_channels_per_group; ++ol) {
     for (int64_t c = 0; c < s.in_channels_per_group; ++c) {
-      WeightGradRowBlocks(task, rows, dy_rows, x_planes, ol, c, dw);
+      WeightGradRowBlocks(task, rows, dy_rows, x_planes, ol, c, dw, dbias);
     }
   }
 }
 
+// dbias's term of channel ol in the order in which WeightGradRows sums it
+// with its first kernel rows' dw: rows from DwSharedRowsBegin to the end,
+// then those before.
+HWY_INLINE float BiasInDwOrder(const detail::BackwardTask& task,
+                               const TileRows& rows, const DyRows& dy_rows,
+                               int64_t ol) {
+  const xcorr_conv2d_desc& d = task.shape->desc;
+  const int64_t tile_rows = rows.out_end - rows.out_begin;
+  const int64_t shared = DwSharedRowsBegin(DwGroupSize(d.kernel_height, 0),
+                                           d.dilation_height, tile_rows);
+  const float* dy = dy_rows.first + ol * dy_rows.channel_stride;
+  float bias = 0.0f;
+  if (shared < tile_rows) {
+    bias += DyRowsSum(task, dy_rows, dy + shared * dy_rows.row_stride,
+                      tile_rows - shared);
+  }
+  if (shared > 0) bias += DyRowsSum(task, dy_rows, dy, shared);
+  return bias;
+}
+
 // The tile's dbias partials: sums of its output rows of each channel
-// (staged, as one flat run: the zeros between rows add nothing).
+// (staged, as one flat run: the zeros between rows add nothing). Channels
+// whose dw runs by WeightGradRows sum in its order, so that dbias has the
+// same bits with dw or without; with dw, WeightGrads has summed them
+// (dw_summed_them).
 HWY_INLINE void BiasGrads(const detail::BackwardTask& task,
                           const TileRows& rows, const DyRows& dy_rows,
-                          float* dbias) {
+                          bool dw_summed_them, float* dbias) {
   const detail::ConvShape& s = *task.shape;
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -839,7 +976,13 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task,
   const int64_t length =
       dy_rows.staged ? (tile_rows - 1) * dy_rows.row_stride + s.out_width
                      : s.out_width;
-  for (int64_t ol = 0; ol < s.out_channels_per_group; ++ol) {
+  const int64_t first_in_dw_order = DwByRows(task, rows, dy_rows)
+                                        ? DwBlockedChannels(s)
+                                        : s.out_channels_per_group;
+  for (int64_t ol = first_in_dw_order; ol < s.out_channels_per_group; ++ol) {
+    if (!dw_summed_them) dbias[ol] = BiasInDwOrder(task, rows, dy_rows, ol);
+  }
+  for (int64_t ol = 0; ol < first_in_dw_order; ++ol) {
     // Four chains of additions: one would wait on the adder's latency.
     auto acc0 = hn::Zero(d), acc1 = hn::Zero(d), acc2 = hn::Zero(d),
          acc3 = hn::Zero(d);
@@ -1226,10 +1369,14 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   float* tile_partials = task.partials != nullptr
                              ? task.partials + tile * t.partial_floats
                              : nullptr;
-  if (task.dw_wanted)
-    WeightGrads(task, rows, staged_dy, dy_rows, tile_partials);
+  float* dbias_partials = task.dbias_wanted && tile_partials != nullptr
+                              ? tile_partials + t.dw_partial_floats
+                              : nullptr;
+  if (task.dw_wanted) {
+    WeightGrads(task, rows, staged_dy, dy_rows, tile_partials, dbias_partials);
+  }
   if (task.dbias_wanted) {
-    BiasGrads(task, rows, dy_rows, tile_partials + t.dw_partial_floats);
+    BiasGrads(task, rows, dy_rows, task.dw_wanted, dbias_partials);
   }
   if (!dx_staged) return;
   if (t.dx_plane) {

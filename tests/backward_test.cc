@@ -160,6 +160,17 @@ TEST_P(BackwardTest, EachSubsetOfGradientsIsWrittenAndNoOther) {
       CheckBackward(desc, want, want);
     ExpectSubsetsAsTogether(desc, 8);
   }
+  // Where dw runs by kernel rows, dbias is summed from dw's loads of dy;
+  // alone, it must sum in the same order. On staged dy: one channel (the
+  // plane staged whole), and six output channels (four by fours, two by
+  // rows) with a dilated kernel taller than one row group, in tiles taller
+  // than twice its extent.
+  xcorr_conv2d_desc one_channel = Desc(1, 1, 1, 40, 50, 3, 3);
+  SetPads(1, 2, 0, 1, &one_channel);
+  ExpectSubsetsAsTogether(one_channel, 9);
+  xcorr_conv2d_desc six_outputs = Desc(2, 2, 6, 61, 19, 5, 2);
+  six_outputs.dilation_height = 2;
+  ExpectSubsetsAsTogether(six_outputs, 10);
   // Nothing requested: nothing to do, and OK.
   const xcorr_conv2d_desc desc = Desc(1, 1, 1, 4, 4, 2, 2);
   xcorr_plan* plan = nullptr;
