@@ -71,13 +71,6 @@ struct PlaneKernel {
   static_assert(kHeight > 0 || kOrder == PlaneOrder::kInputRows, "");
 };
 
-// Kernels whose size is not fixed at compile time run their kernel rows in
-// bands of at most this many rows, each band's height a compile-time
-// constant, so that which output row each input row feeds is known without
-// a branch (11x11 on AVX3 at 1000x1000: 89 GFLOP/s so, 56 with a test per
-// row).
-constexpr int64_t kPlaneBandRows = 6;
-
 // Loads kVectors consecutive vectors from `from`, each pinned before it
 // enters the array (see KeepInRegister).
 template <size_t kVectors, class D, class V = hn::Vec<D>>
@@ -113,29 +106,70 @@ HWY_INLINE void PlaneTaps(D d, const float* x_row, const float* k, int64_t kw,
   }
 }
 
-// Kernel rows [first_row, first_row + kBandHeight) of the kernel at k (kw
-// columns, kWidth if fixed) for the block whose top-left input is x, input
-// rows outermost.
+// Every kernel column of input row x_row (see PlaneTaps; kWidth columns if
+// fixed, else the tile's).
+template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
+          class D, class V = hn::Vec<D>>
+HWY_INLINE void PlaneInputRow(D d, const detail::PlaneTile& tile,
+                              const float* x_row, const float* k,
+                              int64_t in_row, V (&acc)[kRows][kVectors]) {
+  const int64_t kw = kWidth > 0 ? kWidth : tile.kernel_width;
+  if constexpr (kWidth > 0) {
+    HWY_UNROLL(32)
+    for (int64_t kv = 0; kv < kWidth; ++kv)
+      PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv, acc);
+  } else {
+    for (int64_t kv = 0; kv < kw; ++kv)
+      PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv, acc);
+  }
+}
+
+// All kBandHeight rows of the kernel (kWidth columns if fixed) for the
+// block whose top-left input is x, input rows outermost.
 template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
           class D, class V = hn::Vec<D>>
 HWY_INLINE void PlaneBand(D d, const detail::PlaneTile& tile, const float* x,
-                          int64_t first_row, V (&acc)[kRows][kVectors]) {
-  const int64_t kw = kWidth > 0 ? kWidth : tile.kernel_width;
-  const float* k = tile.k + first_row * kw;
+                          V (&acc)[kRows][kVectors]) {
   HWY_UNROLL(32)
   for (int64_t in_row = 0;
        in_row < static_cast<int64_t>(kRows) + kBandHeight - 1; ++in_row) {
-    const float* x_row = x + (first_row + in_row) * tile.x_row_stride;
-    if constexpr (kWidth > 0) {
-      HWY_UNROLL(32)
-      for (int64_t kv = 0; kv < kWidth; ++kv)
-        PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv,
-                                                acc);
-    } else {
-      for (int64_t kv = 0; kv < kw; ++kv)
-        PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv,
-                                                acc);
-    }
+    PlaneInputRow<kRows, kVectors, kBandHeight, kWidth>(
+        d, tile, x + in_row * tile.x_row_stride, tile.k, in_row, acc);
+  }
+}
+
+// The same for a kernel of kh >= kRows - 1 rows read from the tile, in
+// three runs of input rows, each with a mapping to the block's rows known
+// at compile time: the first kRows - 1 rows feed the block rows above
+// them, the middle ones every block row, the last kRows - 1 the block rows
+// below them. An input row that feeds few block rows leaves the FMA's
+// latency exposed (on 16-register targets, with two vectors a row, below
+// four rows), and such rows now come once per kernel, not once per band of
+// at most six kernel rows as before (AVX2, 1 thread, GFLOP/s: 1024x1024 7x7
+// 68.7 -> 82.9, 11x11 82.2 -> 94.2; 256x256 7x7 75.1 -> 89.0).
+template <size_t kRows, size_t kVectors, class D, class V = hn::Vec<D>>
+HWY_INLINE void PlaneTall(D d, const detail::PlaneTile& tile, const float* x,
+                          V (&acc)[kRows][kVectors]) {
+  constexpr int64_t kEdge = static_cast<int64_t>(kRows) - 1;
+  const int64_t kh = tile.kernel_height, kw = tile.kernel_width;
+  // Input row i < kEdge: block rows r <= i, kernel row i - r.
+  HWY_UNROLL(32)
+  for (int64_t i = 0; i < kEdge; ++i) {
+    PlaneInputRow<kRows, kVectors, kEdge, 0>(d, tile, x + i * tile.x_row_stride,
+                                             tile.k, i, acc);
+  }
+  // Input row i in [kEdge, kh): every block row r, kernel row i - r.
+  for (int64_t i = kEdge; i < kh; ++i) {
+    PlaneInputRow<kRows, kVectors, kEdge + 1, 0>(
+        d, tile, x + i * tile.x_row_stride, tile.k + (i - kEdge) * kw, kEdge,
+        acc);
+  }
+  // Input row kh + j: block rows r > j, kernel row kh + j - r.
+  HWY_UNROLL(32)
+  for (int64_t j = 0; j < kEdge; ++j) {
+    PlaneInputRow<kRows, kVectors, kEdge, 0>(
+        d, tile, x + (kh + j) * tile.x_row_stride, tile.k + (kh - kEdge) * kw,
+        kEdge + j, acc);
   }
 }
 
@@ -169,10 +203,11 @@ HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
 }
 
 // One kRows x (kVectors * Lanes(d)) block whose top-left output is (row,
-// col) (kVectors: Kernel's, or one at the right edge). A kernel
-// whose size is read from the tile runs its rows in bands as even as
-// possible (11 rows as 6 + 5). Every output lane sums its taps in the same
-// order whatever the block, so blocks may overlap.
+// col) (kVectors: Kernel's, or one at the right edge). A kernel whose size
+// is read from the tile runs by PlaneTall, or as one band of its height
+// where it is shorter than kRows - 1. Every output lane sums its taps in
+// the same order (kernel rows, then columns) whatever the block, so blocks
+// may overlap.
 template <class Kernel, size_t kVectors, class D>
 HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
                            int64_t col) {
@@ -190,22 +225,17 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
     PlaneColumns<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x,
                                                                    acc);
   } else if constexpr (Kernel::kHeight > 0) {
-    PlaneBand<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x, 0,
+    PlaneBand<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x,
                                                                 acc);
   } else {
-    // Split as dw's ForEachDwGroup splits, but written out: through such a
-    // visiting lambda the accumulators left the registers (AVX3, 1024x1024
-    // 11x11: 101 -> 39 GFLOP/s).
-    const int64_t kh = tile.kernel_height;
-    const int64_t bands = CeilDiv(kh, kPlaneBandRows);
-    int64_t first_row = 0;
-    for (int64_t b = 0; b < bands; ++b) {
-      const int64_t height = kh / bands + (b < kh % bands ? 1 : 0);
-      WithBlockSize<kPlaneBandRows>(height, [&](auto kBandHeight) {
-        PlaneBand<kRows, kVectors, decltype(kBandHeight)::value, 0>(
-            d, tile, x, first_row, acc);
+    static_assert(kRows >= 3, "blocks of kernels read from the tile");
+    if (tile.kernel_height >= static_cast<int64_t>(kRows) - 1) {
+      PlaneTall(d, tile, x, acc);
+    } else {
+      WithBlockSize<kRows - 2>(tile.kernel_height, [&](auto kBandHeight) {
+        PlaneBand<kRows, kVectors, decltype(kBandHeight)::value, 0>(d, tile, x,
+                                                                    acc);
       });
-      first_row += height;
     }
   }
   HWY_UNROLL(32)
