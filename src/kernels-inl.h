@@ -344,9 +344,12 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
 // - 3x3 on AVX3: input rows 6 x 4, 62-84; kernel columns 6 x 2, 43-53;
 // - 3x3 on AVX2: kernel columns 5 x 2, 66-71; input rows 6 x 2, 52-68;
 // - 5x5: kernel columns 6 x 2 (AVX3) 87-108, 4 x 2 (AVX2) 83-96; input rows,
-//   fixed or not, 70-86 and 49-73;
-// - 7x7 and 11x11: input rows 90-95 (AVX3), 64-80 (AVX2); kernel columns
-//   with the size read from the tile, 34-92.
+//   fixed or not, 70-86 and 49-73. Without FMA (SSE4, SSSE3: a multiply and
+//   an add, two-operand, with a temporary each) the kernel columns' 8 + 2 + 5
+//   registers spill, and the generic kernel runs 5x5 instead: SSE4 256x256
+//   18.8 -> 31.9, 1024x1024 13.6 -> 27.9;
+// - 7x7 and 11x11: input rows 90-108 (AVX3), 83-97 (AVX2, since PlaneTall);
+//   kernel columns with the size read from the tile, 34-92.
 HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
   constexpr bool kWide = kVectorRegisters == 32;
   const int64_t kh = tile.kernel_height, kw = tile.kernel_width;
@@ -370,7 +373,7 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
     // GFLOP/s, the speed of a plain loop of loads, FMAs and stores.
     PlaneRows<PlaneKernel<1, kWide ? 8 : 4, 1, 0, PlaneOrder::kInputRows>>(
         tile);
-  } else if (kh == 5 && kw == 5) {
+  } else if (kh == 5 && kw == 5 && HWY_NATIVE_FMA) {
     PlaneRows<PlaneKernel<kWide ? 6 : 4, 2, 5, 5, PlaneOrder::kKernelColumns>>(
         tile);
   } else {
