@@ -200,13 +200,22 @@ Plan MakePlan(const ConvShape& shape) {
   // Other kernels' scratch is a bounded stack buffer; degenerate shapes run
   // the reference.
   plan.packed_channels = RoundUp(shape.out_channels_per_group, kPackedLanes);
+  const int64_t packed_floats = SaturatingAdd(
+      SaturatingMul(SaturatingMul(d.groups, per_output), plan.packed_channels),
+      kMaxVectorLanes);
+  plan.x_channels_last =
+      plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
+      shape.layout == XCORR_LAYOUT_NCHW && !PackedKernelIsWide();
+  plan.x_copy_offset =
+      std::min(RoundUp(std::min(packed_floats, INT64_MAX / 2), kPackedLanes),
+               INT64_MAX / 2);
   plan.forward_workspace_bytes =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
               !shape.degenerate
           ? WorkspaceBytes(
-                SaturatingAdd(SaturatingMul(SaturatingMul(d.groups, per_output),
-                                            plan.packed_channels),
-                              kMaxVectorLanes))
+                plan.x_channels_last
+                    ? SaturatingAdd(plan.x_copy_offset, shape.x_elements)
+                    : packed_floats)
           : 0;
   plan.backward = PlanBackwardTiling(shape);
   plan.workspace_bytes =

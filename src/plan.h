@@ -47,7 +47,12 @@ struct Plan {
   bool serial;              // forward too small to be worth running tasks
   BackwardTiling backward;  // the backward pass's own grid
   int64_t packed_channels;  // see PackedTile::packed_channels
-  size_t forward_workspace_bytes;  // kPackedWeights: the packed weights
+  // kPackedWeights on NCHW x where the target's blocks are narrow (16
+  // registers): each call first copies x channels-last into the workspace,
+  // x_copy_offset floats after the packed weights, and the tiles read that.
+  bool x_channels_last;
+  int64_t x_copy_offset;
+  size_t forward_workspace_bytes;  // kPackedWeights: packed weights (+ x)
   size_t workspace_bytes;          // what forward or backward may use
 };
 
