@@ -320,14 +320,6 @@ HWY_INLINE XPlanes StageX(const detail::BackwardTask& task,
   return planes;
 }
 
-// Lanes [0, count) from p, zeros above, reading no further than p + count.
-template <class D>
-HWY_INLINE hn::Vec<D> LoadTail(D d, const float* p, int64_t count) {
-  HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)] = {};
-  std::copy(p, p + count, lanes);
-  return hn::Load(d, lanes);
-}
-
 // A sum of vectors in two chains that take turns (one chain would wait on
 // the adder's latency), then across lanes: the same bits wherever the same
 // vectors are added in the same order.
@@ -358,7 +350,7 @@ HWY_INLINE float RowSum(const float* dy, int64_t dy_row_stride, int64_t rows,
     const float* row = dy + r * dy_row_stride;
     int64_t f = 0;
     for (; f + N <= width; f += N) sum.Add(hn::LoadU(d, row + f));
-    if (f < width) sum.Add(LoadTail(d, row + f, width - f));
+    if (f < width) sum.Add(LoadUpTo(d, row + f, width - f));
   }
   return sum.Total();
 }
@@ -426,7 +418,7 @@ HWY_INLINE void DotBlock(const float* const* dy, int64_t dy_row_stride,
       continue;
     }
     if constexpr (kBias) {
-      bias_sum.Add(LoadTail(d, dy_row[0] + f, width - f));
+      bias_sum.Add(LoadUpTo(d, dy_row[0] + f, width - f));
     }
     for (size_t o = 0; o < kO; ++o) {
       for (size_t v = 0; v < kV; ++v) {
@@ -529,10 +521,22 @@ HWY_INLINE void WeightGradTaps(const detail::BackwardTask& task,
   }
 }
 
+// How DotBlock and RowSum walk `count` tile rows of dy (and x): staged dy
+// as one flat run across the zeros after its rows, dy in place row by row.
+struct DyRuns {
+  int64_t dy_row_stride, x_row_stride, runs, width;
+};
+HWY_INLINE DyRuns RunsOf(const detail::BackwardTask& task,
+                         const DyRows& dy_rows, int64_t count) {
+  const int64_t stride = task.tiling->staged_row_stride;
+  const int64_t width = task.shape->out_width;
+  if (dy_rows.staged) return {0, 0, 1, (count - 1) * stride + width};
+  return {dy_rows.row_stride, stride, count, width};
+}
+
 // DotBlock over `count` tile rows of dy from dy[] and of x from x[] (x
-// rows staged_row_stride apart): staged dy as one flat run across the zeros
-// after its rows; dy in place row by row. Also *bias += the RowSum of dy[0]
-// over those rows when `bias` is not NULL.
+// rows staged_row_stride apart), as RunsOf says. Also *bias += the RowSum
+// of dy[0] over those rows when `bias` is not NULL.
 template <size_t kO, size_t kV>
 HWY_INLINE void DotRows(const detail::BackwardTask& task, const DyRows& dy_rows,
                         const XPlanes& x_planes, const float* const* dy,
@@ -546,10 +550,7 @@ HWY_INLINE void DotRows(const detail::BackwardTask& task, const DyRows& dy_rows,
   bool vector_tail = true;
   for (size_t v = 0; v < kV; ++v)
     vector_tail = vector_tail && VectorTail(x_planes, x[v], x_length);
-  const int64_t dy_row_stride = dy_rows.staged ? 0 : dy_rows.row_stride;
-  const int64_t x_row_stride = dy_rows.staged ? 0 : stride;
-  const int64_t runs = dy_rows.staged ? 1 : count;
-  const int64_t run_width = dy_rows.staged ? x_length : width;
+  const DyRuns r = RunsOf(task, dy_rows, count);
   if (!dy_rows.staged) {
     const int64_t dy_length = (count - 1) * dy_rows.row_stride + width;
     const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
@@ -557,24 +558,20 @@ HWY_INLINE void DotRows(const detail::BackwardTask& task, const DyRows& dy_rows,
       vector_tail = vector_tail && dy[o] + dy_length + N <= dy_rows.end;
   }
   if (bias != nullptr) {
-    DotBlock<kO, kV, true>(dy, dy_row_stride, x, x_row_stride, runs, run_width,
-                           vector_tail, true, sums, bias);
+    DotBlock<kO, kV, true>(dy, r.dy_row_stride, x, r.x_row_stride, r.runs,
+                           r.width, vector_tail, true, sums, bias);
   } else {
-    DotBlock<kO, kV>(dy, dy_row_stride, x, x_row_stride, runs, run_width,
+    DotBlock<kO, kV>(dy, r.dy_row_stride, x, r.x_row_stride, r.runs, r.width,
                      vector_tail, true, sums);
   }
 }
 
-// The dbias term of dy rows [0, count) (rows dy_rows.row_stride apart, or
-// one flat run when staged), in DotRows' order.
+// The dbias term of dy rows [0, count), in DotRows' order.
 HWY_INLINE float DyRowsSum(const detail::BackwardTask& task,
                            const DyRows& dy_rows, const float* dy,
                            int64_t count) {
-  const int64_t width = task.shape->out_width;
-  if (dy_rows.staged) {
-    return RowSum(dy, 0, 1, (count - 1) * dy_rows.row_stride + width);
-  }
-  return RowSum(dy, dy_rows.row_stride, count, width);
+  const DyRuns r = RunsOf(task, dy_rows, count);
+  return RowSum(dy, r.dy_row_stride, r.runs, r.width);
 }
 
 // The first of the tile's dy rows that WeightGradRows reads for all its kU
@@ -979,8 +976,9 @@ HWY_INLINE void BiasGrads(const detail::BackwardTask& task,
   const int64_t first_in_dw_order = DwByRows(task, rows, dy_rows)
                                         ? DwBlockedChannels(s)
                                         : s.out_channels_per_group;
-  for (int64_t ol = first_in_dw_order; ol < s.out_channels_per_group; ++ol) {
-    if (!dw_summed_them) dbias[ol] = BiasInDwOrder(task, rows, dy_rows, ol);
+  if (!dw_summed_them) {
+    for (int64_t ol = first_in_dw_order; ol < s.out_channels_per_group; ++ol)
+      dbias[ol] = BiasInDwOrder(task, rows, dy_rows, ol);
   }
   for (int64_t ol = 0; ol < first_in_dw_order; ++ol) {
     // Four chains of additions: one would wait on the adder's latency.
@@ -1369,9 +1367,8 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   float* tile_partials = task.partials != nullptr
                              ? task.partials + tile * t.partial_floats
                              : nullptr;
-  float* dbias_partials = task.dbias_wanted && tile_partials != nullptr
-                              ? tile_partials + t.dw_partial_floats
-                              : nullptr;
+  float* dbias_partials =
+      task.dbias_wanted ? tile_partials + t.dw_partial_floats : nullptr;
   if (task.dw_wanted) {
     WeightGrads(task, rows, staged_dy, dy_rows, tile_partials, dbias_partials);
   }

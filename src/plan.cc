@@ -207,8 +207,7 @@ Plan MakePlan(const ConvShape& shape) {
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
       shape.layout == XCORR_LAYOUT_NCHW && !PackedKernelIsWide();
   plan.x_copy_offset =
-      std::min(RoundUp(std::min(packed_floats, INT64_MAX / 2), kPackedLanes),
-               INT64_MAX / 2);
+      RoundUp(std::min(packed_floats, INT64_MAX / 2), kPackedLanes);
   plan.forward_workspace_bytes =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
               !shape.degenerate
