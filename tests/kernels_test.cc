@@ -113,8 +113,9 @@ struct Kernel {
 
 // The plane kernel (through the library's dispatch, which runs this
 // target) against the seed's loop: the fixed 3x3 and 5x5 kernels, and the
-// others at every height to three bands of kernel rows (each band height
-// once, and uneven splits), on plane sizes around the row and vector
+// others at every height from 1 to 19 (each height of a single band, and
+// tall kernels whose middle run of input rows is empty or up to 14 rows
+// long; see PlaneTall), on plane sizes around the row and vector
 // blocks (one-row kernels run blocks of up to 8 vectors), with tiles that
 // start and end mid-plane.
 void TestAllPlaneKernels() {
