@@ -200,10 +200,12 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     std::fprintf(
         out,
         "\nSummary: median GFLOP/s per case; xcorr = best compiled target; "
-        "peer = best installed peer; tN = N threads\n");
-    std::fprintf(out, "%-58s %15s %8s %9s %22s %8s %8s %9s %9s\n", "case",
-                 "xcorr t1", "xcorr t2", "reference", "peer t1", "peer t2",
-                 "x/ref t1", "x/peer t1", "x/peer t2");
+        "peer = best installed peer; packed = xcorr on weights packed once "
+        "(where measured); tN = N threads\n");
+    std::fprintf(out, "%-58s %15s %8s %9s %22s %8s %8s %9s %9s %9s %9s\n",
+                 "case", "xcorr t1", "xcorr t2", "reference", "peer t1",
+                 "peer t2", "x/ref t1", "x/peer t1", "x/peer t2", "packed t1",
+                 "pk/peer t1");
     for (const auto& by_case : samples_) {
       const std::string& case_key = by_case.first;
       const Best xcorr1 = BestOf(case_key, 1, true),
@@ -211,15 +213,17 @@ class SummaryReporter : public benchmark::ConsoleReporter {
       const Best peer1 = BestOf(case_key, 1, false),
                  peer2 = BestOf(case_key, 2, false);
       const Best reference = Get(case_key, "reference", 1);
+      const Best packed1 = Get(case_key, kPackedLabel, 1);
       std::fprintf(
-          out, "%-58s %7s %7s %8s %9s %13s %8s %8s %8s %9s %9s\n",
+          out, "%-58s %7s %7s %8s %9s %13s %8s %8s %8s %9s %9s %9s %9s\n",
           case_key.c_str(), Number(xcorr1.gflops).c_str(),
           ("(" + xcorr1.implementation + ")").c_str(),
           Number(xcorr2.gflops).c_str(), Number(reference.gflops).c_str(),
           Number(peer1.gflops).c_str(),
           ("(" + peer1.implementation + ")").c_str(),
           Number(peer2.gflops).c_str(), Ratio(xcorr1, reference).c_str(),
-          Ratio(xcorr1, peer1).c_str(), Ratio(xcorr2, peer2).c_str());
+          Ratio(xcorr1, peer1).c_str(), Ratio(xcorr2, peer2).c_str(),
+          Number(packed1.gflops).c_str(), Ratio(packed1, peer1).c_str());
     }
   }
 
@@ -243,8 +247,10 @@ class SummaryReporter : public benchmark::ConsoleReporter {
               bool targets) const {
     Best best;
     for (const auto& entry : samples_.at(case_key)) {
-      if (entry.first == "reference" || IsTarget(entry.first) != targets)
+      if (entry.first == "reference" || entry.first == kPackedLabel ||
+          IsTarget(entry.first) != targets) {
         continue;
+      }
       const Best candidate = Get(case_key, entry.first, threads);
       if (candidate.gflops > best.gflops) best = candidate;
     }
@@ -427,30 +433,43 @@ Family SlowCases(Family family, const Options& options, bool backward) {
   return family;
 }
 
+namespace {
+
+// body, run at `target` and the case's thread count.
+Body AtTarget(const std::string& target, const Body& body) {
+  return [target, body](benchmark::State& state, const xcorr_conv2d_desc& desc,
+                        int64_t threads) {
+    if (xcorr_force_target(target.c_str()) != XCORR_OK ||
+        xcorr_set_num_threads(static_cast<int>(threads)) != XCORR_OK) {
+      state.SkipWithError(xcorr_last_error());
+      return;
+    }
+    // Guards against a silent fallback to another target (STYLE.md §11).
+    if (target != xcorr_target_name()) {
+      state.SkipWithError(
+          ("forced " + target + " but xcorr runs " + xcorr_target_name())
+              .c_str());
+      return;
+    }
+    body(state, desc, threads);
+  };
+}
+
+}  // namespace
+
 void RegisterPerTarget(const Family& family, const Options& options,
                        bool backward, const Body& body) {
   const Family slow_cases = SlowCases(family, options, backward);
   for (const std::string& target : CompiledTargets()) {
-    Register(
-        target == CompiledTargets().front() ? family : slow_cases, target,
-        kMaxThreads,
-        [target, body](benchmark::State& state, const xcorr_conv2d_desc& desc,
-                       int64_t threads) {
-          if (xcorr_force_target(target.c_str()) != XCORR_OK ||
-              xcorr_set_num_threads(static_cast<int>(threads)) != XCORR_OK) {
-            state.SkipWithError(xcorr_last_error());
-            return;
-          }
-          // Guards against a silent fallback to another target (STYLE.md §11).
-          if (target != xcorr_target_name()) {
-            state.SkipWithError(
-                ("forced " + target + " but xcorr runs " + xcorr_target_name())
-                    .c_str());
-            return;
-          }
-          body(state, desc, threads);
-        });
+    Register(target == CompiledTargets().front() ? family : slow_cases, target,
+             kMaxThreads, AtTarget(target, body));
   }
+}
+
+void RegisterAtBestTarget(const Family& family, const std::string& label,
+                          const Body& body) {
+  Register(family, label, kMaxThreads,
+           AtTarget(CompiledTargets().front(), body));
 }
 
 int Main(int argc, char** argv,

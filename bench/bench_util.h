@@ -121,6 +121,15 @@ void Register(const Family& family, const std::string& label,
 void RegisterPerTarget(const Family& family, const Options& options,
                        bool backward, const Body& body);
 
+// Registers family.name + "/" + label, run like RegisterPerTarget's family
+// of the best compiled target.
+void RegisterAtBestTarget(const Family& family, const std::string& label,
+                          const Body& body);
+
+// The label of xcorr on weights packed once (xcorr_conv2d_forward_packed),
+// which the summary shows beside the peers.
+inline constexpr char kPackedLabel[] = "packed";
+
 // Runs the benchmarks that register_all registers: parses and removes --full,
 // adds the custom context (targets, threads, version, CPU, peers), runs, and
 // after a console run prints the summary table of median GFLOP/s.

@@ -5,7 +5,9 @@
 //               (xcorr_corr2d; the reference is the seed's f32 loop
 //               reference::Corr2d; peers cv::filter2D and oneDNN).
 //   BM_Forward: PERF.md case B, multi-channel conv2d with bias, NCHW and
-//               NHWC (xcorr_conv2d_forward; reference::Forward; oneDNN).
+//               NHWC (xcorr_conv2d_forward; BM_Forward/packed: with weights
+//               packed once, xcorr_conv2d_forward_packed; reference::Forward;
+//               oneDNN).
 // --full adds the size sweep (image side 16 to 4096 for every kernel) and the
 // channel sweep, and runs the reference on every case.
 #include <cstdint>
@@ -148,29 +150,53 @@ void RegisterCorr2d(const Options& options) {
 #endif
 }
 
-void RegisterForward(const Options& options) {
-  const Family family = ForwardFamily(options);
-  RegisterPerTarget(
-      family, options, /*backward=*/false,
-      [](benchmark::State& state, const xcorr_conv2d_desc& desc,
-         int64_t threads) {
-        ConvData data(desc, /*gradients=*/false);
-        xcorr_plan* plan = nullptr;
-        if (!XcorrOk(state, xcorr_conv2d_plan_create(&desc, &plan))) return;
-        std::vector<char> workspace(xcorr_plan_workspace_size(plan));
-        TimeChecked(
-            state, threads, ForwardWork(data.shape, /*with_bias=*/true),
-            [&] {
-              return XcorrOk(
-                  state, xcorr_conv2d_forward(plan, data.x.data(),
+// Times xcorr_conv2d_forward on `desc`, or with weights packed once
+// beforehand (xcorr_conv2d_pack_weights: inference with constant weights)
+// xcorr_conv2d_forward_packed.
+void TimeForward(benchmark::State& state, const xcorr_conv2d_desc& desc,
+                 int64_t threads, bool packed_once) {
+  ConvData data(desc, /*gradients=*/false);
+  xcorr_plan* plan = nullptr;
+  if (!XcorrOk(state, xcorr_conv2d_plan_create(&desc, &plan))) return;
+  std::vector<char> workspace(xcorr_plan_workspace_size(plan));
+  std::vector<char> packed(packed_once ? xcorr_plan_packed_weights_size(plan)
+                                       : 0);
+  if (packed_once && !XcorrOk(state, xcorr_conv2d_pack_weights(
+                                         plan, data.w.data(), packed.data()))) {
+    xcorr_plan_destroy(plan);
+    return;
+  }
+  TimeChecked(
+      state, threads, ForwardWork(data.shape, /*with_bias=*/true),
+      [&] {
+        return XcorrOk(
+            state, packed_once
+                       ? xcorr_conv2d_forward_packed(
+                             plan, data.x.data(), packed.data(),
+                             data.bias.data(), data.y.data(), workspace.data())
+                       : xcorr_conv2d_forward(plan, data.x.data(),
                                               data.w.data(), data.bias.data(),
                                               data.y.data(), workspace.data()));
-            },
-            [&] {
-              return ForwardMatches(state, "xcorr", data, true, data.y.data());
-            });
-        xcorr_plan_destroy(plan);
+      },
+      [&] {
+        return ForwardMatches(state, "xcorr", data, true, data.y.data());
       });
+  xcorr_plan_destroy(plan);
+}
+
+void RegisterForward(const Options& options) {
+  const Family family = ForwardFamily(options);
+  RegisterPerTarget(family, options, /*backward=*/false,
+                    [](benchmark::State& state, const xcorr_conv2d_desc& desc,
+                       int64_t threads) {
+                      TimeForward(state, desc, threads, /*packed_once=*/false);
+                    });
+  RegisterAtBestTarget(family, kPackedLabel,
+                       [](benchmark::State& state,
+                          const xcorr_conv2d_desc& desc, int64_t threads) {
+                         TimeForward(state, desc, threads,
+                                     /*packed_once=*/true);
+                       });
   Register(SlowCases(family, options, /*backward=*/false), "reference", 1,
            [](benchmark::State& state, const xcorr_conv2d_desc& desc,
               int64_t threads) {

@@ -1,5 +1,6 @@
 // The C boundary: checks every pointer, turns Status into xcorr_status plus
 // the thread's last-error message, and lets no C++ exception out.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include "src/backward.h"
 #include "src/forward.h"
 #include "src/kernels.h"
+#include "src/packed_weights.h"
 #include "src/plan.h"
 #include "src/shape.h"
 #include "src/status.h"
@@ -92,6 +94,14 @@ Status CheckNoOverlap(std::initializer_list<Buffer> outputs,
   return Status();
 }
 
+// The packed weights of `plan` at `packed`, as a buffer of floats.
+Buffer PackedBuffer(const xcorr::detail::Plan& plan, const void* packed) {
+  const size_t bytes = xcorr::detail::PackedWeightsBytes(plan);
+  const size_t floats = bytes / sizeof(float) + (bytes % sizeof(float) != 0);
+  return {"packed", packed,
+          static_cast<int64_t>(std::min<size_t>(floats, INT64_MAX / 4))};
+}
+
 Status CheckNotNull(const void* pointer, const char* name) {
   return pointer != nullptr ? Status() : InvalidArgument(name, " is NULL");
 }
@@ -168,6 +178,51 @@ xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan, const float* x,
         plan->plan, x, w, bias, y,
         WorkspaceOrOwned(workspace, plan->plan.forward_workspace_bytes,
                          &owned));
+    return Status();
+  });
+}
+
+size_t xcorr_plan_packed_weights_size(const xcorr_plan* plan) {
+  return plan != nullptr ? xcorr::detail::PackedWeightsBytes(plan->plan) : 0;
+}
+
+xcorr_status xcorr_conv2d_pack_weights(const xcorr_plan* plan, const float* w,
+                                       void* packed) {
+  return Guarded("xcorr_conv2d_pack_weights", [&] {
+    XCORR_RETURN_IF_ERROR(CheckNotNull(plan, "plan"));
+    XCORR_RETURN_IF_ERROR(CheckNotNull(w, "w"));
+    XCORR_RETURN_IF_ERROR(CheckNotNull(packed, "packed"));
+    XCORR_RETURN_IF_ERROR(
+        CheckNoOverlap({PackedBuffer(plan->plan, packed)},
+                       {{"w", w, plan->plan.shape.w_elements}}));
+    xcorr::detail::WritePackedWeights(plan->plan, w, packed);
+    return Status();
+  });
+}
+
+xcorr_status xcorr_conv2d_forward_packed(const xcorr_plan* plan, const float* x,
+                                         const void* packed, const float* bias,
+                                         float* y, void* workspace) {
+  return Guarded("xcorr_conv2d_forward_packed", [&] {
+    XCORR_RETURN_IF_ERROR(CheckNotNull(plan, "plan"));
+    XCORR_RETURN_IF_ERROR(CheckNotNull(x, "x"));
+    XCORR_RETURN_IF_ERROR(CheckNotNull(packed, "packed"));
+    XCORR_RETURN_IF_ERROR(CheckNotNull(y, "y"));
+    const xcorr::detail::ConvShape& s = plan->plan.shape;
+    XCORR_RETURN_IF_ERROR(CheckNoOverlap(
+        {{"y", y, s.y_elements}}, {{"x", x, s.x_elements},
+                                   PackedBuffer(plan->plan, packed),
+                                   {"bias", bias, s.desc.out_channels}}));
+    xcorr::detail::PackedWeightsView view;
+    XCORR_RETURN_IF_ERROR(
+        xcorr::detail::ReadPackedWeights(plan->plan, packed, &view));
+    std::unique_ptr<unsigned char[]> owned;
+    xcorr::detail::ForwardPacked(
+        plan->plan, x, view, bias, y,
+        WorkspaceOrOwned(
+            workspace,
+            xcorr::detail::ForwardPackedWorkspaceBytes(plan->plan, view),
+            &owned));
     return Status();
   });
 }

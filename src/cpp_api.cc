@@ -108,6 +108,31 @@ Tensor Conv2dPlan::forward(const TensorView& x, const TensorView& w,
   return y;
 }
 
+PackedWeights Conv2dPlan::pack_weights(const TensorView& w) const {
+  CheckDims("w", w, w_dims());
+  PackedWeights packed;
+  packed.bytes_.resize(xcorr_plan_packed_weights_size(plan_.get()));
+  check(xcorr_conv2d_pack_weights(plan_.get(), w.data(), packed.bytes_.data()));
+  return packed;
+}
+
+void Conv2dPlan::forward(const TensorView& x, const PackedWeights& w,
+                         const TensorView& bias, const TensorView& y,
+                         void* workspace) const {
+  CheckDims("x", x, x_dims());
+  CheckOptionalDims("bias", bias, {desc_.out_channels});
+  CheckDims("y", y, y_dims());
+  check(xcorr_conv2d_forward_packed(plan_.get(), x.data(), w.data(),
+                                    DataOrNull(bias), y.data(), workspace));
+}
+
+Tensor Conv2dPlan::forward(const TensorView& x, const PackedWeights& w,
+                           const TensorView& bias) const {
+  Tensor y(y_dims());
+  forward(x, w, bias, y, nullptr);
+  return y;
+}
+
 void Conv2dPlan::backward(const TensorView& x, const TensorView& w,
                           const TensorView& dy, const TensorView& dx,
                           const TensorView& dw, const TensorView& dbias,

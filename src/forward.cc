@@ -6,6 +6,7 @@
 #include "src/finite.h"
 #include "src/int_math.h"
 #include "src/kernels.h"
+#include "src/packed_weights.h"
 #include "src/padded_plane.h"
 #include "src/reference.h"
 #include "src/threading.h"
@@ -74,75 +75,6 @@ void NchwTileAt(const Plan& plan, const float* x, const float* w,
   ForwardNchwTile(t);
 }
 
-// Rows of packed weights per packing task: a few tasks for the largest
-// shapes' megabytes of weights, one for small ones.
-constexpr int64_t kPackTaskRows = 256;
-
-// Rows [first, first + count) of w's reduction order (u, v, c for OHWI; c,
-// u, v for OIHW) of group g, into their rows of the packed weights. Each
-// output channel's weights are contiguous in w: transposed by register
-// blocks, whole cache lines of w are read at a time (reading rows of the
-// packed matrix from w element by element touches a line of w per weight).
-void PackWeightRows(const Plan& plan, const float* w, float* packed, int64_t g,
-                    int64_t first, int64_t count) {
-  const ConvShape& s = plan.shape;
-  const int64_t out_per_group = s.out_channels_per_group;
-  const int64_t in_per_group = s.in_channels_per_group;
-  const int64_t row_floats = plan.packed_channels;
-  const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
-  const float* group_w = w + g * out_per_group * s.w_strides.n;
-  float* group_packed = packed + g * taps * in_per_group * row_floats;
-  const auto pad = [&](float* row) {
-    std::fill(row + out_per_group, row + row_floats, 0.0f);
-  };
-  if (s.w_strides.c == 1) {
-    // OHWI: w's order is already the packed rows' order.
-    Transpose(group_w + first, s.w_strides.n, out_per_group, count,
-              group_packed + first * row_floats, row_floats);
-    for (int64_t row = first; row < first + count; ++row)
-      pad(group_packed + row * row_floats);
-    return;
-  }
-  // OIHW: blocks of the transpose go through a buffer, each row then copied
-  // to its place, row tap * in_per_group + c.
-  constexpr int64_t kBlockRows = kPackedLanes, kBlockChannels = 256;
-  float block[kBlockRows * kBlockChannels];
-  for (int64_t o = 0; o < out_per_group; o += kBlockChannels) {
-    const int64_t channels = std::min(kBlockChannels, out_per_group - o);
-    for (int64_t row = first; row < first + count; row += kBlockRows) {
-      const int64_t rows = std::min(kBlockRows, first + count - row);
-      Transpose(group_w + o * s.w_strides.n + row, s.w_strides.n, channels,
-                rows, block, kBlockChannels);
-      for (int64_t k = 0; k < rows; ++k) {
-        float* to =
-            group_packed +
-            ((row + k) % taps * in_per_group + (row + k) / taps) * row_floats;
-        std::copy(block + k * kBlockChannels,
-                  block + k * kBlockChannels + channels, to + o);
-        if (o == 0) pad(to);
-      }
-    }
-  }
-}
-
-// The packed-weights kernel's weights (see PackedTile::packed_w) from OIHW
-// or OHWI w: per group, the transpose of an out_per_group x reduction
-// matrix, rows padded to packed_channels, reduction index (u, v, c). The
-// tasks write disjoint rows, in parallel like the tiles.
-void PackWeights(const Plan& plan, const float* w, float* packed) {
-  const ConvShape& s = plan.shape;
-  const int64_t rows =
-      s.desc.kernel_height * s.desc.kernel_width * s.in_channels_per_group;
-  const int64_t tasks = CeilDiv(rows, kPackTaskRows);
-  ForEachTile(s.desc.groups * tasks, plan.serial, [&](int64_t task) {
-    const int64_t first = task % tasks * kPackTaskRows;
-    PackWeightRows(plan, w, packed, task / tasks, first,
-                   std::min(kPackTaskRows, rows - first));
-  });
-  float* slack = packed + s.desc.groups * rows * plan.packed_channels;
-  std::fill(slack, slack + kMaxVectorLanes, 0.0f);
-}
-
 // Copies each image of NCHW x channels-last to `copy` (Plan::x_channels_last).
 // Read in NCHW, each broadcast input element of a narrow block's outer
 // product came from another plane, and each row of 16 output channels read
@@ -189,6 +121,21 @@ void PackedTileAt(const Plan& plan, const float* x, const float* w,
   ForwardPackedTile(t);
 }
 
+// Every kPackedWeights tile, on weights packed into kernel rows (and w as
+// given, which NHWC depthwise tiles read); x_copy holds x channels-last
+// first where the plan asks (Plan::x_channels_last).
+void PackedTiles(const Plan& plan, const float* x, const float* w,
+                 const float* packed_w, const float* bias, float* y,
+                 float* x_copy) {
+  if (plan.x_channels_last) {
+    CopyChannelsLast(plan, x, x_copy);
+    x = x_copy;
+  }
+  ForEachTile(plan.tile_count, plan.serial, [&](int64_t tile) {
+    PackedTileAt(plan, x, w, packed_w, bias, y, tile);
+  });
+}
+
 }  // namespace
 
 void Forward(const Plan& plan, const float* x, const float* w,
@@ -200,34 +147,48 @@ void Forward(const Plan& plan, const float* x, const float* w,
   const xcorr_conv2d_desc& d = plan.shape.desc;
   const bool padded = d.pad_top != 0 || d.pad_bottom != 0 || d.pad_left != 0 ||
                       d.pad_right != 0;
-  if (plan.shape.degenerate ||
-      (padded && !AllFinite(w, plan.shape.w_elements))) {
+  if (plan.shape.degenerate) {
     reference::Forward(plan.shape, x, w, bias, y);
     return;
   }
   switch (plan.forward_algorithm) {
     case ForwardAlgorithm::kPlanes:
+      if (padded && !AllFinite(w, plan.shape.w_elements)) break;
       ForEachTile(plan.tile_count, plan.serial,
                   [&](int64_t tile) { PlanesTile(plan, x, w, bias, y, tile); });
       return;
     case ForwardAlgorithm::kNchw:
+      if (padded && !AllFinite(w, plan.shape.w_elements)) break;
       ForEachTile(plan.tile_count, plan.serial,
                   [&](int64_t tile) { NchwTileAt(plan, x, w, bias, y, tile); });
       return;
     case ForwardAlgorithm::kPackedWeights: {
+      // Packing reads every weight, and tells whether they are finite.
       float* packed_w = AlignedWorkspace(workspace);
-      PackWeights(plan, w, packed_w);
-      if (plan.x_channels_last) {
-        float* copy = packed_w + plan.x_copy_offset;
-        CopyChannelsLast(plan, x, copy);
-        x = copy;
-      }
-      ForEachTile(plan.tile_count, plan.serial, [&](int64_t tile) {
-        PackedTileAt(plan, x, w, packed_w, bias, y, tile);
-      });
+      if (!PackWeights(plan, w, packed_w) && padded) break;
+      PackedTiles(plan, x, w, packed_w, bias, y, packed_w + plan.x_copy_offset);
       return;
     }
   }
+  reference::Forward(plan.shape, x, w, bias, y);
+}
+
+void ForwardPacked(const Plan& plan, const float* x,
+                   const PackedWeightsView& packed, const float* bias, float* y,
+                   void* workspace) {
+  if (!packed.kernel_rows) {
+    Forward(plan, x, packed.floats, bias, y, workspace);
+    return;
+  }
+  ApplyTargetFromEnvironment();
+  PackedTiles(plan, x, nullptr, packed.floats, bias, y,
+              AlignedWorkspace(workspace));
+}
+
+size_t ForwardPackedWorkspaceBytes(const Plan& plan,
+                                   const PackedWeightsView& packed) {
+  if (!packed.kernel_rows) return plan.forward_workspace_bytes;
+  return plan.x_channels_last ? WorkspaceBytes(plan.shape.x_elements) : 0;
 }
 
 }  // namespace detail

@@ -2,6 +2,9 @@
 #ifndef XCORR_SRC_FORWARD_H_
 #define XCORR_SRC_FORWARD_H_
 
+#include <cstddef>
+
+#include "src/packed_weights.h"
 #include "src/plan.h"
 
 namespace xcorr {
@@ -12,6 +15,14 @@ namespace detail {
 // 0).
 void Forward(const Plan& plan, const float* x, const float* w,
              const float* bias, float* y, void* workspace);
+
+// The same from weights that xcorr_conv2d_pack_weights packed (see
+// ReadPackedWeights); workspace holds ForwardPackedWorkspaceBytes.
+void ForwardPacked(const Plan& plan, const float* x,
+                   const PackedWeightsView& packed, const float* bias, float* y,
+                   void* workspace);
+size_t ForwardPackedWorkspaceBytes(const Plan& plan,
+                                   const PackedWeightsView& packed);
 
 }  // namespace detail
 }  // namespace xcorr

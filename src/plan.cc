@@ -200,21 +200,21 @@ Plan MakePlan(const ConvShape& shape) {
   // Other kernels' scratch is a bounded stack buffer; degenerate shapes run
   // the reference.
   plan.packed_channels = RoundUp(shape.out_channels_per_group, kPackedLanes);
-  const int64_t packed_floats = SaturatingAdd(
+  plan.packed_floats = SaturatingAdd(
       SaturatingMul(SaturatingMul(d.groups, per_output), plan.packed_channels),
       kMaxVectorLanes);
   plan.x_channels_last =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
       shape.layout == XCORR_LAYOUT_NCHW && !PackedKernelIsWide();
   plan.x_copy_offset =
-      RoundUp(std::min(packed_floats, INT64_MAX / 2), kPackedLanes);
+      RoundUp(std::min(plan.packed_floats, INT64_MAX / 2), kPackedLanes);
   plan.forward_workspace_bytes =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
               !shape.degenerate
           ? WorkspaceBytes(
                 plan.x_channels_last
                     ? SaturatingAdd(plan.x_copy_offset, shape.x_elements)
-                    : packed_floats)
+                    : plan.packed_floats)
           : 0;
   plan.backward = PlanBackwardTiling(shape);
   plan.workspace_bytes =

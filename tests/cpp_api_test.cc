@@ -126,5 +126,34 @@ TEST(CppApiTest, PlanChecksTensorDims) {
                InvalidArgument);
 }
 
+// Packed once, weights give forward's bits, on this plan and on a plan of
+// another batch and image size; misuse throws InvalidArgument.
+TEST(CppApiTest, ForwardOnPackedWeights) {
+  const Conv2dDesc desc =
+      Conv2dDesc().channels(64, 70).input(10, 9).kernel(3, 3).padding(1);
+  const Conv2dPlan plan(desc);
+  Tensor x(plan.x_dims()), w(plan.w_dims()), bias({70});
+  for (int64_t k = 0; k < x.size(); ++k) x.data()[k] = float(k % 7) - 3.0f;
+  for (int64_t k = 0; k < w.size(); ++k) w.data()[k] = float(k % 5) * 0.25f;
+  bias.at({3}) = 2.0f;
+  const PackedWeights packed = plan.pack_weights(w);
+  EXPECT_EQ(xcorr_plan_packed_weights_size(plan.get()), packed.size());
+  const Tensor want = plan.forward(x, w, bias);
+  const Tensor got = plan.forward(x, packed, bias);
+  ASSERT_EQ(want.dims(), got.dims());
+  for (int64_t k = 0; k < want.size(); ++k)
+    ASSERT_EQ(want.data()[k], got.data()[k]) << k;
+  const Conv2dPlan other(Conv2dDesc(desc).batch(2).input(5, 12));
+  const Tensor other_x = Tensor::ones(other.x_dims());
+  const Tensor other_want = other.forward(other_x, w);
+  const Tensor other_got = other.forward(other_x, packed);
+  for (int64_t k = 0; k < other_want.size(); ++k)
+    ASSERT_EQ(other_want.data()[k], other_got.data()[k]) << k;
+  EXPECT_THROW(plan.pack_weights(Tensor({70, 64, 3, 2})), InvalidArgument);
+  EXPECT_THROW(plan.forward(x, PackedWeights()), InvalidArgument);
+  const Conv2dPlan wider(Conv2dDesc(desc).channels(64, 71));
+  EXPECT_THROW(wider.forward(Tensor(wider.x_dims()), packed), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace xcorr

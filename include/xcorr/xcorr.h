@@ -105,6 +105,28 @@ XCORR_API xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan,
                                             const float* bias, float* y,
                                             void* workspace);
 
+/* Inference with constant weights: pack w once into the form that the plan's
+   kernel reads, then run forward on the packed weights, which skips the
+   repacking that xcorr_conv2d_forward does on every call (for many channels,
+   megabytes of weights). packed needs xcorr_plan_packed_weights_size() bytes,
+   any alignment, and must not overlap w. The packed weights serve any plan of
+   the same weight shape and layout (another batch or image size too) whose
+   kernel reads their form; a plan that cannot read them, or a buffer that
+   xcorr_conv2d_pack_weights did not write, is XCORR_ERR_INVALID_ARGUMENT.
+   A NULL plan gives 0 bytes. */
+XCORR_API size_t xcorr_plan_packed_weights_size(const xcorr_plan* plan);
+XCORR_API xcorr_status xcorr_conv2d_pack_weights(const xcorr_plan* plan,
+                                                 const float* w, void* packed);
+/* xcorr_conv2d_forward with the weights that xcorr_conv2d_pack_weights packed:
+   the same bits. bias and workspace as there (a workspace of
+   xcorr_plan_workspace_size() bytes is enough); y must not overlap x, packed
+   or bias. */
+XCORR_API xcorr_status xcorr_conv2d_forward_packed(const xcorr_plan* plan,
+                                                   const float* x,
+                                                   const void* packed,
+                                                   const float* bias, float* y,
+                                                   void* workspace);
+
 /* Given dy = dL/dy, overwrites dx = dL/dx, dw = dL/dw and dbias = dL/dbias
    (Cout elements) in one pass; any of them may be NULL to skip it. x is needed
    only for dw and w only for dx. Outputs must not overlap inputs or each

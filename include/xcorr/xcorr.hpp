@@ -231,6 +231,19 @@ class Conv2dDesc {
   xcorr_conv2d_desc desc_;
 };
 
+// Weights packed once by Conv2dPlan::pack_weights (xcorr_conv2d_pack_weights)
+// for forward calls with constant weights: opaque bytes that serve any plan of
+// the same weight shape and layout whose kernel reads their form.
+class PackedWeights {
+ public:
+  const void* data() const { return bytes_.data(); }
+  size_t size() const { return bytes_.size(); }
+
+ private:
+  friend class Conv2dPlan;
+  std::vector<unsigned char> bytes_;
+};
+
 // An immutable conv2d plan (owns an xcorr_plan). Tensors must have the
 // dimensions of the descriptor's layout; x_dims() etc. say which.
 class XCORR_API Conv2dPlan {
@@ -251,6 +264,14 @@ class XCORR_API Conv2dPlan {
   void forward(const TensorView& x, const TensorView& w, const TensorView& bias,
                const TensorView& y, void* workspace = nullptr) const;
   Tensor forward(const TensorView& x, const TensorView& w,
+                 const TensorView& bias = TensorView()) const;
+  // Inference with constant weights: packs w once, so that forward on the
+  // packed weights skips the per-call repacking (the same bits).
+  PackedWeights pack_weights(const TensorView& w) const;
+  void forward(const TensorView& x, const PackedWeights& w,
+               const TensorView& bias, const TensorView& y,
+               void* workspace = nullptr) const;
+  Tensor forward(const TensorView& x, const PackedWeights& w,
                  const TensorView& bias = TensorView()) const;
   // Overwrites the non-empty views among dx, dw, dbias.
   void backward(const TensorView& x, const TensorView& w, const TensorView& dy,

@@ -273,6 +273,29 @@ void FuzzForward(FuzzedDataProvider& data, const xcorr_plan* plan,
   }
   Check(status == XCORR_OK,
         std::string("xcorr_conv2d_forward: ") + xcorr_last_error());
+  if (data.ConsumeBool()) {
+    // The same weights packed once, into a buffer of any alignment: the
+    // same bits.
+    const size_t misalign = data.ConsumeIntegralInRange<size_t>(0, 7);
+    std::vector<unsigned char> packed(
+        misalign + xcorr_plan_packed_weights_size(plan) + 64, 0xa5);
+    Check(xcorr_conv2d_pack_weights(plan, w.data(), packed.data() + misalign) ==
+              XCORR_OK,
+          std::string("xcorr_conv2d_pack_weights: ") + xcorr_last_error());
+    for (size_t k = packed.size() - 64; k < packed.size(); ++k)
+      Check(packed[k] == 0xa5, "write past the packed weights");
+    FramedBuffer packed_y(s.y_elements, misalign % 4);
+    Check(xcorr_conv2d_forward_packed(plan, x.data(), packed.data() + misalign,
+                                      with_bias ? bias.data() : nullptr,
+                                      packed_y.data(),
+                                      workspace.data()) == XCORR_OK,
+          std::string("xcorr_conv2d_forward_packed: ") + xcorr_last_error());
+    packed_y.CheckCanaries("y of forward_packed");
+    workspace.CheckCanaries();
+    Check(std::memcmp(packed_y.values().data(), y.values().data(),
+                      y.values().size() * sizeof(float)) == 0,
+          "xcorr_conv2d_forward_packed differs from xcorr_conv2d_forward");
+  }
   if (!compare) return;
   std::vector<float> want(static_cast<size_t>(s.y_elements));
   std::vector<float> term_sums(want.size());

@@ -1,0 +1,179 @@
+// Packing w into the packed-weights kernel's rows, per call or once.
+#include "src/packed_weights.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "src/finite.h"
+#include "src/int_math.h"
+#include "src/kernels.h"
+#include "src/threading.h"
+#include "src/workspace.h"
+
+namespace xcorr {
+namespace detail {
+namespace {
+
+// Rows of packed weights per packing task: a few tasks for the largest
+// shapes' megabytes of weights, one for small ones.
+constexpr int64_t kPackTaskRows = 256;
+
+// Rows [first, first + count) of w's reduction order (u, v, c for OHWI; c,
+// u, v for OIHW) of group g, into their rows of the packed weights. Each
+// output channel's weights are contiguous in w: transposed by register
+// blocks, whole cache lines of w are read at a time (reading rows of the
+// packed matrix from w element by element touches a line of w per weight).
+void PackWeightRows(const Plan& plan, const float* w, float* packed, int64_t g,
+                    int64_t first, int64_t count) {
+  const ConvShape& s = plan.shape;
+  const int64_t out_per_group = s.out_channels_per_group;
+  const int64_t in_per_group = s.in_channels_per_group;
+  const int64_t row_floats = plan.packed_channels;
+  const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
+  const float* group_w = w + g * out_per_group * s.w_strides.n;
+  float* group_packed = packed + g * taps * in_per_group * row_floats;
+  const auto pad = [&](float* row) {
+    std::fill(row + out_per_group, row + row_floats, 0.0f);
+  };
+  if (s.w_strides.c == 1) {
+    // OHWI: w's order is already the packed rows' order.
+    Transpose(group_w + first, s.w_strides.n, out_per_group, count,
+              group_packed + first * row_floats, row_floats);
+    for (int64_t row = first; row < first + count; ++row)
+      pad(group_packed + row * row_floats);
+    return;
+  }
+  // OIHW: blocks of the transpose go through a buffer, each row then copied
+  // to its place, row tap * in_per_group + c.
+  constexpr int64_t kBlockRows = kPackedLanes, kBlockChannels = 256;
+  float block[kBlockRows * kBlockChannels];
+  for (int64_t o = 0; o < out_per_group; o += kBlockChannels) {
+    const int64_t channels = std::min(kBlockChannels, out_per_group - o);
+    for (int64_t row = first; row < first + count; row += kBlockRows) {
+      const int64_t rows = std::min(kBlockRows, first + count - row);
+      Transpose(group_w + o * s.w_strides.n + row, s.w_strides.n, channels,
+                rows, block, kBlockChannels);
+      for (int64_t k = 0; k < rows; ++k) {
+        float* to =
+            group_packed +
+            ((row + k) % taps * in_per_group + (row + k) / taps) * row_floats;
+        std::copy(block + k * kBlockChannels,
+                  block + k * kBlockChannels + channels, to + o);
+        if (o == 0) pad(to);
+      }
+    }
+  }
+}
+
+// What a buffer of packed weights starts with. Read and written by memcpy:
+// the caller's buffer may have any alignment.
+struct Header {
+  char magic[8];
+  uint64_t weights_id;   // WeightsId of the plan that packed them
+  uint64_t data_offset;  // bytes from the buffer's start to the floats
+  uint64_t kernel_rows;  // 1: the packed-weights kernel's rows; 0: w as given
+};
+constexpr char kMagic[8] = {'x', 'c', 'o', 'r', 'r', 'P', 'W', '1'};
+// The header's room; the floats start at the next 64-byte boundary after it.
+constexpr size_t kHeaderBytes = 64;
+static_assert(sizeof(Header) <= kHeaderBytes, "the header outgrew its room");
+
+// Identifies the weights' shape and the packed rows' width (FNV-1a), so that
+// every plan of the same weights (any batch or image size) reads them.
+uint64_t WeightsId(const Plan& plan) {
+  const xcorr_conv2d_desc& d = plan.shape.desc;
+  const int64_t fields[] = {d.out_channels,    d.in_channels, d.groups,
+                            d.kernel_height,   d.kernel_width,
+                            int64_t{d.layout}, plan.packed_channels};
+  uint64_t hash = 14695981039346656037ull;
+  for (int64_t field : fields) {
+    for (int byte = 0; byte < 8; ++byte) {
+      hash ^= (static_cast<uint64_t>(field) >> (8 * byte)) & 0xff;
+      hash *= 1099511628211ull;
+    }
+  }
+  return hash;
+}
+
+// Whether this plan's forward reads packed kernel rows alone (NHWC
+// depthwise tiles read w as given).
+bool RunsPackedRows(const Plan& plan) {
+  const ConvShape& s = plan.shape;
+  return plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
+         !s.degenerate &&
+         (s.in_channels_per_group > 1 || s.out_channels_per_group > 1);
+}
+
+}  // namespace
+
+bool PackWeights(const Plan& plan, const float* w, float* packed) {
+  const ConvShape& s = plan.shape;
+  const int64_t rows =
+      s.desc.kernel_height * s.desc.kernel_width * s.in_channels_per_group;
+  const int64_t tasks = CeilDiv(rows, kPackTaskRows);
+  ForEachTile(s.desc.groups * tasks, plan.serial, [&](int64_t task) {
+    const int64_t first = task % tasks * kPackTaskRows;
+    PackWeightRows(plan, w, packed, task / tasks, first,
+                   std::min(kPackTaskRows, rows - first));
+  });
+  float* slack = packed + s.desc.groups * rows * plan.packed_channels;
+  std::fill(slack, slack + kMaxVectorLanes, 0.0f);
+  return AllFinite(w, s.w_elements);
+}
+
+size_t PackedWeightsBytes(const Plan& plan) {
+  const size_t data = WorkspaceBytes(RunsPackedRows(plan)
+                                         ? plan.packed_floats
+                                         : plan.shape.w_elements);
+  return data > SIZE_MAX - kHeaderBytes ? SIZE_MAX : kHeaderBytes + data;
+}
+
+void WritePackedWeights(const Plan& plan, const float* w, void* packed) {
+  auto* bytes = static_cast<unsigned char*>(packed);
+  float* floats = AlignedWorkspace(bytes + kHeaderBytes);
+  Header header{};
+  std::memcpy(header.magic, kMagic, sizeof(kMagic));
+  header.weights_id = WeightsId(plan);
+  header.data_offset = static_cast<uint64_t>(
+      reinterpret_cast<unsigned char*>(floats) - bytes);
+  header.kernel_rows = RunsPackedRows(plan) && PackWeights(plan, w, floats);
+  if (header.kernel_rows == 0)
+    std::copy(w, w + plan.shape.w_elements, floats);
+  std::memcpy(bytes, &header, sizeof(header));
+}
+
+Status ReadPackedWeights(const Plan& plan, const void* packed,
+                         PackedWeightsView* view) {
+  const auto* bytes = static_cast<const unsigned char*>(packed);
+  Header header;
+  std::memcpy(&header, bytes, sizeof(header));
+  if (std::memcmp(header.magic, kMagic, sizeof(kMagic)) != 0 ||
+      header.data_offset < kHeaderBytes ||
+      header.data_offset >= kHeaderBytes + kWorkspaceAlignment ||
+      header.kernel_rows > 1) {
+    return InvalidArgument(
+        "packed does not hold weights that xcorr_conv2d_pack_weights wrote");
+  }
+  if (header.weights_id != WeightsId(plan)) {
+    return InvalidArgument(
+        "packed holds weights of another shape or layout than this plan's");
+  }
+  if (header.kernel_rows == 1 && !RunsPackedRows(plan)) {
+    return InvalidArgument(
+        "packed holds the packed-weights kernel's rows, which this plan's "
+        "kernel does not read; pack the weights with this plan");
+  }
+  const unsigned char* data = bytes + header.data_offset;
+  if (reinterpret_cast<uintptr_t>(data) % alignof(float) != 0) {
+    return InvalidArgument(
+        "packed was copied to an address that misaligns its floats; pack the "
+        "weights again there");
+  }
+  view->floats = reinterpret_cast<const float*>(data);
+  view->kernel_rows = header.kernel_rows == 1;
+  return Status();
+}
+
+}  // namespace detail
+}  // namespace xcorr
