@@ -163,9 +163,9 @@ void Forward(const Plan& plan, const float* x, const float* w,
                   [&](int64_t tile) { NchwTileAt(plan, x, w, bias, y, tile); });
       return;
     case ForwardAlgorithm::kPackedWeights: {
-      // Packing reads every weight, and tells whether they are finite.
+      // Packing reads every weight, and checks them where it matters.
       float* packed_w = AlignedWorkspace(workspace);
-      if (!PackWeights(plan, w, packed_w) && padded) break;
+      if (!PackWeights(plan, w, packed_w, /*check_finite=*/padded)) break;
       PackedTiles(plan, x, w, packed_w, bias, y, packed_w + plan.x_copy_offset);
       return;
     }

@@ -27,6 +27,12 @@ void TransposeBlocks(const float* src, int64_t src_stride, int64_t count,
   Transpose(src, src_stride, count, width, dst, dst_stride);
 }
 
+bool TransposeBlocksToRows(const float* src, int64_t src_stride, int64_t count,
+                           int64_t width, float* const* dst_rows,
+                           bool check_finite) {
+  return TransposeToRows(src, src_stride, count, width, dst_rows, check_finite);
+}
+
 int64_t CompiledTarget() { return HWY_TARGET; }
 bool CompiledPackedKernelIsWide() { return kPackedVectors == 4; }
 
@@ -42,6 +48,7 @@ HWY_EXPORT(CorrPlaneTile);
 HWY_EXPORT(ForwardNchwTile);
 HWY_EXPORT(ForwardPackedTile);
 HWY_EXPORT(TransposeBlocks);
+HWY_EXPORT(TransposeBlocksToRows);
 HWY_EXPORT(CompiledTarget);
 HWY_EXPORT(CompiledPackedKernelIsWide);
 
@@ -87,6 +94,12 @@ void Transpose(const float* src, int64_t src_stride, int64_t count,
                int64_t width, float* dst, int64_t dst_stride) {
   HWY_DYNAMIC_DISPATCH(TransposeBlocks)
   (src, src_stride, count, width, dst, dst_stride);
+}
+
+bool TransposeToRows(const float* src, int64_t src_stride, int64_t count,
+                     int64_t width, float* const* dst_rows, bool check_finite) {
+  return HWY_DYNAMIC_DISPATCH(TransposeBlocksToRows)(
+      src, src_stride, count, width, dst_rows, check_finite);
 }
 
 int64_t DispatchedTarget() { return HWY_DYNAMIC_DISPATCH(CompiledTarget)(); }

@@ -105,6 +105,10 @@ void ForwardPackedTile(const PackedTile& tile);
 // width, by register blocks (transpose-inl.h).
 void Transpose(const float* src, int64_t src_stride, int64_t count,
                int64_t width, float* dst, int64_t dst_stride);
+// dst_rows[k][i] = src[i * src_stride + k] likewise; returns false where
+// check_finite finds an element that is not finite.
+bool TransposeToRows(const float* src, int64_t src_stride, int64_t count,
+                     int64_t width, float* const* dst_rows, bool check_finite);
 
 // The Highway target (HWY_AVX2, ...) that the kernels above dispatch to now.
 int64_t DispatchedTarget();

@@ -2,10 +2,10 @@
 #include "src/packed_weights.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 
-#include "src/finite.h"
 #include "src/int_math.h"
 #include "src/kernels.h"
 #include "src/threading.h"
@@ -20,50 +20,30 @@ namespace {
 constexpr int64_t kPackTaskRows = 256;
 
 // Rows [first, first + count) of w's reduction order (u, v, c for OHWI; c,
-// u, v for OIHW) of group g, into their rows of the packed weights. Each
-// output channel's weights are contiguous in w: transposed by register
-// blocks, whole cache lines of w are read at a time (reading rows of the
-// packed matrix from w element by element touches a line of w per weight).
-void PackWeightRows(const Plan& plan, const float* w, float* packed, int64_t g,
-                    int64_t first, int64_t count) {
+// u, v for OIHW) of group g, into their rows of the packed weights (u, v, c),
+// by register-block transposes straight into those rows. Each output
+// channel's weights are contiguous in w, so blocks of output channels read
+// whole cache lines of w, in order. Returns false where check_finite finds
+// a weight that is not finite.
+bool PackWeightRows(const Plan& plan, const float* w, float* packed, int64_t g,
+                    int64_t first, int64_t count, bool check_finite) {
   const ConvShape& s = plan.shape;
   const int64_t out_per_group = s.out_channels_per_group;
   const int64_t in_per_group = s.in_channels_per_group;
   const int64_t row_floats = plan.packed_channels;
   const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
-  const float* group_w = w + g * out_per_group * s.w_strides.n;
   float* group_packed = packed + g * taps * in_per_group * row_floats;
-  const auto pad = [&](float* row) {
-    std::fill(row + out_per_group, row + row_floats, 0.0f);
-  };
-  if (s.w_strides.c == 1) {
-    // OHWI: w's order is already the packed rows' order.
-    Transpose(group_w + first, s.w_strides.n, out_per_group, count,
-              group_packed + first * row_floats, row_floats);
-    for (int64_t row = first; row < first + count; ++row)
-      pad(group_packed + row * row_floats);
-    return;
+  float* rows[kPackTaskRows];
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t r = first + k;
+    const int64_t row =
+        s.w_strides.c == 1 ? r : r % taps * in_per_group + r / taps;
+    rows[k] = group_packed + row * row_floats;
+    std::fill(rows[k] + out_per_group, rows[k] + row_floats, 0.0f);
   }
-  // OIHW: blocks of the transpose go through a buffer, each row then copied
-  // to its place, row tap * in_per_group + c.
-  constexpr int64_t kBlockRows = kPackedLanes, kBlockChannels = 256;
-  float block[kBlockRows * kBlockChannels];
-  for (int64_t o = 0; o < out_per_group; o += kBlockChannels) {
-    const int64_t channels = std::min(kBlockChannels, out_per_group - o);
-    for (int64_t row = first; row < first + count; row += kBlockRows) {
-      const int64_t rows = std::min(kBlockRows, first + count - row);
-      Transpose(group_w + o * s.w_strides.n + row, s.w_strides.n, channels,
-                rows, block, kBlockChannels);
-      for (int64_t k = 0; k < rows; ++k) {
-        float* to =
-            group_packed +
-            ((row + k) % taps * in_per_group + (row + k) / taps) * row_floats;
-        std::copy(block + k * kBlockChannels,
-                  block + k * kBlockChannels + channels, to + o);
-        if (o == 0) pad(to);
-      }
-    }
-  }
+  return TransposeToRows(w + g * out_per_group * s.w_strides.n + first,
+                         s.w_strides.n, out_per_group, count, rows,
+                         check_finite);
 }
 
 // What a buffer of packed weights starts with. Read and written by memcpy:
@@ -83,9 +63,10 @@ static_assert(sizeof(Header) <= kHeaderBytes, "the header outgrew its room");
 // every plan of the same weights (any batch or image size) reads them.
 uint64_t WeightsId(const Plan& plan) {
   const xcorr_conv2d_desc& d = plan.shape.desc;
-  const int64_t fields[] = {d.out_channels,    d.in_channels, d.groups,
-                            d.kernel_height,   d.kernel_width,
-                            int64_t{d.layout}, plan.packed_channels};
+  const int64_t fields[] = {
+      d.out_channels,      d.in_channels,  d.groups,
+      d.kernel_height,     d.kernel_width, int64_t{d.layout},
+      plan.packed_channels};
   uint64_t hash = 14695981039346656037ull;
   for (int64_t field : fields) {
     for (int byte = 0; byte < 8; ++byte) {
@@ -107,25 +88,28 @@ bool RunsPackedRows(const Plan& plan) {
 
 }  // namespace
 
-bool PackWeights(const Plan& plan, const float* w, float* packed) {
+bool PackWeights(const Plan& plan, const float* w, float* packed,
+                 bool check_finite) {
   const ConvShape& s = plan.shape;
   const int64_t rows =
       s.desc.kernel_height * s.desc.kernel_width * s.in_channels_per_group;
   const int64_t tasks = CeilDiv(rows, kPackTaskRows);
+  std::atomic<bool> finite{true};
   ForEachTile(s.desc.groups * tasks, plan.serial, [&](int64_t task) {
     const int64_t first = task % tasks * kPackTaskRows;
-    PackWeightRows(plan, w, packed, task / tasks, first,
-                   std::min(kPackTaskRows, rows - first));
+    if (!PackWeightRows(plan, w, packed, task / tasks, first,
+                        std::min(kPackTaskRows, rows - first), check_finite)) {
+      finite.store(false, std::memory_order_relaxed);
+    }
   });
   float* slack = packed + s.desc.groups * rows * plan.packed_channels;
   std::fill(slack, slack + kMaxVectorLanes, 0.0f);
-  return AllFinite(w, s.w_elements);
+  return finite.load(std::memory_order_relaxed);
 }
 
 size_t PackedWeightsBytes(const Plan& plan) {
-  const size_t data = WorkspaceBytes(RunsPackedRows(plan)
-                                         ? plan.packed_floats
-                                         : plan.shape.w_elements);
+  const size_t data = WorkspaceBytes(
+      RunsPackedRows(plan) ? plan.packed_floats : plan.shape.w_elements);
   return data > SIZE_MAX - kHeaderBytes ? SIZE_MAX : kHeaderBytes + data;
 }
 
@@ -135,11 +119,11 @@ void WritePackedWeights(const Plan& plan, const float* w, void* packed) {
   Header header{};
   std::memcpy(header.magic, kMagic, sizeof(kMagic));
   header.weights_id = WeightsId(plan);
-  header.data_offset = static_cast<uint64_t>(
-      reinterpret_cast<unsigned char*>(floats) - bytes);
-  header.kernel_rows = RunsPackedRows(plan) && PackWeights(plan, w, floats);
-  if (header.kernel_rows == 0)
-    std::copy(w, w + plan.shape.w_elements, floats);
+  header.data_offset =
+      static_cast<uint64_t>(reinterpret_cast<unsigned char*>(floats) - bytes);
+  header.kernel_rows = RunsPackedRows(plan) &&
+                       PackWeights(plan, w, floats, /*check_finite=*/true);
+  if (header.kernel_rows == 0) std::copy(w, w + plan.shape.w_elements, floats);
   std::memcpy(bytes, &header, sizeof(header));
 }
 

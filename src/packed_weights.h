@@ -14,8 +14,9 @@ namespace detail {
 
 // Packs OIHW or OHWI w into the rows that a kPackedWeights plan's kernel
 // reads (see PackedTile::packed_w), plan.packed_floats floats at `packed`.
-// Returns whether every weight is finite.
-bool PackWeights(const Plan& plan, const float* w, float* packed);
+// Returns false where check_finite finds a weight that is not finite.
+bool PackWeights(const Plan& plan, const float* w, float* packed,
+                 bool check_finite);
 
 // Bytes that xcorr_conv2d_pack_weights writes for this plan: a header, then
 // the packed rows (kPackedWeights plans) or w as given (other plans).

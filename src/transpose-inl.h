@@ -9,6 +9,7 @@
 #define XCORR_SRC_TRANSPOSE_INL_H_
 #endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -19,14 +20,13 @@ namespace xcorr {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// dst[k * dst_stride + i] = src[i * src_stride + k] for i, k < Lanes(d).
-// Each round sends row i's even lanes to row i / 2 and its odd lanes to row
-// Lanes / 2 + i / 2, both in the half of the lanes that i's parity picks:
-// as bits, (row, lane) rotate by one place, and log2(Lanes) rounds swap
-// them.
-template <class D>
+// dst_row(k)[i] = src[i * src_stride + k] for i, k < Lanes(d). Each round
+// sends row i's even lanes to row i / 2 and its odd lanes to row Lanes / 2 +
+// i / 2, both in the half of the lanes that i's parity picks: as bits,
+// (row, lane) rotate by one place, and log2(Lanes) rounds swap them.
+template <class D, class DstRow>
 HWY_INLINE void TransposeSquare(D d, const float* src, int64_t src_stride,
-                                float* dst, int64_t dst_stride) {
+                                const DstRow& dst_row) {
   using V = hn::Vec<D>;
   constexpr size_t kLanes = hn::MaxLanes(D());
   V rows[kLanes];
@@ -43,28 +43,80 @@ HWY_INLINE void TransposeSquare(D d, const float* src, int64_t src_stride,
   }
 #endif
   for (size_t i = 0; i < kLanes; ++i)
-    hn::StoreU(rows[i], d, dst + static_cast<int64_t>(i) * dst_stride);
+    hn::StoreU(rows[i], d, dst_row(static_cast<int64_t>(i)));
 }
 
-// dst[k * dst_stride + i] = src[i * src_stride + k] for i < count, k <
-// width: `count` rows of `width` contiguous elements become `width` rows of
-// `count`.
-HWY_INLINE void Transpose(const float* src, int64_t src_stride, int64_t count,
-                          int64_t width, float* dst, int64_t dst_stride) {
+// Whether src[i * src_stride + k] is finite for all i < count, k < width.
+// Each value times zero is added into one of four sums (short chains), which
+// turn NaN where a value is an Inf or a NaN.
+HWY_INLINE bool AllFinite(const float* src, int64_t src_stride, int64_t count,
+                          int64_t width) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const auto zero = hn::Zero(d);
+  hn::Vec<decltype(d)> sums[4] = {zero, zero, zero, zero};
+  bool finite = true;
+  for (int64_t i = 0; i < count; ++i) {
+    const float* row = src + i * src_stride;
+    int64_t k = 0;
+    for (; k + 4 * N <= width; k += 4 * N) {
+      for (int64_t j = 0; j < 4; ++j)
+        sums[j] = hn::MulAdd(hn::LoadU(d, row + k + j * N), zero, sums[j]);
+    }
+    for (; k < width; ++k) finite = finite && row[k] - row[k] == 0.0f;
+  }
+  const auto total =
+      hn::Add(hn::Add(sums[0], sums[1]), hn::Add(sums[2], sums[3]));
+  return finite && hn::AllFalse(d, hn::IsNaN(total));
+}
+
+// dst_row(k)[i] = src[i * src_stride + k] for i < count, k < width: `count`
+// rows of `width` contiguous elements become `width` rows of `count`.
+template <class DstRow>
+HWY_INLINE void TransposeInto(const float* src, int64_t src_stride,
+                              int64_t count, int64_t width,
+                              const DstRow& dst_row) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::MaxLanes(d));
   const int64_t whole_count = count / N * N, whole_width = width / N * N;
   for (int64_t i = 0; i < whole_count; i += N) {
     for (int64_t k = 0; k < whole_width; k += N) {
       TransposeSquare(d, src + i * src_stride + k, src_stride,
-                      dst + k * dst_stride + i, dst_stride);
+                      [&](int64_t row) { return dst_row(k + row) + i; });
     }
   }
   // The edges, element by element.
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t k = i < whole_count ? whole_width : 0; k < width; ++k)
-      dst[k * dst_stride + i] = src[i * src_stride + k];
+      dst_row(k)[i] = src[i * src_stride + k];
   }
+}
+
+// dst[k * dst_stride + i] = src[i * src_stride + k] for i < count, k <
+// width.
+HWY_INLINE void Transpose(const float* src, int64_t src_stride, int64_t count,
+                          int64_t width, float* dst, int64_t dst_stride) {
+  TransposeInto(src, src_stride, count, width,
+                [&](int64_t k) { return dst + k * dst_stride; });
+}
+
+// dst_rows[k][i] = src[i * src_stride + k] for i < count, k < width, by
+// blocks of Lanes rows of src, each checked (if check_finite) while still in
+// L1; returns false where a checked element is not finite.
+HWY_INLINE bool TransposeToRows(const float* src, int64_t src_stride,
+                                int64_t count, int64_t width,
+                                float* const* dst_rows, bool check_finite) {
+  const int64_t N =
+      static_cast<int64_t>(hn::MaxLanes(hn::ScalableTag<float>()));
+  bool finite = true;
+  for (int64_t i = 0; i < count; i += N) {
+    const int64_t rows = std::min(N, count - i);
+    TransposeInto(src + i * src_stride, src_stride, rows, width,
+                  [&](int64_t k) { return dst_rows[k] + i; });
+    finite = finite && (!check_finite || AllFinite(src + i * src_stride,
+                                                   src_stride, rows, width));
+  }
+  return finite;
 }
 
 }  // namespace HWY_NAMESPACE

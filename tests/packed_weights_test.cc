@@ -79,15 +79,13 @@ std::vector<float> ForwardPacked(const xcorr_conv2d_desc& desc,
                                  const Plan& plan, const std::vector<float>& x,
                                  const unsigned char* packed,
                                  const std::vector<float>& bias) {
-  const size_t elements =
-      static_cast<size_t>(test::ShapeOf(desc).y_elements);
+  const size_t elements = static_cast<size_t>(test::ShapeOf(desc).y_elements);
   std::vector<float> y(elements, 1e30f), again(elements, 1e30f);
   std::vector<unsigned char> workspace(xcorr_plan_workspace_size(plan.plan) +
                                        1);
-  EXPECT_EQ(XCORR_OK,
-            xcorr_conv2d_forward_packed(plan.plan, x.data(), packed,
-                                        bias.data(), y.data(),
-                                        workspace.data() + 1))
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_forward_packed(plan.plan, x.data(), packed,
+                                                  bias.data(), y.data(),
+                                                  workspace.data() + 1))
       << xcorr_last_error();
   EXPECT_EQ(XCORR_OK,
             xcorr_conv2d_forward_packed(plan.plan, x.data(), packed,
@@ -101,7 +99,8 @@ std::vector<float> ForwardPacked(const xcorr_conv2d_desc& desc,
 void ExpectSameBits(const std::vector<float>& want,
                     const std::vector<float>& got, const std::string& what) {
   ASSERT_EQ(want.size(), got.size()) << what;
-  EXPECT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
+  EXPECT_EQ(0,
+            std::memcmp(want.data(), got.data(), want.size() * sizeof(float)))
       << what;
 }
 
@@ -132,12 +131,13 @@ TEST_P(PackedWeightsTest, ForwardOnPackedWeightsIsForwardBitForBit) {
     const std::vector<float> want = Forward(desc, plan, x, w, bias);
     // Oracle too: forward itself is checked elsewhere, but a test of
     // equality alone would pass if both were wrong the same way.
-    const test::ForwardOracle oracle = test::ReferenceForward(desc, x, w, &bias);
+    const test::ForwardOracle oracle =
+        test::ReferenceForward(desc, x, w, &bias);
     test::ExpectWithinBound(want, oracle.y, oracle.term_sums, Describe(desc));
     for (size_t offset : {size_t{0}, size_t{3}}) {
       const std::vector<unsigned char> packed = Pack(plan, w, offset);
-      ExpectSameBits(want, ForwardPacked(desc, plan, x, packed.data() + offset,
-                                         bias),
+      ExpectSameBits(want,
+                     ForwardPacked(desc, plan, x, packed.data() + offset, bias),
                      Describe(desc));
     }
   }
@@ -182,24 +182,24 @@ TEST_P(PackedWeightsTest, KernelRowsServeOnlyPlansOfThatKernel) {
   const std::vector<float> x =
       RandomVector(test::ShapeOf(pointwise_desc).x_elements, 972);
   std::vector<float> y(static_cast<size_t>(2 * 64 * 8 * 9), 1e30f);
-  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
-            xcorr_conv2d_forward_packed(pointwise_plan.plan, x.data(),
-                                        rows.data(), bias.data(), y.data(),
-                                        nullptr));
-  EXPECT_NE(nullptr, std::strstr(xcorr_last_error(),
-                                 "pack the weights with this plan"))
+  EXPECT_EQ(
+      XCORR_ERR_INVALID_ARGUMENT,
+      xcorr_conv2d_forward_packed(pointwise_plan.plan, x.data(), rows.data(),
+                                  bias.data(), y.data(), nullptr));
+  EXPECT_NE(nullptr,
+            std::strstr(xcorr_last_error(), "pack the weights with this plan"))
       << xcorr_last_error();
   EXPECT_EQ(1e30f, y[0]);
-  ExpectSameBits(Forward(pointwise_desc, pointwise_plan, x, w, bias),
-                 ForwardPacked(pointwise_desc, pointwise_plan, x,
-                               as_given.data(), bias),
-                 Describe(pointwise_desc));
+  ExpectSameBits(
+      Forward(pointwise_desc, pointwise_plan, x, w, bias),
+      ForwardPacked(pointwise_desc, pointwise_plan, x, as_given.data(), bias),
+      Describe(pointwise_desc));
   const std::vector<float> x_rows =
       RandomVector(test::ShapeOf(rows_desc).x_elements, 973);
-  ExpectSameBits(Forward(rows_desc, rows_plan, x_rows, w, bias),
-                 ForwardPacked(rows_desc, rows_plan, x_rows, as_given.data(),
-                               bias),
-                 Describe(rows_desc));
+  ExpectSameBits(
+      Forward(rows_desc, rows_plan, x_rows, w, bias),
+      ForwardPacked(rows_desc, rows_plan, x_rows, as_given.data(), bias),
+      Describe(rows_desc));
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
@@ -307,8 +307,8 @@ TEST_F(PackedWeightsErrors, WeightsOfAnotherShapeOrLayout) {
 // stay aligned, and are refused where the copy misaligns them.
 TEST_F(PackedWeightsErrors, CopiesThatMisalignTheFloats) {
   std::vector<unsigned char> memory(bytes + 8);
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_pack_weights(plan.plan, w.data(),
-                                                memory.data() + 4));
+  ASSERT_EQ(XCORR_OK,
+            xcorr_conv2d_pack_weights(plan.plan, w.data(), memory.data() + 4));
   std::memmove(memory.data() + 3, memory.data() + 4, bytes);
   ExpectRefused(RunPacked(memory.data() + 3),
                 "packed was copied to an address that misaligns its floats");
