@@ -568,7 +568,10 @@ constexpr size_t kPointwiseVectors = kVectorRegisters == 32 ? 4 : 2;
 
 // Output channels [o, o + kChannels) at pixels [p, p + kVectors * Lanes):
 // each lane sums its input channels in order, whatever the block, so that
-// overlapping blocks write the same bits.
+// overlapping blocks write the same bits. The loops are unrolled by pragma:
+// GCC left the 4-channel remainder block's (64 output channels are 10 x 6 +
+// 4) as loops with the accumulators in memory, 15 % of a 64 -> 64 56x56
+// call's time (AVX2, 1 thread: 70.5 -> 83.2 GFLOP/s unrolled).
 template <size_t kChannels, size_t kVectors>
 HWY_INLINE void PointwiseBlock(const detail::NchwTile& tile, int64_t o,
                                int64_t p) {
@@ -578,29 +581,36 @@ HWY_INLINE void PointwiseBlock(const detail::NchwTile& tile, int64_t o,
   const int64_t channels = tile.geometry->in_channels;
   const float* w = tile.w + o * channels;
   V acc[kChannels][kVectors];
+  HWY_UNROLL(32)
   for (size_t k = 0; k < kChannels; ++k) {
     const V b = tile.bias != nullptr
                     ? hn::Set(d, tile.bias[o + static_cast<int64_t>(k)])
                     : hn::Zero(d);
+    HWY_UNROLL(32)
     for (size_t j = 0; j < kVectors; ++j) acc[k][j] = b;
   }
   const float* x = tile.x + p;
   for (int64_t c = 0; c < channels; ++c, x += tile.x_channel_stride) {
     V in[kVectors];
+    HWY_UNROLL(32)
     for (size_t j = 0; j < kVectors; ++j) {
       V loaded = hn::LoadU(d, x + static_cast<int64_t>(j) * N);
       KeepInRegister(loaded);
       in[j] = loaded;
     }
+    HWY_UNROLL(32)
     for (size_t k = 0; k < kChannels; ++k) {
       const V weight = hn::Set(d, w[static_cast<int64_t>(k) * channels + c]);
+      HWY_UNROLL(32)
       for (size_t j = 0; j < kVectors; ++j)
         acc[k][j] = hn::MulAdd(weight, in[j], acc[k][j]);
     }
   }
+  HWY_UNROLL(32)
   for (size_t k = 0; k < kChannels; ++k) {
     float* y =
         tile.y + (o + static_cast<int64_t>(k)) * tile.y_channel_stride + p;
+    HWY_UNROLL(32)
     for (size_t j = 0; j < kVectors; ++j)
       hn::StoreU(acc[k][j], d, y + static_cast<int64_t>(j) * N);
   }
