@@ -343,6 +343,34 @@ TEST(SixtyFourBitTest, PlanWithPartialsPastTheByteLimitDoesNotOverflow) {
   xcorr_plan_destroy(plan);
 }
 
+// Packed weights round each group's output channels up to 16: for w just
+// under the byte limit (2^61 - 2^30 floats, 2^20 + 1 output channels), the
+// packed rows' byte count passes 2^63. The size saturates, as the workspace's
+// does; it never wraps to a small buffer.
+TEST(SixtyFourBitTest, PackedWeightsSizeSaturates) {
+  xcorr_conv2d_desc desc = Huge(1, 1, 1, 1);
+  desc.layout = XCORR_LAYOUT_NHWC;  // the packed-weights kernel's form
+  desc.out_channels = (int64_t{1} << 20) + 1;
+  desc.in_channels = ((int64_t{1} << 61) - (int64_t{1} << 30)) /
+                     desc.out_channels;
+  desc.kernel_height = desc.kernel_width = 1;
+  xcorr_plan* plan = nullptr;
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
+  EXPECT_EQ(SIZE_MAX, xcorr_plan_packed_weights_size(plan));
+  xcorr_plan_destroy(plan);
+  // And where nothing overflows, the exact bytes: a 64-byte header, 64
+  // bytes of alignment slack and the rows (16 channels each, plus a slack
+  // of 64 floats that vectors may read past the last row).
+  desc.out_channels = 20;
+  desc.in_channels = int64_t{1} << 40;
+  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
+  EXPECT_EQ(64u + 64u + 4u * ((uint64_t{1} << 40) * 32u + 64u),
+            xcorr_plan_packed_weights_size(plan));
+  xcorr_plan_destroy(plan);
+}
+
 // One real forward whose x and y rows are wider than 2^32 bytes, so that any
 // 32-bit byte or element offset would wrap. Needs about 8.6 GB: it runs only
 // with XCORR_LARGE_TESTS=1 (ctest -L large; see docs/HARDENING.md).
