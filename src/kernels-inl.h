@@ -903,6 +903,23 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
   }
 }
 
+// The `pixels` (1 to kPixels) pixels left at the end of a run of whole
+// blocks, as one block: each pixel sums its taps in the same order as in a
+// whole block, and no pixel is computed twice (an overlapping last block
+// recomputed up to 5 of its 6 pixels: NHWC 64 -> 64 56x56 1x1, rows of 9
+// blocks and 2 pixels, ran 10 blocks a row).
+template <size_t kPixels, size_t kVectors>
+HWY_INLINE void PackedTail(const detail::PackedTile& tile, const PixelRun& px,
+                           int64_t o, const float* bias, float* y,
+                           int64_t pixels) {
+  if constexpr (kPixels > 1) {
+    if (pixels < static_cast<int64_t>(kPixels)) {
+      return PackedTail<kPixels - 1, kVectors>(tile, px, o, bias, y, pixels);
+    }
+  }
+  PackedBlock<kPixels, kVectors>(tile, px, o, bias, y);
+}
+
 // Register blocks, pixels x vectors of output channels: AVX-512 6 x 4 (24
 // accumulators + 4 weights + 1 broadcast of 32 registers), the others 6 x 2
 // (12 + 2 + 1 of 16). Per input element and tap that is kVectors weight
@@ -916,11 +933,11 @@ constexpr size_t kPackedVectors = kVectorRegisters == 32 ? 4 : 2;
 // kPackedPixels at a time: along rows where whole blocks fit between the
 // left and right borders, else down the columns where they fit between the
 // top and bottom borders of the tile (the plan makes tiles of narrow padded
-// images tall enough; see kPackedBorderWidth). The last block of a run
-// overlaps its predecessor rather than leaving a tail (the same taps in the
-// same order: the same bits). The other pixels run one by one, each
-// broadcast meeting only kVectors FMAs. y points at the group's first
-// channel.
+// images tall enough; see kPackedBorderWidth). A row's run ends in one
+// narrower block (PackedTail); a column's last block overlaps its
+// predecessor (the same taps in the same order: the same bits). The other
+// pixels run one by one, each broadcast meeting only kVectors FMAs. y points
+// at the group's first channel.
 template <size_t kVectors>
 HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
                                    int64_t o, const float* bias, float* y) {
@@ -958,9 +975,14 @@ HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
         column_blocks && row >= rows_begin && row < rows_end;
     for (int64_t col = 0; col < g.out_width;) {
       if (in_row_block(col)) {
-        col = std::min(col, interior_end - pixels);
-        PackedBlock<kPackedPixels, kVectors>(tile, px, o, bias, at(row, col));
-        col += pixels;
+        const int64_t run = std::min(pixels, interior_end - col);
+        if (run == pixels) {
+          PackedBlock<kPackedPixels, kVectors>(tile, px, o, bias, at(row, col));
+        } else {
+          PackedTail<kPackedPixels - 1, kVectors>(tile, px, o, bias,
+                                                  at(row, col), run);
+        }
+        col += run;
         continue;
       }
       if (!in_column_block) {

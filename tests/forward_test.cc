@@ -374,6 +374,22 @@ TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// The packed-weights kernel runs each row's interior in blocks of 6 pixels
+// and what is left (1 to 5 pixels) as one narrower block: interior widths 6
+// to 12 give every remainder, from OHWI (NHWC) and OIHW (NCHW, 64 channels)
+// weights, with 1x1 kernels too.
+TEST_P(ForwardTest, PackedKernelRowTails) {
+  uint64_t seed = 720;
+  for (int64_t width = 8; width <= 14; ++width) {
+    CheckForward(Nhwc(Padded(Desc(1, 5, 20, 3, width, 3, 3), 1, 1, 1, 1)), true,
+                 seed++);
+    CheckForward(Nhwc(Desc(1, 7, 33, 2, width - 2, 1, 1)), false, seed++);
+    CheckForward(Padded(Desc(1, 64, 64, 3, width, 3, 3), 0, 0, 1, 1), true,
+                 seed++);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(ForwardTest, PaddedOneChannelAndDepthwise) {
   // One channel and depthwise, stride 1, asymmetric pads: the direct kernel
   // with a single output channel per group, at sizes where the unpadded

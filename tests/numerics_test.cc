@@ -351,8 +351,8 @@ TEST(SixtyFourBitTest, PackedWeightsSizeSaturates) {
   xcorr_conv2d_desc desc = Huge(1, 1, 1, 1);
   desc.layout = XCORR_LAYOUT_NHWC;  // the packed-weights kernel's form
   desc.out_channels = (int64_t{1} << 20) + 1;
-  desc.in_channels = ((int64_t{1} << 61) - (int64_t{1} << 30)) /
-                     desc.out_channels;
+  desc.in_channels =
+      ((int64_t{1} << 61) - (int64_t{1} << 30)) / desc.out_channels;
   desc.kernel_height = desc.kernel_width = 1;
   xcorr_plan* plan = nullptr;
   ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
