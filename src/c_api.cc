@@ -94,9 +94,8 @@ Status CheckNoOverlap(std::initializer_list<Buffer> outputs,
   return Status();
 }
 
-// The packed weights of `plan` at `packed`, as a buffer of floats.
-Buffer PackedBuffer(const xcorr::detail::Plan& plan, const void* packed) {
-  const size_t bytes = xcorr::detail::PackedWeightsBytes(plan);
+// `bytes` of packed weights at `packed`, as a buffer of floats.
+Buffer PackedBuffer(const void* packed, size_t bytes) {
   const size_t floats = bytes / sizeof(float) + (bytes % sizeof(float) != 0);
   return {"packed", packed,
           static_cast<int64_t>(std::min<size_t>(floats, INT64_MAX / 4))};
@@ -192,9 +191,9 @@ xcorr_status xcorr_conv2d_pack_weights(const xcorr_plan* plan, const float* w,
     XCORR_RETURN_IF_ERROR(CheckNotNull(plan, "plan"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(w, "w"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(packed, "packed"));
-    XCORR_RETURN_IF_ERROR(
-        CheckNoOverlap({PackedBuffer(plan->plan, packed)},
-                       {{"w", w, plan->plan.shape.w_elements}}));
+    XCORR_RETURN_IF_ERROR(CheckNoOverlap(
+        {PackedBuffer(packed, xcorr::detail::PackedWeightsBytes(plan->plan))},
+        {{"w", w, plan->plan.shape.w_elements}}));
     xcorr::detail::WritePackedWeights(plan->plan, w, packed);
     return Status();
   });
@@ -208,14 +207,14 @@ xcorr_status xcorr_conv2d_forward_packed(const xcorr_plan* plan, const float* x,
     XCORR_RETURN_IF_ERROR(CheckNotNull(x, "x"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(packed, "packed"));
     XCORR_RETURN_IF_ERROR(CheckNotNull(y, "y"));
-    const xcorr::detail::ConvShape& s = plan->plan.shape;
-    XCORR_RETURN_IF_ERROR(CheckNoOverlap(
-        {{"y", y, s.y_elements}}, {{"x", x, s.x_elements},
-                                   PackedBuffer(plan->plan, packed),
-                                   {"bias", bias, s.desc.out_channels}}));
     xcorr::detail::PackedWeightsView view;
     XCORR_RETURN_IF_ERROR(
         xcorr::detail::ReadPackedWeights(plan->plan, packed, &view));
+    const xcorr::detail::ConvShape& s = plan->plan.shape;
+    XCORR_RETURN_IF_ERROR(CheckNoOverlap(
+        {{"y", y, s.y_elements}}, {{"x", x, s.x_elements},
+                                   PackedBuffer(packed, view.bytes),
+                                   {"bias", bias, s.desc.out_channels}}));
     std::unique_ptr<unsigned char[]> owned;
     xcorr::detail::ForwardPacked(
         plan->plan, x, view, bias, y,

@@ -156,6 +156,13 @@ Status ReadPackedWeights(const Plan& plan, const void* packed,
   }
   view->floats = reinterpret_cast<const float*>(data);
   view->kernel_rows = header.kernel_rows == 1;
+  // Weights packed by a plan of another kernel may be as given, so shorter
+  // than this plan's PackedWeightsBytes.
+  const int64_t floats =
+      view->kernel_rows ? plan.packed_floats : plan.shape.w_elements;
+  view->bytes = floats > (INT64_MAX - 2 * int64_t{kHeaderBytes}) / 4
+                    ? SIZE_MAX
+                    : header.data_offset + 4 * static_cast<size_t>(floats);
   return Status();
 }
 

@@ -31,6 +31,7 @@ void WritePackedWeights(const Plan& plan, const float* w, void* packed);
 struct PackedWeightsView {
   const float* floats;
   bool kernel_rows;  // the packed-weights kernel's rows; else w as given
+  size_t bytes;      // from the buffer's start to the end of its floats
 };
 
 // Checks that `packed` holds weights that WritePackedWeights made for a plan

@@ -330,5 +330,34 @@ TEST_F(PackedWeightsErrors, Overlaps) {
                 "y overlaps packed");
 }
 
+// Weights packed as given (here by the unpadded 1x1's plan) are shorter
+// than a kernel-rows plan's xcorr_plan_packed_weights_size; y right after
+// their last float does not overlap them, y over it does.
+TEST(PackedWeightsOverlap, CountsTheBytesThatThePackedWeightsHold) {
+  const xcorr_conv2d_desc rows_desc = Padded(Desc(1, 64, 64, 2, 2, 1, 1), 1);
+  const Plan rows_plan(rows_desc), as_given_plan(Desc(1, 64, 64, 2, 2, 1, 1));
+  const size_t bytes = xcorr_plan_packed_weights_size(as_given_plan.plan);
+  ASSERT_LT(bytes, xcorr_plan_packed_weights_size(rows_plan.plan));
+  const size_t w_elements = 64 * 64, y_elements = 64 * 4 * 4;
+  std::vector<float> memory(bytes / sizeof(float) + y_elements + 16);
+  const std::vector<float> w(w_elements, 0.5f), x(64 * 2 * 2, 1.0f);
+  // At a 64-byte boundary, the floats follow the 64-byte header directly.
+  const auto address = reinterpret_cast<uintptr_t>(memory.data());
+  auto* packed = reinterpret_cast<unsigned char*>(memory.data()) +
+                 (64 - address % 64) % 64;
+  ASSERT_EQ(XCORR_OK,
+            xcorr_conv2d_pack_weights(as_given_plan.plan, w.data(), packed));
+  float* after = reinterpret_cast<float*>(packed + 64) + w_elements;
+  EXPECT_EQ(XCORR_OK,
+            xcorr_conv2d_forward_packed(rows_plan.plan, x.data(), packed,
+                                        nullptr, after, nullptr))
+      << xcorr_last_error();
+  EXPECT_EQ(32.0f, after[5]);  // an interior pixel: 64 channels x 0.5
+  EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
+            xcorr_conv2d_forward_packed(rows_plan.plan, x.data(), packed,
+                                        nullptr, after - 1, nullptr));
+  EXPECT_STREQ("y overlaps packed", xcorr_last_error());
+}
+
 }  // namespace
 }  // namespace xcorr
