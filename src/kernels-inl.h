@@ -338,12 +338,13 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
 // The plane kernel (see detail::PlaneTile). Accumulators, plus the loaded
 // vectors, plus one broadcast weight (input rows outermost) or a kernel
 // column of weights (kernel columns outermost) fill the registers: AVX-512
-// 24 + 4 + 1 and 12 + 2 + 5 of 32; the others 12 + 2 + 1, 10 + 2 + 3 and
-// 8 + 2 + 5 of 16. Which order wins was measured per size on Zen 4, 1
-// thread, 256x256 and 1024x1024 (GFLOP/s):
+// 24 + 4 + 1, 16 + 4 + 5 and 12 + 2 + 5 of 32; the others 12 + 2 + 1,
+// 10 + 2 + 3 and 8 + 2 + 5 of 16. Which order wins was measured per size on Zen
+// 4, 1 thread, 256x256 and 1024x1024 (GFLOP/s):
 // - 3x3 on AVX3: input rows 6 x 4, 62-84; kernel columns 6 x 2, 43-53;
 // - 3x3 on AVX2: kernel columns 5 x 2, 66-71; input rows 6 x 2, 52-68;
-// - 5x5: kernel columns 6 x 2 (AVX3) 87-108, 4 x 2 (AVX2) 83-96; input rows,
+// - 5x5: kernel columns 6 x 2 (AVX3; 4 x 4 on most widths since, see
+//   below) 87-108, 4 x 2 (AVX2) 83-96; input rows,
 //   fixed or not, 70-86 and 49-73. Without FMA (SSE4, SSSE3: a multiply and
 //   an add, two-operand, with a temporary each) the kernel columns' 8 + 2 + 5
 //   registers spill, and the generic kernel runs 5x5 instead: SSE4 256x256
