@@ -13,6 +13,10 @@ namespace xcorr {
 namespace {
 
 using test::Desc;
+using test::Grouped;
+using test::Nhwc;
+using test::Padded;
+using test::Strided;
 
 using test::Describe;
 using test::RandomVector;
@@ -207,35 +211,6 @@ TEST_P(ForwardTest, LargerImagesRunInParallelTilesAndMatchReference) {
   CheckForward(Desc(2, 3, 4, 70, 90, 3, 3), true, 21);
   CheckForward(Desc(1, 1, 1, 300, 257, 5, 7), true, 22);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
-}
-
-xcorr_conv2d_desc Padded(xcorr_conv2d_desc desc, int64_t top, int64_t bottom,
-                         int64_t left, int64_t right) {
-  desc.pad_top = top;
-  desc.pad_bottom = bottom;
-  desc.pad_left = left;
-  desc.pad_right = right;
-  return desc;
-}
-
-xcorr_conv2d_desc Strided(xcorr_conv2d_desc desc, int64_t stride_height,
-                          int64_t stride_width, int64_t dilation_height,
-                          int64_t dilation_width) {
-  desc.stride_height = stride_height;
-  desc.stride_width = stride_width;
-  desc.dilation_height = dilation_height;
-  desc.dilation_width = dilation_width;
-  return desc;
-}
-
-xcorr_conv2d_desc Nhwc(xcorr_conv2d_desc desc) {
-  desc.layout = XCORR_LAYOUT_NHWC;
-  return desc;
-}
-
-xcorr_conv2d_desc Grouped(xcorr_conv2d_desc desc, int64_t groups) {
-  desc.groups = groups;
-  return desc;
 }
 
 // One shape per algorithm and kernel path, each large enough for several

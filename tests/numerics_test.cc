@@ -329,6 +329,18 @@ TEST(SixtyFourBitTest, PlanOnHugePaddedRowDoesNotCrash) {
   xcorr_plan_destroy(plan);
 }
 
+// Plans desc and returns what `size` (a workspace or packed-weights size)
+// says of it.
+size_t PlanSize(const xcorr_conv2d_desc& desc,
+                size_t (*size)(const xcorr_plan*)) {
+  xcorr_plan* plan = nullptr;
+  EXPECT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
+      << xcorr_last_error();
+  const size_t bytes = size(plan);
+  xcorr_plan_destroy(plan);
+  return bytes;
+}
+
 // From the fuzzer: w just under the byte limit, 2^61 - 2^20 floats, plus
 // 2^20 dbias floats makes per-tile partials of 2^61 floats, whose byte count
 // (2^63) overflowed in the backward plan (UBSan).
@@ -336,11 +348,7 @@ TEST(SixtyFourBitTest, PlanWithPartialsPastTheByteLimitDoesNotOverflow) {
   xcorr_conv2d_desc desc = Huge(1, (int64_t{1} << 41) - 1, 1, 1);
   desc.out_channels = int64_t{1} << 20;
   desc.kernel_height = desc.kernel_width = 1;
-  xcorr_plan* plan = nullptr;
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
-      << xcorr_last_error();
-  EXPECT_EQ(SIZE_MAX, xcorr_plan_workspace_size(plan));
-  xcorr_plan_destroy(plan);
+  EXPECT_EQ(SIZE_MAX, PlanSize(desc, xcorr_plan_workspace_size));
 }
 
 // Packed weights round each group's output channels up to 16: for w just
@@ -354,21 +362,14 @@ TEST(SixtyFourBitTest, PackedWeightsSizeSaturates) {
   desc.in_channels =
       ((int64_t{1} << 61) - (int64_t{1} << 30)) / desc.out_channels;
   desc.kernel_height = desc.kernel_width = 1;
-  xcorr_plan* plan = nullptr;
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
-      << xcorr_last_error();
-  EXPECT_EQ(SIZE_MAX, xcorr_plan_packed_weights_size(plan));
-  xcorr_plan_destroy(plan);
+  EXPECT_EQ(SIZE_MAX, PlanSize(desc, xcorr_plan_packed_weights_size));
   // And where nothing overflows, the exact bytes: a 64-byte header, 64
   // bytes of alignment slack and the rows (16 channels each, plus a slack
   // of 64 floats that vectors may read past the last row).
   desc.out_channels = 20;
   desc.in_channels = int64_t{1} << 40;
-  ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
-      << xcorr_last_error();
   EXPECT_EQ(64u + 64u + 4u * ((uint64_t{1} << 40) * 32u + 64u),
-            xcorr_plan_packed_weights_size(plan));
-  xcorr_plan_destroy(plan);
+            PlanSize(desc, xcorr_plan_packed_weights_size));
 }
 
 // One real forward whose x and y rows are wider than 2^32 bytes, so that any

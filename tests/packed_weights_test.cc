@@ -17,25 +17,13 @@ namespace {
 
 using test::Desc;
 using test::Describe;
+using test::Grouped;
+using test::Nhwc;
+using test::Padded;
 using test::RandomVector;
 
 class PackedWeightsTest : public hwy::TestWithParamTarget {};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(PackedWeightsTest);
-
-xcorr_conv2d_desc Padded(xcorr_conv2d_desc desc, int64_t pad) {
-  desc.pad_top = desc.pad_bottom = desc.pad_left = desc.pad_right = pad;
-  return desc;
-}
-
-xcorr_conv2d_desc Nhwc(xcorr_conv2d_desc desc) {
-  desc.layout = XCORR_LAYOUT_NHWC;
-  return desc;
-}
-
-xcorr_conv2d_desc Grouped(xcorr_conv2d_desc desc, int64_t groups) {
-  desc.groups = groups;
-  return desc;
-}
 
 // A plan that the test owns.
 struct Plan {

@@ -109,6 +109,40 @@ inline xcorr_conv2d_desc Desc(int64_t batch, int64_t in_channels,
   return desc;
 }
 
+// desc with the given pads, strides and dilations, layout or groups.
+inline xcorr_conv2d_desc Padded(xcorr_conv2d_desc desc, int64_t top,
+                                int64_t bottom, int64_t left, int64_t right) {
+  desc.pad_top = top;
+  desc.pad_bottom = bottom;
+  desc.pad_left = left;
+  desc.pad_right = right;
+  return desc;
+}
+
+inline xcorr_conv2d_desc Padded(xcorr_conv2d_desc desc, int64_t all) {
+  return Padded(desc, all, all, all, all);
+}
+
+inline xcorr_conv2d_desc Strided(xcorr_conv2d_desc desc, int64_t stride_height,
+                                 int64_t stride_width, int64_t dilation_height,
+                                 int64_t dilation_width) {
+  desc.stride_height = stride_height;
+  desc.stride_width = stride_width;
+  desc.dilation_height = dilation_height;
+  desc.dilation_width = dilation_width;
+  return desc;
+}
+
+inline xcorr_conv2d_desc Nhwc(xcorr_conv2d_desc desc) {
+  desc.layout = XCORR_LAYOUT_NHWC;
+  return desc;
+}
+
+inline xcorr_conv2d_desc Grouped(xcorr_conv2d_desc desc, int64_t groups) {
+  desc.groups = groups;
+  return desc;
+}
+
 // A readable name for a descriptor, for failure messages.
 inline std::string Describe(const xcorr_conv2d_desc& d) {
   return "N" + std::to_string(d.batch) + " " + std::to_string(d.in_channels) +
