@@ -925,11 +925,13 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
 // blocks, as one block: each pixel sums its taps in the same order as in a
 // whole block, and no pixel is computed twice (an overlapping last block
 // recomputed up to 5 of its 6 pixels: NHWC 64 -> 64 56x56 1x1, rows of 9
-// blocks and 2 pixels, ran 10 blocks a row).
+// blocks and 2 pixels, ran 10 blocks a row). Out of line: inlined, its five
+// blocks made ForwardPackedTile too large for GCC's variable tracking, and
+// kernels.cc's sanitizer build took 343 s instead of 290.
 template <size_t kPixels, size_t kVectors>
-HWY_INLINE void PackedTail(const detail::PackedTile& tile, const PixelRun& px,
-                           int64_t o, const float* bias, float* y,
-                           int64_t pixels) {
+HWY_NOINLINE void PackedTail(const detail::PackedTile& tile, const PixelRun& px,
+                             int64_t o, const float* bias, float* y,
+                             int64_t pixels) {
   if constexpr (kPixels > 1) {
     if (pixels < static_cast<int64_t>(kPixels)) {
       return PackedTail<kPixels - 1, kVectors>(tile, px, o, bias, y, pixels);

@@ -88,6 +88,8 @@ bool RunsPackedRows(const Plan& plan) {
 
 }  // namespace
 
+// Tasks of up to kPackTaskRows rows per group write disjoint rows, in
+// parallel like the tiles; the slack after the last row is zero.
 bool PackWeights(const Plan& plan, const float* w, float* packed,
                  bool check_finite) {
   const ConvShape& s = plan.shape;
