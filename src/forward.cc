@@ -147,23 +147,23 @@ void Forward(const Plan& plan, const float* x, const float* w,
   const xcorr_conv2d_desc& d = plan.shape.desc;
   const bool padded = d.pad_top != 0 || d.pad_bottom != 0 || d.pad_left != 0 ||
                       d.pad_right != 0;
-  if (plan.shape.degenerate) {
+  // The packed-weights kernel checks its weights while packing them.
+  const bool packs = plan.forward_algorithm == ForwardAlgorithm::kPackedWeights;
+  if (plan.shape.degenerate ||
+      (padded && !packs && !AllFinite(w, plan.shape.w_elements))) {
     reference::Forward(plan.shape, x, w, bias, y);
     return;
   }
   switch (plan.forward_algorithm) {
     case ForwardAlgorithm::kPlanes:
-      if (padded && !AllFinite(w, plan.shape.w_elements)) break;
       ForEachTile(plan.tile_count, plan.serial,
                   [&](int64_t tile) { PlanesTile(plan, x, w, bias, y, tile); });
       return;
     case ForwardAlgorithm::kNchw:
-      if (padded && !AllFinite(w, plan.shape.w_elements)) break;
       ForEachTile(plan.tile_count, plan.serial,
                   [&](int64_t tile) { NchwTileAt(plan, x, w, bias, y, tile); });
       return;
     case ForwardAlgorithm::kPackedWeights: {
-      // Packing reads every weight, and checks them where it matters.
       float* packed_w = AlignedWorkspace(workspace);
       if (!PackWeights(plan, w, packed_w, /*check_finite=*/padded)) break;
       PackedTiles(plan, x, w, packed_w, bias, y, packed_w + plan.x_copy_offset);

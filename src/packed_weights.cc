@@ -86,6 +86,12 @@ bool RunsPackedRows(const Plan& plan) {
          (s.in_channels_per_group > 1 || s.out_channels_per_group > 1);
 }
 
+// The floats of the form that kernel_rows names: the packed rows with their
+// slack, or w as given.
+int64_t FormFloats(const Plan& plan, bool kernel_rows) {
+  return kernel_rows ? plan.packed_floats : plan.shape.w_elements;
+}
+
 }  // namespace
 
 // Tasks of up to kPackTaskRows rows per group write disjoint rows, in
@@ -110,8 +116,7 @@ bool PackWeights(const Plan& plan, const float* w, float* packed,
 }
 
 size_t PackedWeightsBytes(const Plan& plan) {
-  const size_t data = WorkspaceBytes(
-      RunsPackedRows(plan) ? plan.packed_floats : plan.shape.w_elements);
+  const size_t data = WorkspaceBytes(FormFloats(plan, RunsPackedRows(plan)));
   return data > SIZE_MAX - kHeaderBytes ? SIZE_MAX : kHeaderBytes + data;
 }
 
@@ -160,8 +165,7 @@ Status ReadPackedWeights(const Plan& plan, const void* packed,
   view->kernel_rows = header.kernel_rows == 1;
   // Weights packed by a plan of another kernel may be as given, so shorter
   // than this plan's PackedWeightsBytes.
-  const int64_t floats =
-      view->kernel_rows ? plan.packed_floats : plan.shape.w_elements;
+  const int64_t floats = FormFloats(plan, view->kernel_rows);
   view->bytes = floats > (INT64_MAX - 2 * int64_t{kHeaderBytes}) / 4
                     ? SIZE_MAX
                     : header.data_offset + 4 * static_cast<size_t>(floats);
