@@ -195,8 +195,10 @@ HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
         const int64_t u = in_row - static_cast<int64_t>(r);
         if (u < 0 || u >= kHeight) continue;
         HWY_UNROLL(32)
-        for (size_t v = 0; v < kVectors; ++v)
+        for (size_t v = 0; v < kVectors; ++v) {
           acc[r][v] = hn::MulAdd(in[v], column[u], acc[r][v]);
+          EmitSumNow(acc[r][v]);
+        }
       }
     }
   }
@@ -346,9 +348,10 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
 // - 5x5: kernel columns 6 x 2 (AVX3; 4 x 4 on most widths since, see
 //   below) 87-108, 4 x 2 (AVX2) 83-96; input rows,
 //   fixed or not, 70-86 and 49-73. Without FMA (SSE4, SSSE3: a multiply and
-//   an add, two-operand, with a temporary each) the kernel columns' 8 + 2 + 5
-//   registers spill, and the generic kernel runs 5x5 instead: SSE4 256x256
-//   18.8 -> 31.9, 1024x1024 13.6 -> 27.9;
+//   an add, two-operand, with a temporary each) kernel columns 3 x 2 (6 +
+//   2 + 5 + 1 registers; 4 x 2 spilled), with EmitSumNow: SSE4 256x256 33.8
+//   -> 40.3, 1024x1024 28.6 -> 34.6 against the generic kernel; EmitSumNow
+//   took SSE4 3x3 256x256 from 24.5 to 36.4;
 // - 7x7 and 11x11: input rows 90-108 (AVX3), 83-97 (AVX2, since PlaneTall);
 //   kernel columns with the size read from the tile, 34-92.
 HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
@@ -374,7 +377,9 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
     // GFLOP/s, the speed of a plain loop of loads, FMAs and stores.
     PlaneRows<PlaneKernel<1, kWide ? 8 : 4, 1, 0, PlaneOrder::kInputRows>>(
         tile);
-  } else if (kh == 5 && kw == 5 && HWY_NATIVE_FMA) {
+  } else if (kh == 5 && kw == 5 && !HWY_NATIVE_FMA) {
+    PlaneRows<PlaneKernel<3, 2, 5, 5, PlaneOrder::kKernelColumns>>(tile);
+  } else if (kh == 5 && kw == 5) {
     // AVX-512 runs 4 x 4 blocks on rows that end in whole blocks or in at
     // least three quarters of one (PlaneRowBand overlaps the last block
     // then; a rest of half a block or less runs vector by vector, in plain
