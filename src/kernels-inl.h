@@ -926,25 +926,6 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
   }
 }
 
-// The `pixels` (1 to kPixels) pixels left at the end of a run of whole
-// blocks, as one block: each pixel sums its taps in the same order as in a
-// whole block, and no pixel is computed twice (an overlapping last block
-// recomputed up to 5 of its 6 pixels: NHWC 64 -> 64 56x56 1x1, rows of 9
-// blocks and 2 pixels, ran 10 blocks a row). Out of line: inlined, its five
-// blocks made ForwardPackedTile too large for GCC's variable tracking, and
-// kernels.cc's sanitizer build took 343 s instead of 290.
-template <size_t kPixels, size_t kVectors>
-HWY_NOINLINE void PackedTail(const detail::PackedTile& tile, const PixelRun& px,
-                             int64_t o, const float* bias, float* y,
-                             int64_t pixels) {
-  if constexpr (kPixels > 1) {
-    if (pixels < static_cast<int64_t>(kPixels)) {
-      return PackedTail<kPixels - 1, kVectors>(tile, px, o, bias, y, pixels);
-    }
-  }
-  PackedBlock<kPixels, kVectors>(tile, px, o, bias, y);
-}
-
 // Register blocks, pixels x vectors of output channels: AVX-512 6 x 4 (24
 // accumulators + 4 weights + 1 broadcast of 32 registers), the others 6 x 2
 // (12 + 2 + 1 of 16). Per input element and tap that is kVectors weight
@@ -952,20 +933,81 @@ HWY_NOINLINE void PackedTail(const detail::PackedTile& tile, const PixelRun& px,
 constexpr size_t kPackedPixels = 6;
 constexpr size_t kPackedVectors = kVectorRegisters == 32 ? 4 : 2;
 
-// kVectors vectors of output channels from channel o of px's group, for
-// every pixel of the tile: the block's weights stay in cache while they
-// meet every pixel. Pixels whose taps all lie inside the input run
+// The `vectors` (1 to kVectors; the last one partial) vectors of output
+// channels left after the whole blocks, from channel o, as one block: each
+// broadcast input then meets all of them, rather than being loaded again per
+// vector. (Through WithBlockSize's lambda, NHWC 16 -> 16 32x32 ran 4 % more
+// instructions.)
+template <size_t kPixels, size_t kVectors>
+HWY_INLINE void PackedRemainder(const detail::PackedTile& tile,
+                                const PixelRun& px, int64_t o, int64_t vectors,
+                                const float* bias, float* y) {
+  if constexpr (kVectors > 1) {
+    if (vectors < static_cast<int64_t>(kVectors)) {
+      return PackedRemainder<kPixels, kVectors - 1>(tile, px, o, vectors, bias,
+                                                    y);
+    }
+  }
+  PackedBlock<kPixels, kVectors>(tile, px, o, bias, y);
+}
+
+// kPixels pixels with px's taps, for every output channel of the tile: whole
+// blocks of kPackedVectors vectors, then one block of the remaining vectors.
+// y points at the first pixel's channel 0 of px's group. The pixels' input
+// stays in L1 while it meets every block of channels. The weights stream
+// from L2 either way: a block's share of them (taps x input channels rows)
+// outgrows L1 on most shapes. Channel blocks were the outer loop before, so
+// that each pixel's input came from L2 once per block: on AVX2 (four blocks
+// of 16 channels for 64) that ran 75-100 GFLOP/s from run to run, NHWC 64
+// -> 64 56x56 3x3, 1 thread, and now 99-104; 3 -> 64 224x224 7x7 74 -> 86
+// (medians of 6 alternating runs).
+template <size_t kPixels>
+HWY_INLINE void PackedChannels(const detail::PackedTile& tile,
+                               const PixelRun& px, const float* bias,
+                               float* y) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t block = static_cast<int64_t>(kPackedVectors) * N;
+  int64_t o = tile.channel_begin;
+  for (; o + block <= tile.channel_end; o += block) {
+    PackedBlock<kPixels, kPackedVectors>(tile, px, o, bias,
+                                         y + o * tile.y_channel_stride);
+  }
+  if (o < tile.channel_end) {
+    PackedRemainder<kPixels, kPackedVectors>(
+        tile, px, o, CeilDiv(tile.channel_end - o, N), bias,
+        y + o * tile.y_channel_stride);
+  }
+}
+
+// The `pixels` (1 to kPixels) pixels left at the end of a run of whole
+// blocks, as one block: each pixel sums its taps in the same order as in a
+// whole block, and no pixel is computed twice (an overlapping last block
+// recomputed up to 5 of its 6 pixels: NHWC 64 -> 64 56x56 1x1, rows of 9
+// blocks and 2 pixels, ran 10 blocks a row). Out of line: inlined, its five
+// blocks made ForwardPackedTile too large for GCC's variable tracking, and
+// kernels.cc's sanitizer build took 343 s instead of 290.
+template <size_t kPixels>
+HWY_NOINLINE void PackedTail(const detail::PackedTile& tile, const PixelRun& px,
+                             const float* bias, float* y, int64_t pixels) {
+  if constexpr (kPixels > 1) {
+    if (pixels < static_cast<int64_t>(kPixels)) {
+      return PackedTail<kPixels - 1>(tile, px, bias, y, pixels);
+    }
+  }
+  PackedChannels<kPixels>(tile, px, bias, y);
+}
+
+// Every pixel of the tile, for every output channel of px's group (y at the
+// group's first channel). Pixels whose taps all lie inside the input run
 // kPackedPixels at a time: along rows where whole blocks fit between the
 // left and right borders, else down the columns where they fit between the
 // top and bottom borders of the tile (the plan makes tiles of narrow padded
 // images tall enough; see kPackedBorderWidth). A row's run ends in one
 // narrower block (PackedTail); a column's last block overlaps its
 // predecessor (the same taps in the same order: the same bits). The other
-// pixels run one by one, each broadcast meeting only kVectors FMAs. y points
-// at the group's first channel.
-template <size_t kVectors>
-HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
-                                   int64_t o, const float* bias, float* y) {
+// pixels run one by one, each broadcast meeting only kVectors FMAs.
+HWY_INLINE void PackedPixels(const detail::PackedTile& tile, PixelRun& px,
+                             const float* bias, float* y) {
   const detail::DirectGeometry& g = *tile.geometry;
   const int64_t pixels = static_cast<int64_t>(kPackedPixels);
   int64_t interior_begin, interior_end;  // columns
@@ -990,8 +1032,7 @@ HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
     px.left = col * g.stride_width - g.pad_left;
     TapRange(px.left, g.dilation_width, g.kernel_width, g.in_width, &px.v_begin,
              &px.v_end);
-    return y + (row * g.out_width + col) * tile.y_column_stride +
-           o * tile.y_channel_stride;
+    return y + (row * g.out_width + col) * tile.y_column_stride;
   };
   px.x_step = g.stride_width * tile.x_column_stride;
   px.y_step = tile.y_column_stride;
@@ -1002,17 +1043,14 @@ HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
       if (in_row_block(col)) {
         const int64_t run = std::min(pixels, interior_end - col);
         if (run == pixels) {
-          PackedBlock<kPackedPixels, kVectors>(tile, px, o, bias, at(row, col));
+          PackedChannels<kPackedPixels>(tile, px, bias, at(row, col));
         } else {
-          PackedTail<kPackedPixels - 1, kVectors>(tile, px, o, bias,
-                                                  at(row, col), run);
+          PackedTail<kPackedPixels - 1>(tile, px, bias, at(row, col), run);
         }
         col += run;
         continue;
       }
-      if (!in_column_block) {
-        PackedBlock<1, kVectors>(tile, px, o, bias, at(row, col));
-      }
+      if (!in_column_block) PackedChannels<1>(tile, px, bias, at(row, col));
       ++col;
     }
   }
@@ -1023,26 +1061,9 @@ HWY_INLINE void PackedChannelBlock(const detail::PackedTile& tile, PixelRun& px,
     if (in_row_block(col)) continue;
     for (int64_t row = rows_begin; row < rows_end; row += pixels) {
       row = std::min(row, rows_end - pixels);
-      PackedBlock<kPackedPixels, kVectors>(tile, px, o, bias, at(row, col));
+      PackedChannels<kPackedPixels>(tile, px, bias, at(row, col));
     }
   }
-}
-
-// The `vectors` (1 to kVectors; the last one partial) vectors of output
-// channels left after the whole blocks, from channel o, as one block: each
-// broadcast input then meets all of them, rather than being loaded again per
-// vector. (Through WithBlockSize's lambda, NHWC 16 -> 16 32x32 ran 4 % more
-// instructions.)
-template <size_t kVectors>
-HWY_INLINE void PackedRemainder(const detail::PackedTile& tile, PixelRun& px,
-                                int64_t o, int64_t vectors, const float* bias,
-                                float* y) {
-  if constexpr (kVectors > 1) {
-    if (vectors < static_cast<int64_t>(kVectors)) {
-      return PackedRemainder<kVectors - 1>(tile, px, o, vectors, bias, y);
-    }
-  }
-  PackedChannelBlock<kVectors>(tile, px, o, bias, y);
 }
 
 // Depthwise NHWC (one input and one output channel per group): vectors run
@@ -1111,13 +1132,7 @@ HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
       tile.out_channels == tile.groups && ForwardNhwcDepthwise(tile)) {
     return;
   }
-  // Group by group, the tile's output channels: whole blocks of
-  // kPackedVectors vectors, then one block of the remaining vectors (the
-  // last one partial).
-  const hn::ScalableTag<float> d;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t out_per_group = tile.out_channels / tile.groups;
-  const int64_t block = static_cast<int64_t>(kPackedVectors) * N;
+  // Group by group.
   PixelRun px;
   px.group_channels = g.in_channels;
   // NHWC whose pixels hold just the group's channels, without dilation: a
@@ -1125,21 +1140,15 @@ HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
   px.merge_columns = tile.x_channel_stride == 1 &&
                      tile.x_column_stride == g.in_channels &&
                      g.dilation_width == 1;
+  const int64_t out_per_group = tile.out_channels / tile.groups;
   for (int64_t group = 0; group < tile.groups; ++group) {
     px.x = tile.x + group * g.in_channels * tile.x_channel_stride;
     px.w = tile.packed_w + group * g.kernel_height * g.kernel_width *
                                g.in_channels * tile.packed_channels;
-    const float* bias =
-        tile.bias != nullptr ? tile.bias + group * out_per_group : nullptr;
-    float* y = tile.y + group * out_per_group * tile.y_channel_stride;
-    int64_t o = tile.channel_begin;
-    for (; o + block <= tile.channel_end; o += block) {
-      PackedChannelBlock<kPackedVectors>(tile, px, o, bias, y);
-    }
-    if (o < tile.channel_end) {
-      PackedRemainder<kPackedVectors>(
-          tile, px, o, CeilDiv(tile.channel_end - o, N), bias, y);
-    }
+    PackedPixels(
+        tile, px,
+        tile.bias != nullptr ? tile.bias + group * out_per_group : nullptr,
+        tile.y + group * out_per_group * tile.y_channel_stride);
   }
 }
 
