@@ -960,11 +960,14 @@ HWY_INLINE void PackedRemainder(const detail::PackedTile& tile,
 // that each pixel's input came from L2 once per block: on AVX2 (four blocks
 // of 16 channels for 64) that ran 75-100 GFLOP/s from run to run, NHWC 64
 // -> 64 56x56 3x3, 1 thread, and now 99-104; 3 -> 64 224x224 7x7 74 -> 86
-// (medians of 6 alternating runs).
+// (medians of 6 alternating runs). Out of line: with every block inlined
+// into ForwardPackedTile, GCC's variable tracking ran twice, and kernels.cc's
+// sanitizer build took 343 s instead of 290 (269 s out of line, 320 with
+// only the row tails out of line).
 template <size_t kPixels>
-HWY_INLINE void PackedChannels(const detail::PackedTile& tile,
-                               const PixelRun& px, const float* bias,
-                               float* y) {
+HWY_NOINLINE void PackedChannels(const detail::PackedTile& tile,
+                                 const PixelRun& px, const float* bias,
+                                 float* y) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   const int64_t block = static_cast<int64_t>(kPackedVectors) * N;
   int64_t o = tile.channel_begin;
@@ -983,12 +986,10 @@ HWY_INLINE void PackedChannels(const detail::PackedTile& tile,
 // blocks, as one block: each pixel sums its taps in the same order as in a
 // whole block, and no pixel is computed twice (an overlapping last block
 // recomputed up to 5 of its 6 pixels: NHWC 64 -> 64 56x56 1x1, rows of 9
-// blocks and 2 pixels, ran 10 blocks a row). Out of line: inlined, its five
-// blocks made ForwardPackedTile too large for GCC's variable tracking, and
-// kernels.cc's sanitizer build took 343 s instead of 290.
+// blocks and 2 pixels, ran 10 blocks a row).
 template <size_t kPixels>
-HWY_NOINLINE void PackedTail(const detail::PackedTile& tile, const PixelRun& px,
-                             const float* bias, float* y, int64_t pixels) {
+HWY_INLINE void PackedTail(const detail::PackedTile& tile, const PixelRun& px,
+                           const float* bias, float* y, int64_t pixels) {
   if constexpr (kPixels > 1) {
     if (pixels < static_cast<int64_t>(kPixels)) {
       return PackedTail<kPixels - 1>(tile, px, bias, y, pixels);
