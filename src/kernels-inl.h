@@ -544,11 +544,15 @@ HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o,
   FinishBlock(d, pass, o, col, kChannels, kVectors, sums);
 }
 
-// AVX-512: 16 accumulators + 4 weights + 1 input of 32 registers; others:
+// AVX-512: 16 accumulators + 4 weights + 1 input of 32 registers; AVX2:
 // 12 + 3 + 1 of 16. Per tap, 8 loads feed 16 FMAs, or 7 feed 12; a row's
-// last vectors go in one narrower block.
+// last vectors go in one narrower block. Without FMA the product needs a
+// register of its own, so SSE4 and SSSE3 run 3 vectors, 9 + 3 + 1 + 1: with
+// 4, one accumulator lived on the stack (SSE4, 1 thread, GFLOP/s, best of 7
+// to 9 alternating runs on a noisy machine: 64 -> 64 56x56 3x3 28.1 -> 31.9,
+// 3 -> 64 224x224 7x7 28.2 -> 33.3).
 constexpr size_t kDirectChannels = kVectorRegisters == 32 ? 4 : 3;
-constexpr size_t kDirectVectors = 4;
+constexpr size_t kDirectVectors = HWY_NATIVE_FMA ? 4 : 3;
 
 template <size_t kChannels, class D>
 HWY_INLINE void DirectChannels(D d, const DirectPass& pass, int64_t o) {
