@@ -151,32 +151,37 @@ void PlanPlaneDx(const ConvShape& s, BackwardTiling* t) {
 
 // dx's packed weights (see BackwardTiling::dx_packed): for group g, row
 // (tap t, output channel o) holds w[g * out_per_group + o][c] at tap
-// taps - 1 - t for every input channel c of the group, then zeros to
+// taps - 1 - t for every input channel c of the group, in panels of
+// kPackedLanes input channels (see PackedIndex), then zeros to
 // dx_packed_channels. The tasks (one per output channel) write disjoint rows.
 void PackInputGradWeights(const ConvShape& s, const BackwardTiling& t,
                           const float* w, float* packed) {
   const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
   const int64_t out_per_group = s.out_channels_per_group;
   const int64_t in_per_group = s.in_channels_per_group;
-  const int64_t row_floats = t.dx_packed_channels;
+  const int64_t group_rows = taps * out_per_group;
   ForEachTile(s.desc.groups * out_per_group, t.serial, [&](int64_t channel) {
     const int64_t g = channel / out_per_group, o = channel % out_per_group;
     const float* from = w + channel * s.w_strides.n;
-    // Row (taps - 1, o) of the group; row (taps - 1 - k, o) takes tap k.
-    float* last =
-        packed + ((g * taps + taps - 1) * out_per_group + o) * row_floats;
-    const int64_t step = -out_per_group * row_floats;
-    if (s.w_strides.c == 1) {  // OHWI: each tap's channels are contiguous
-      for (int64_t k = 0; k < taps; ++k) {
-        std::copy(from + k * in_per_group, from + (k + 1) * in_per_group,
-                  last + k * step);
+    float* group_packed = packed + g * group_rows * t.dx_packed_channels;
+    // Row (taps - 1 - k, o) of the group takes tap k.
+    const int64_t step = -out_per_group * kPackedLanes;
+    for (int64_t c = 0; c < in_per_group; c += kPackedLanes) {
+      const int64_t channels = std::min(kPackedLanes, in_per_group - c);
+      float* last = group_packed +
+                    PackedIndex(group_rows, (taps - 1) * out_per_group + o, c);
+      if (s.w_strides.c == 1) {  // OHWI: each tap's channels are contiguous
+        for (int64_t k = 0; k < taps; ++k) {
+          std::copy(from + k * in_per_group + c,
+                    from + k * in_per_group + c + channels, last + k * step);
+        }
+      } else {  // OIHW: each channel's taps are contiguous
+        Transpose(from + c * taps, taps, channels, taps, last, step);
       }
-    } else {  // OIHW: each channel's taps are contiguous
-      Transpose(from, taps, in_per_group, taps, last, step);
-    }
-    for (int64_t k = 0; k < taps; ++k) {
-      std::fill(last + k * step + in_per_group, last + k * step + row_floats,
-                0.0f);
+      for (int64_t k = 0; k < taps; ++k) {
+        std::fill(last + k * step + channels, last + k * step + kPackedLanes,
+                  0.0f);
+      }
     }
   });
   float* slack = packed + t.dx_packed_floats - kMaxVectorLanes;

@@ -783,6 +783,11 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
 // ---------------------------------------------------------------------------
 // Packed-weights kernels.
 
+// Their vectors span at most a panel of packed weights (see
+// detail::PackedIndex): all of a vector on x86.
+using PackedTag =
+    hn::CappedTag<float, static_cast<size_t>(detail::kPackedLanes)>;
+
 // Where a run of output pixels along a row or a column reads: their taps
 // (the same for all of them), their group's input and its packed weights.
 struct PixelRun {
@@ -795,21 +800,20 @@ struct PixelRun {
 };
 
 // Adds, for k in [0, count), x[p * pixel_stride + k * k_stride] times the
-// kVectors weight vectors of packed row k (rows `row_floats` apart) to
-// acc[p]: an outer product per k, each weight vector feeding kPixels FMAs and
-// each broadcast input kVectors.
+// kVectors weight vectors of packed row k (vector j at w + vector_offset[j]
+// + k * kPackedLanes) to acc[p]: an outer product per k, each weight vector
+// feeding kPixels FMAs and each broadcast input kVectors.
 template <size_t kPixels, size_t kVectors, class D>
 HWY_INLINE void OuterProducts(D d, const float* HWY_RESTRICT x,
                               int64_t pixel_stride, int64_t k_stride,
-                              const float* HWY_RESTRICT w, int64_t row_floats,
+                              const float* HWY_RESTRICT w,
+                              const int64_t (&vector_offset)[kVectors],
                               int64_t count, hn::Vec<D> (*acc)[kVectors]) {
   using V = hn::Vec<D>;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   for (int64_t k = 0; k < count; ++k) {
     V weight[kVectors];
     for (size_t j = 0; j < kVectors; ++j) {
-      weight[j] =
-          hn::LoadU(d, w + k * row_floats + static_cast<int64_t>(j) * N);
+      weight[j] = hn::LoadU(d, w + k * detail::kPackedLanes + vector_offset[j]);
     }
     for (size_t p = 0; p < kPixels; ++p) {
       const V in =
@@ -878,7 +882,7 @@ HWY_INLINE bool StoreChannelRuns(D d, const hn::Vec<D> (&sums)[kPixels],
 template <size_t kPixels, size_t kVectors>
 HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
                             int64_t o, const float* bias, float* y) {
-  const hn::ScalableTag<float> d;
+  const PackedTag d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const detail::DirectGeometry& g = *tile.geometry;
   hn::Vec<decltype(d)> acc[kPixels][kVectors];
@@ -886,24 +890,29 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
     for (size_t j = 0; j < kVectors; ++j) acc[p][j] = hn::Zero(d);
   }
   const int64_t cg = px.group_channels;
-  const int64_t row_floats = tile.packed_channels;
+  const int64_t rows = g.kernel_height * g.kernel_width * cg;
+  int64_t vector_offset[kVectors];
+  for (size_t j = 0; j < kVectors; ++j) {
+    vector_offset[j] =
+        detail::PackedIndex(rows, 0, o + static_cast<int64_t>(j) * N);
+  }
   const int64_t column = tile.x_column_stride;
   for (int64_t u = px.u_begin; u < px.u_end; ++u) {
     const float* x_row =
         px.x + (px.top + u * g.dilation_height) * g.in_width * column;
-    const float* w_row = px.w + u * g.kernel_width * cg * row_floats + o;
+    const float* w_row = px.w + u * g.kernel_width * cg * detail::kPackedLanes;
     if (px.merge_columns) {
       OuterProducts<kPixels, kVectors>(
           d, x_row + (px.left + px.v_begin) * column, px.x_step, 1,
-          w_row + px.v_begin * cg * row_floats, row_floats,
+          w_row + px.v_begin * cg * detail::kPackedLanes, vector_offset,
           (px.v_end - px.v_begin) * cg, acc);
       continue;
     }
     for (int64_t v = px.v_begin; v < px.v_end; ++v) {
       OuterProducts<kPixels, kVectors>(
           d, x_row + (px.left + v * g.dilation_width) * column, px.x_step,
-          tile.x_channel_stride, w_row + v * cg * row_floats, row_floats, cg,
-          acc);
+          tile.x_channel_stride, w_row + v * cg * detail::kPackedLanes,
+          vector_offset, cg, acc);
     }
   }
   for (size_t j = 0; j < kVectors; ++j) {
@@ -972,7 +981,7 @@ template <size_t kPixels>
 HWY_NOINLINE void PackedChannels(const detail::PackedTile& tile,
                                  const PixelRun& px, const float* bias,
                                  float* y) {
-  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t N = static_cast<int64_t>(hn::Lanes(PackedTag()));
   const int64_t block = static_cast<int64_t>(kPackedVectors) * N;
   int64_t o = tile.channel_begin;
   for (; o + block <= tile.channel_end; o += block) {

@@ -21,29 +21,36 @@ constexpr int64_t kPackTaskRows = 256;
 
 // Rows [first, first + count) of w's reduction order (u, v, c for OHWI; c,
 // u, v for OIHW) of group g, into their rows of the packed weights (u, v, c),
-// by register-block transposes straight into those rows. Each output
-// channel's weights are contiguous in w, so blocks of output channels read
-// whole cache lines of w, in order. Returns false where check_finite finds
-// a weight that is not finite.
+// panel by panel of kPackedLanes output channels, by register-block
+// transposes straight into those rows. Each output channel's weights are
+// contiguous in w, so blocks of output channels read whole cache lines of w,
+// in order. Returns false where check_finite finds a weight that is not
+// finite.
 bool PackWeightRows(const Plan& plan, const float* w, float* packed, int64_t g,
                     int64_t first, int64_t count, bool check_finite) {
   const ConvShape& s = plan.shape;
   const int64_t out_per_group = s.out_channels_per_group;
   const int64_t in_per_group = s.in_channels_per_group;
-  const int64_t row_floats = plan.packed_channels;
   const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
-  float* group_packed = packed + g * taps * in_per_group * row_floats;
-  float* rows[kPackTaskRows];
-  for (int64_t k = 0; k < count; ++k) {
-    const int64_t r = first + k;
-    const int64_t row =
-        s.w_strides.c == 1 ? r : r % taps * in_per_group + r / taps;
-    rows[k] = group_packed + row * row_floats;
-    std::fill(rows[k] + out_per_group, rows[k] + row_floats, 0.0f);
+  const int64_t group_rows = taps * in_per_group;
+  float* group_packed = packed + g * group_rows * plan.packed_channels;
+  bool finite = true;
+  for (int64_t o = 0; o < out_per_group; o += kPackedLanes) {
+    const int64_t channels = std::min(kPackedLanes, out_per_group - o);
+    float* rows[kPackTaskRows];
+    for (int64_t k = 0; k < count; ++k) {
+      const int64_t r = first + k;
+      const int64_t row =
+          s.w_strides.c == 1 ? r : r % taps * in_per_group + r / taps;
+      rows[k] = group_packed + PackedIndex(group_rows, row, o);
+      std::fill(rows[k] + channels, rows[k] + kPackedLanes, 0.0f);
+    }
+    finite =
+        TransposeToRows(w + (g * out_per_group + o) * s.w_strides.n + first,
+                        s.w_strides.n, channels, count, rows, check_finite) &&
+        finite;
   }
-  return TransposeToRows(w + g * out_per_group * s.w_strides.n + first,
-                         s.w_strides.n, out_per_group, count, rows,
-                         check_finite);
+  return finite;
 }
 
 // What a buffer of packed weights starts with. Read and written by memcpy:
@@ -54,7 +61,7 @@ struct Header {
   uint64_t data_offset;  // bytes from the buffer's start to the floats
   uint64_t kernel_rows;  // 1: the packed-weights kernel's rows; 0: w as given
 };
-constexpr char kMagic[8] = {'x', 'c', 'o', 'r', 'r', 'P', 'W', '1'};
+constexpr char kMagic[8] = {'x', 'c', 'o', 'r', 'r', 'P', 'W', '2'};
 // The header's room; the floats start at the next 64-byte boundary after it.
 constexpr size_t kHeaderBytes = 64;
 static_assert(sizeof(Header) <= kHeaderBytes, "the header outgrew its room");
