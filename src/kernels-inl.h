@@ -964,6 +964,12 @@ HWY_INLINE void PackedRemainder(const detail::PackedTile& tile,
   PackedBlock<kPixels, kVectors>(tile, px, o, bias, y);
 }
 
+// The most packed weights that one pass over a tile's pixels reads: a
+// quarter of a 1 MiB L2. (Without a bound, a backward NHWC 256 -> 256 dx
+// tile read its 2.4 MB of weights once per block of 6 pixels: 14x14 3x3,
+// 1 thread, AVX3 93 -> 97 GFLOP/s with the bound, AVX2 84 -> 86.)
+constexpr int64_t kPackedChunkFloats = 1 << 16;
+
 // kPixels pixels with px's taps, for every output channel of the tile: whole
 // blocks of kPackedVectors vectors, then one block of the remaining vectors.
 // y points at the first pixel's channel 0 of px's group. The pixels' input
@@ -973,10 +979,12 @@ HWY_INLINE void PackedRemainder(const detail::PackedTile& tile,
 // that each pixel's input came from L2 once per block: on AVX2 (four blocks
 // of 16 channels for 64) that ran 75-100 GFLOP/s from run to run, NHWC 64
 // -> 64 56x56 3x3, 1 thread, and now 99-104; 3 -> 64 224x224 7x7 74 -> 86
-// (medians of 6 alternating runs). Out of line: with every block inlined
-// into ForwardPackedTile, GCC's variable tracking ran twice, and kernels.cc's
-// sanitizer build took 343 s instead of 290 (269 s out of line, 320 with
-// only the row tails out of line).
+// (medians of 6 alternating runs). ForwardPacked bounds the channels to
+// those whose weights fit kPackedChunkFloats, so that they come from L2.
+// Out of line: with every block inlined into ForwardPackedTile, GCC's
+// variable tracking ran twice, and kernels.cc's sanitizer build took 343 s
+// instead of 290 (269 s out of line, 320 with only the row tails out of
+// line).
 template <size_t kPixels>
 HWY_NOINLINE void PackedChannels(const detail::PackedTile& tile,
                                  const PixelRun& px, const float* bias,
@@ -1155,14 +1163,25 @@ HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
                      tile.x_column_stride == g.in_channels &&
                      g.dilation_width == 1;
   const int64_t out_per_group = tile.out_channels / tile.groups;
+  // Chunks of channel blocks whose weights fit kPackedChunkFloats, each
+  // over every pixel.
+  const int64_t rows = g.kernel_height * g.kernel_width * g.in_channels;
+  const int64_t block =
+      static_cast<int64_t>(kPackedVectors * hn::Lanes(PackedTag()));
+  const int64_t chunk =
+      std::max<int64_t>(1, kPackedChunkFloats / (rows * block)) * block;
+  detail::PackedTile part = tile;
   for (int64_t group = 0; group < tile.groups; ++group) {
     px.x = tile.x + group * g.in_channels * tile.x_channel_stride;
-    px.w = tile.packed_w + group * g.kernel_height * g.kernel_width *
-                               g.in_channels * tile.packed_channels;
-    PackedPixels(
-        tile, px,
-        tile.bias != nullptr ? tile.bias + group * out_per_group : nullptr,
-        tile.y + group * out_per_group * tile.y_channel_stride);
+    px.w = tile.packed_w + group * rows * tile.packed_channels;
+    for (int64_t o = tile.channel_begin; o < tile.channel_end; o += chunk) {
+      part.channel_begin = o;
+      part.channel_end = std::min(o + chunk, tile.channel_end);
+      PackedPixels(
+          part, px,
+          tile.bias != nullptr ? tile.bias + group * out_per_group : nullptr,
+          tile.y + group * out_per_group * tile.y_channel_stride);
+    }
   }
 }
 
