@@ -34,23 +34,28 @@ bool PackWeightRows(const Plan& plan, const float* w, float* packed, int64_t g,
   const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
   const int64_t group_rows = taps * in_per_group;
   float* group_packed = packed + g * group_rows * plan.packed_channels;
+  // The rows of panel 0; panel q's lie q * group_rows * kPackedLanes on.
+  float* rows[kPackTaskRows];
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t r = first + k;
+    const int64_t row =
+        s.w_strides.c == 1 ? r : r % taps * in_per_group + r / taps;
+    rows[k] = group_packed + PackedIndex(group_rows, row, 0);
+  }
   bool finite = true;
-  for (int64_t o = 0; o < out_per_group; o += kPackedLanes) {
+  for (int64_t o = 0;; o += kPackedLanes) {
     const int64_t channels = std::min(kPackedLanes, out_per_group - o);
-    float* rows[kPackTaskRows];
-    for (int64_t k = 0; k < count; ++k) {
-      const int64_t r = first + k;
-      const int64_t row =
-          s.w_strides.c == 1 ? r : r % taps * in_per_group + r / taps;
-      rows[k] = group_packed + PackedIndex(group_rows, row, o);
-      std::fill(rows[k] + channels, rows[k] + kPackedLanes, 0.0f);
-    }
     finite =
         TransposeToRows(w + (g * out_per_group + o) * s.w_strides.n + first,
                         s.w_strides.n, channels, count, rows, check_finite) &&
         finite;
+    if (o + kPackedLanes >= out_per_group) {
+      for (int64_t k = 0; k < count; ++k)
+        std::fill(rows[k] + channels, rows[k] + kPackedLanes, 0.0f);
+      return finite;
+    }
+    for (int64_t k = 0; k < count; ++k) rows[k] += group_rows * kPackedLanes;
   }
-  return finite;
 }
 
 // What a buffer of packed weights starts with. Read and written by memcpy:
