@@ -113,6 +113,8 @@ XCORR_API xcorr_status xcorr_conv2d_forward(const xcorr_plan* plan,
    the same weight shape and layout (another batch or image size too) whose
    kernel reads their form; a plan that cannot read them, or a buffer that
    xcorr_conv2d_pack_weights did not write, is XCORR_ERR_INVALID_ARGUMENT.
+   The form may change between versions of xcorr: pack again after an
+   upgrade (a buffer of another form is refused the same way).
    A NULL plan gives 0 bytes. */
 XCORR_API size_t xcorr_plan_packed_weights_size(const xcorr_plan* plan);
 XCORR_API xcorr_status xcorr_conv2d_pack_weights(const xcorr_plan* plan,
