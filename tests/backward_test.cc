@@ -353,6 +353,14 @@ TEST_P(BackwardTest, InputGradsOnThePackedKernelMatchReference) {
     pages.layout = layout;
     CheckBackward(pages, kDx, seed++);
   }
+  // NHWC dx whose packed weights outgrow one chunk of a pass over the
+  // pixels (kernels-inl.h's kPackedChunkFloats) on every target: 9 taps x
+  // 120 output channels are 1080 rows, and 130 input channels make three
+  // AVX-512 blocks, so the tile runs one chunk per block.
+  xcorr_conv2d_desc chunks = Desc(1, 130, 120, 7, 9, 3, 3);
+  SetPads(1, 1, 1, 1, &chunks);
+  chunks.layout = XCORR_LAYOUT_NHWC;
+  CheckBackward(chunks, kDx, seed++);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
