@@ -118,11 +118,9 @@ void PlanPackedDx(const ConvShape& s, BackwardTiling* t) {
   g.pad_left = extent_width - d.pad_left;
   g.in_channels = s.out_channels_per_group;
   t->dx_packed_channels = RoundUp(s.in_channels_per_group, kPackedLanes);
-  t->dx_packed_floats = SaturatingAdd(
-      SaturatingMul(
-          SaturatingMul(d.groups, d.kernel_height * d.kernel_width),
-          SaturatingMul(s.out_channels_per_group, t->dx_packed_channels)),
-      kMaxVectorLanes);
+  t->dx_packed_floats = SaturatingMul(
+      SaturatingMul(d.groups, d.kernel_height * d.kernel_width),
+      SaturatingMul(s.out_channels_per_group, t->dx_packed_channels));
 }
 
 // Whether one-channel dx runs on the padded-plane kernel, and its padding
@@ -184,8 +182,6 @@ void PackInputGradWeights(const ConvShape& s, const BackwardTiling& t,
       }
     }
   });
-  float* slack = packed + t.dx_packed_floats - kMaxVectorLanes;
-  std::fill(slack, slack + kMaxVectorLanes, 0.0f);
 }
 
 // Adds the tiles' dw and dbias partials in tile order into dw and dbias

@@ -78,9 +78,9 @@ void ForwardNchwTile(const NchwTile& tile);
 // at
 //   packed_w[g * rows * packed_channels + PackedIndex(rows, k, o)],
 // rows = kernel_height * kernel_width * in_channels, padded with zeros to
-// packed_channels, a multiple of kPackedLanes, and followed by
-// kMaxVectorLanes floats of slack. w holds the caller's OHWI weights, for
-// the depthwise NHWC kernel.
+// packed_channels, a multiple of kPackedLanes. No vector reads past its
+// panel (the kernel's vectors hold at most kPackedLanes lanes). w holds the
+// caller's OHWI weights, for the depthwise NHWC kernel.
 struct PackedTile {
   const DirectGeometry* geometry;
   const float* x;
@@ -98,8 +98,6 @@ struct PackedTile {
 // Rows of packed weights are a multiple of this many floats: AVX-512's
 // lanes, so that every x86 target's vectors tile a row exactly.
 constexpr int64_t kPackedLanes = 16;
-// The most float lanes any target's vector may hold (2048-bit SVE or RVV).
-constexpr int64_t kMaxVectorLanes = 64;
 // Where row k, output channel o of a group's packed weights lies (see
 // PackedTile): a register block's weights are contiguous per panel, so a
 // block of 16 channels reads 64 contiguous bytes a row, not 64 bytes of a

@@ -98,8 +98,8 @@ bool RunsPackedRows(const Plan& plan) {
          (s.in_channels_per_group > 1 || s.out_channels_per_group > 1);
 }
 
-// The floats of the form that kernel_rows names: the packed rows with their
-// slack, or w as given.
+// The floats of the form that kernel_rows names: the packed rows, or w as
+// given.
 int64_t FormFloats(const Plan& plan, bool kernel_rows) {
   return kernel_rows ? plan.packed_floats : plan.shape.w_elements;
 }
@@ -107,7 +107,7 @@ int64_t FormFloats(const Plan& plan, bool kernel_rows) {
 }  // namespace
 
 // Tasks of up to kPackTaskRows rows per group write disjoint rows, in
-// parallel like the tiles; the slack after the last row is zero.
+// parallel like the tiles.
 bool PackWeights(const Plan& plan, const float* w, float* packed,
                  bool check_finite) {
   const ConvShape& s = plan.shape;
@@ -122,8 +122,6 @@ bool PackWeights(const Plan& plan, const float* w, float* packed,
       finite.store(false, std::memory_order_relaxed);
     }
   });
-  float* slack = packed + s.desc.groups * rows * plan.packed_channels;
-  std::fill(slack, slack + kMaxVectorLanes, 0.0f);
   return finite.load(std::memory_order_relaxed);
 }
 

@@ -200,9 +200,8 @@ Plan MakePlan(const ConvShape& shape) {
   // Other kernels' scratch is a bounded stack buffer; degenerate shapes run
   // the reference.
   plan.packed_channels = RoundUp(shape.out_channels_per_group, kPackedLanes);
-  plan.packed_floats = SaturatingAdd(
-      SaturatingMul(SaturatingMul(d.groups, per_output), plan.packed_channels),
-      kMaxVectorLanes);
+  plan.packed_floats =
+      SaturatingMul(SaturatingMul(d.groups, per_output), plan.packed_channels);
   plan.x_channels_last =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
       shape.layout == XCORR_LAYOUT_NCHW && !PackedKernelIsWide();

@@ -47,7 +47,7 @@ struct Plan {
   bool serial;              // forward too small to be worth running tasks
   BackwardTiling backward;  // the backward pass's own grid
   int64_t packed_channels;  // see PackedTile::packed_channels
-  int64_t packed_floats;    // kPackedWeights: the packed rows, with slack
+  int64_t packed_floats;    // kPackedWeights: the packed rows
   // kPackedWeights on NCHW x where the target's blocks are narrow (16
   // registers): each call first copies x channels-last into the workspace,
   // x_copy_offset floats after the packed weights, and the tiles read that.

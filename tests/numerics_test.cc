@@ -364,11 +364,10 @@ TEST(SixtyFourBitTest, PackedWeightsSizeSaturates) {
   desc.kernel_height = desc.kernel_width = 1;
   EXPECT_EQ(SIZE_MAX, PlanSize(desc, xcorr_plan_packed_weights_size));
   // And where nothing overflows, the exact bytes: a 64-byte header, 64
-  // bytes of alignment slack and the rows (16 channels each, plus a slack
-  // of 64 floats that vectors may read past the last row).
+  // bytes of alignment slack and the rows (16 channels each).
   desc.out_channels = 20;
   desc.in_channels = int64_t{1} << 40;
-  EXPECT_EQ(64u + 64u + 4u * ((uint64_t{1} << 40) * 32u + 64u),
+  EXPECT_EQ(64u + 64u + 4u * ((uint64_t{1} << 40) * 32u),
             PlanSize(desc, xcorr_plan_packed_weights_size));
 }
 

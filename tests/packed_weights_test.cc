@@ -319,14 +319,15 @@ TEST_F(PackedWeightsErrors, Overlaps) {
 }
 
 // Weights packed as given (here by the unpadded 1x1's plan) are shorter
-// than a kernel-rows plan's xcorr_plan_packed_weights_size; y right after
+// than a kernel-rows plan's xcorr_plan_packed_weights_size (whose rows
+// round 72 output channels up to 80); y right after
 // their last float does not overlap them, y over it does.
 TEST(PackedWeightsOverlap, CountsTheBytesThatThePackedWeightsHold) {
-  const xcorr_conv2d_desc rows_desc = Padded(Desc(1, 64, 64, 2, 2, 1, 1), 1);
-  const Plan rows_plan(rows_desc), as_given_plan(Desc(1, 64, 64, 2, 2, 1, 1));
+  const xcorr_conv2d_desc rows_desc = Padded(Desc(1, 64, 72, 2, 2, 1, 1), 1);
+  const Plan rows_plan(rows_desc), as_given_plan(Desc(1, 64, 72, 2, 2, 1, 1));
   const size_t bytes = xcorr_plan_packed_weights_size(as_given_plan.plan);
   ASSERT_LT(bytes, xcorr_plan_packed_weights_size(rows_plan.plan));
-  const size_t w_elements = 64 * 64, y_elements = 64 * 4 * 4;
+  const size_t w_elements = 72 * 64, y_elements = 72 * 4 * 4;
   std::vector<float> memory(bytes / sizeof(float) + y_elements + 16);
   const std::vector<float> w(w_elements, 0.5f), x(64 * 2 * 2, 1.0f);
   // At a 64-byte boundary, the floats follow the 64-byte header directly.
