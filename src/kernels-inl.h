@@ -384,10 +384,10 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
     // least three quarters of one (PlaneRowBand overlaps the last block
     // then; a rest of half a block or less runs vector by vector, in plain
     // loops), else 6 x 2. Four rows of blocks read 8 input rows, as many as
-    // an L1 set holds where rows lie 4 KiB apart (1, 1 thread, GFLOP/s, 6 x 2
-    // against 4 x 4: 1024x1024 85.9 -> 98.7, 2048x2048 73.0 -> 78.0,
-    // 512x512 100.2 -> 105.2, 128x128 93.6 -> 100.5, 256x256 104.4 ->
-    // 106.7; 230x230, its last block two-thirds overlapping, 98.3 -> 95.3).
+    // an L1 set holds where rows lie 4 KiB apart (AVX3, 1 thread, GFLOP/s, 6 x
+    // 2 against 4 x 4: 1024x1024 85.9 -> 98.7, 2048x2048 73.0 -> 78.0, 512x512
+    // 100.2 -> 105.2, 128x128 93.6 -> 100.5, 256x256 104.4 -> 106.7; 230x230,
+    // its last block two-thirds overlapping, 98.3 -> 95.3).
     const int64_t block =
         4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
     const int64_t rest = tile.out_width % block;
