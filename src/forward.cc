@@ -148,7 +148,9 @@ void Forward(const Plan& plan, const float* x, const float* w,
   const bool padded = d.pad_top != 0 || d.pad_bottom != 0 || d.pad_left != 0 ||
                       d.pad_right != 0;
   // The packed-weights kernel checks its weights while packing them.
-  const bool packs = plan.forward_algorithm == ForwardAlgorithm::kPackedWeights;
+  const bool packs =
+      plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
+      !plan.nhwc_depthwise;
   if (plan.shape.degenerate ||
       (padded && !packs && !AllFinite(w, plan.shape.w_elements))) {
     reference::Forward(plan.shape, x, w, bias, y);
@@ -164,6 +166,10 @@ void Forward(const Plan& plan, const float* x, const float* w,
                   [&](int64_t tile) { NchwTileAt(plan, x, w, bias, y, tile); });
       return;
     case ForwardAlgorithm::kPackedWeights: {
+      if (plan.nhwc_depthwise) {
+        PackedTiles(plan, x, w, nullptr, bias, y, nullptr);
+        return;
+      }
       float* packed_w = AlignedWorkspace(workspace);
       if (!PackWeights(plan, w, packed_w, /*check_finite=*/padded)) break;
       PackedTiles(plan, x, w, packed_w, bias, y, packed_w + plan.x_copy_offset);

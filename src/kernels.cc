@@ -13,7 +13,6 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "src/kernels-inl.h"
-#include "src/transpose-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace xcorr {

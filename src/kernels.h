@@ -81,6 +81,13 @@ void ForwardNchwTile(const NchwTile& tile);
 // packed_channels, a multiple of kPackedLanes. No vector reads past its
 // panel (the kernel's vectors hold at most kPackedLanes lanes). w holds the
 // caller's OHWI weights, for the depthwise NHWC kernel.
+//
+// Depthwise NHWC tiles (one input channel per group, as many output channels
+// as groups, channels contiguous in x) of at most kNhwcDepthwiseMaxTaps taps
+// run a kernel of their own, which reads w, not packed_w: it transposes a
+// block of at least kPackedLanes channels' weights into a stack buffer of
+// kPackedLanes * kNhwcDepthwiseMaxTaps floats.
+constexpr int64_t kNhwcDepthwiseMaxTaps = 512;
 struct PackedTile {
   const DirectGeometry* geometry;
   const float* x;

@@ -92,10 +92,8 @@ uint64_t WeightsId(const Plan& plan) {
 // Whether this plan's forward reads packed kernel rows alone (NHWC
 // depthwise tiles read w as given).
 bool RunsPackedRows(const Plan& plan) {
-  const ConvShape& s = plan.shape;
   return plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
-         !s.degenerate &&
-         (s.in_channels_per_group > 1 || s.out_channels_per_group > 1);
+         !plan.shape.degenerate && !plan.nhwc_depthwise;
 }
 
 // The floats of the form that kernel_rows names: the packed rows, or w as

@@ -205,11 +205,15 @@ Plan MakePlan(const ConvShape& shape) {
   plan.x_channels_last =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
       shape.layout == XCORR_LAYOUT_NCHW && !PackedKernelIsWide();
+  plan.nhwc_depthwise =
+      plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
+      shape.layout == XCORR_LAYOUT_NHWC && single_planes &&
+      d.kernel_height * d.kernel_width <= kNhwcDepthwiseMaxTaps;
   plan.x_copy_offset =
       RoundUp(std::min(plan.packed_floats, INT64_MAX / 2), kPackedLanes);
   plan.forward_workspace_bytes =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
-              !shape.degenerate
+              !shape.degenerate && !plan.nhwc_depthwise
           ? WorkspaceBytes(
                 plan.x_channels_last
                     ? SaturatingAdd(plan.x_copy_offset, shape.x_elements)

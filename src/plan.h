@@ -53,6 +53,10 @@ struct Plan {
   // x_copy_offset floats after the packed weights, and the tiles read that.
   bool x_channels_last;
   int64_t x_copy_offset;
+  // kPackedWeights on depthwise NHWC, whose tiles all run the depthwise
+  // kernel (see kNhwcDepthwiseMaxTaps): they read w as given, and nothing is
+  // packed.
+  bool nhwc_depthwise;
   size_t forward_workspace_bytes;  // kPackedWeights: packed weights (+ x)
   size_t workspace_bytes;          // what forward or backward may use
 };

@@ -365,6 +365,37 @@ TEST_P(ForwardTest, PackedKernelRowTails) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// The NHWC depthwise kernel runs the pixels whose taps lie inside x in
+// blocks of 8, the last one overlapping, and the others one by one; its
+// channels in vectors of halving widths (whole ones, then 8, 4, 2, 1 lanes),
+// in blocks of at most 128 or so. Rows of 8 to 21 interior pixels (one
+// block, blocks and an overlapping one), and fewer (none in blocks), with
+// strides, dilations and asymmetric pads; channel counts with every tail
+// and several blocks.
+TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
+  uint64_t seed = 1100;
+  for (int64_t width = 5; width <= 24; width += 3) {
+    for (int64_t channels : {1, 7, 16, 27, 150}) {
+      CheckForward(
+          Nhwc(Grouped(
+              Padded(Desc(1, channels, channels, 6, width, 3, 3), 1, 0, 2, 1),
+              channels)),
+          true, seed++);
+    }
+    CheckForward(
+        Nhwc(Grouped(
+            Strided(Padded(Desc(2, 19, 19, 9, 2 * width, 3, 2), 2, 1, 0, 3), 2,
+                    2, 1, 2),
+            19)),
+        width % 2 == 0, seed++);
+    CheckForward(
+        Nhwc(Grouped(Strided(Desc(1, 33, 33, 12, width + 4, 5, 3), 1, 1, 2, 2),
+                     33)),
+        false, seed++);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(ForwardTest, PaddedOneChannelAndDepthwise) {
   // One channel and depthwise, stride 1, asymmetric pads: the direct kernel
   // with a single output channel per group, at sizes where the unpadded
@@ -395,8 +426,8 @@ TEST_P(ForwardTest, DirectKernelSplitsPassesColumnsAndTaps) {
   CheckForward(
       Strided(Padded(Desc(1, 2, 3, 30, 61, 2, 3), 1, 0, 4, 3), 5, 7, 6, 11),
       true, 404);
-  // Depthwise NHWC with more taps than a vector of channels' weights fits
-  // on the stack for wide targets: the packed-weights path instead.
+  // Depthwise NHWC with more taps than the depthwise kernel takes
+  // (kNhwcDepthwiseMaxTaps): the packed-weights path instead.
   CheckForward(
       Nhwc(Grouped(Padded(Desc(1, 3, 3, 24, 24, 23, 23), 1, 1, 1, 1), 3)), true,
       406);
