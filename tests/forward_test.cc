@@ -396,6 +396,27 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// The NCHW direct kernel packs stride-2 rows by splitting vectors into
+// their even and odd columns where both phases lie inside x, and column by
+// column elsewhere: rows with every left and right pad, kernel widths with
+// one phase or two, and output rows from under one vector to several.
+TEST_P(ForwardTest, DirectKernelSplitsStrideTwoRows) {
+  uint64_t seed = 1200;
+  for (int64_t width = 29; width <= 75; width += 6) {
+    for (int64_t kernel_width : {1, 2, 3, 5}) {
+      for (int64_t left = 0; left <= 2; ++left) {
+        CheckForward(
+            Grouped(Strided(Padded(Desc(1, 4, 4, 3, width, 2, kernel_width), 0,
+                                   1, left, (width + left) % 3),
+                            1, 2, 1, 1),
+                    2),
+            left == 1, seed++);
+      }
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(ForwardTest, PaddedOneChannelAndDepthwise) {
   // One channel and depthwise, stride 1, asymmetric pads: the direct kernel
   // with a single output channel per group, at sizes where the unpadded
