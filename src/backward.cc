@@ -15,6 +15,7 @@
 #include "src/finite.h"
 #include "src/int_math.h"
 #include "src/kernels.h"
+#include "src/layout_copy.h"
 #include "src/reference.h"
 #include "src/threading.h"
 #include "src/workspace.h"
@@ -63,6 +64,13 @@ constexpr int64_t kInPlaceDyMinWidth = 64;
 // vectors of the x86 and NEON targets (wider vectors store the padding's
 // last vector in part).
 constexpr int64_t kPartialChannelMultiple = 16;
+
+// The workspace floats of a grid: dx's packed weights, then the tiles'
+// partial sums.
+int64_t GridWorkspaceFloats(const BackwardTiling& t) {
+  return SaturatingAdd(t.partials_offset,
+                       SaturatingMul(t.tile_count, t.partial_floats));
+}
 
 // Adds the channels-last dw partials [begin, end) of one group and writes the
 // sums of real channels to their places in the group's block of dw.
@@ -224,12 +232,28 @@ void ReduceTilePartials(const ConvShape& s, const BackwardTiling& t,
 
 size_t BackwardWorkspaceBytes(const BackwardTiling& t, bool dx_wanted,
                               bool partials_wanted) {
-  if (partials_wanted) return t.workspace_bytes;
+  if (partials_wanted || t.via_planes) return t.workspace_bytes;
   return dx_wanted && t.dx_packed ? WorkspaceBytes(t.partials_offset) : 0;
 }
 
 BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   const xcorr_conv2d_desc& d = s.desc;
+  if (!s.degenerate && s.layout == XCORR_LAYOUT_NHWC && d.groups > 1 &&
+      s.in_channels_per_group == 1 && s.out_channels_per_group == 1) {
+    xcorr_conv2d_desc planes_desc = d;
+    planes_desc.layout = XCORR_LAYOUT_NCHW;
+    ConvShape planes;
+    if (ValidateConvDesc(&planes_desc, &planes).ok()) {
+      BackwardTiling t = PlanBackwardTiling(planes);
+      t.via_planes = true;
+      t.planes_shape = planes;
+      t.copies_offset = RoundUp(GridWorkspaceFloats(t), kPackedLanes);
+      t.workspace_bytes = WorkspaceBytes(SaturatingAdd(
+          t.copies_offset,
+          SaturatingAdd(SaturatingMul(2, s.x_elements), s.y_elements)));
+      return t;
+    }
+  }
   BackwardTiling t;
   t.max_row_shift = (d.kernel_height - 1) * d.dilation_height / d.stride_height;
   t.max_col_shift = (d.kernel_width - 1) * d.dilation_width / d.stride_width;
@@ -300,24 +324,20 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   // The partials start on a cache line after dx's packed weights.
   t.partials_offset =
       std::min(RoundUp(t.dx_packed_floats, kPackedLanes), INT64_MAX / 2);
+  t.via_planes = false;
+  t.copies_offset = 0;
   // Degenerate shapes run the reference, which needs no workspace.
-  t.workspace_bytes = s.degenerate
-                          ? 0
-                          : WorkspaceBytes(SaturatingAdd(
-                                t.partials_offset,
-                                SaturatingMul(t.tile_count, t.partial_floats)));
+  t.workspace_bytes = s.degenerate ? 0 : WorkspaceBytes(GridWorkspaceFloats(t));
   return t;
 }
 
-void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
-              float* dx, float* dw, float* dbias, void* workspace) {
-  ApplyTargetFromEnvironment();
-  const ConvShape& s = plan.shape;
-  const BackwardTiling& t = plan.backward;
-  if (s.degenerate) {
-    reference::Backward(s, x, w, dy, dx, dw, dbias);
-    return;
-  }
+namespace {
+
+// The backward pass of shape s on its grid t (validated pointers, a
+// non-degenerate shape).
+void BackwardOnGrid(const ConvShape& s, const BackwardTiling& t, const float* x,
+                    const float* w, const float* dy, float* dx, float* dw,
+                    float* dbias, void* workspace) {
   BackwardTask task{
       &s, &t, x, w, dy, dx, nullptr, nullptr, dw != nullptr, dbias != nullptr};
   // dx's gather form multiplies w by the zero border around dy, where no real
@@ -347,6 +367,41 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
   // from the reference, which has NaN exactly where PyTorch has.
   if (dw != nullptr && DwReadsStagedDy(t) && AnyNaN(dw, s.w_elements)) {
     reference::Backward(s, x, w, dy, nullptr, dw, nullptr);
+  }
+}
+
+}  // namespace
+
+void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
+              float* dx, float* dw, float* dbias, void* workspace) {
+  ApplyTargetFromEnvironment();
+  const ConvShape& s = plan.shape;
+  const BackwardTiling& t = plan.backward;
+  if (s.degenerate) {
+    reference::Backward(s, x, w, dy, dx, dw, dbias);
+    return;
+  }
+  if (!t.via_planes) {
+    BackwardOnGrid(s, t, x, w, dy, dx, dw, dbias, workspace);
+    return;
+  }
+  // Depthwise: w and dw, of one input channel, are the same in OHWI and
+  // OIHW.
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t pixels = d.in_height * d.in_width;
+  const int64_t out_pixels = s.out_height * s.out_width;
+  float* x_planes = AlignedWorkspace(workspace) + t.copies_offset;
+  float* dy_planes = x_planes + s.x_elements;
+  float* dx_planes = dy_planes + s.y_elements;
+  if (dw != nullptr) {
+    CopyToPlanes(x, d.batch, pixels, d.in_channels, t.serial, x_planes);
+  }
+  CopyToPlanes(dy, d.batch, out_pixels, d.out_channels, t.serial, dy_planes);
+  BackwardOnGrid(t.planes_shape, t, dw != nullptr ? x_planes : nullptr, w,
+                 dy_planes, dx != nullptr ? dx_planes : nullptr, dw, dbias,
+                 workspace);
+  if (dx != nullptr) {
+    CopyToChannelsLast(dx_planes, d.batch, pixels, d.in_channels, t.serial, dx);
   }
 }
 

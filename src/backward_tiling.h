@@ -69,6 +69,15 @@ struct BackwardTiling {
   // Where the partial sums start in the workspace, in floats.
   int64_t partials_offset;
   bool serial;  // small enough to run on the calling thread
+  // Several groups of one input and one output channel (depthwise) in
+  // NHWC: each call copies x and dy to planes (NCHW), runs this grid,
+  // planned for that NCHW shape (planes_shape), and copies dx back. Group by
+  // group, NHWC is read one element per cache line. The copies take
+  // x_elements (x), y_elements (dy) and x_elements (dx) floats from
+  // copies_offset floats into the workspace.
+  bool via_planes;
+  ConvShape planes_shape;
+  int64_t copies_offset;
   size_t workspace_bytes;
 };
 

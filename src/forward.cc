@@ -6,6 +6,7 @@
 #include "src/finite.h"
 #include "src/int_math.h"
 #include "src/kernels.h"
+#include "src/layout_copy.h"
 #include "src/packed_weights.h"
 #include "src/padded_plane.h"
 #include "src/reference.h"
@@ -81,12 +82,9 @@ void NchwTileAt(const Plan& plan, const float* x, const float* w,
 // all the planes again (AVX2, 1 thread, 256 -> 256 14x14 3x3: 72 GFLOP/s so
 // against 79 copied, and 80 in NHWC).
 void CopyChannelsLast(const Plan& plan, const float* x, float* copy) {
-  const ConvShape& s = plan.shape;
-  const int64_t pixels = s.desc.in_height * s.desc.in_width;
-  ForEachTile(s.desc.batch, plan.serial, [&](int64_t n) {
-    Transpose(x + n * s.x_strides.n, pixels, s.desc.in_channels, pixels,
-              copy + n * s.x_strides.n, s.desc.in_channels);
-  });
+  const xcorr_conv2d_desc& d = plan.shape.desc;
+  CopyToChannelsLast(x, d.batch, d.in_height * d.in_width, d.in_channels,
+                     plan.serial, copy);
 }
 
 // One kPackedWeights tile; the index runs over (n, channel chunk, rows).

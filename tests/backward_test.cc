@@ -228,6 +228,27 @@ TEST_P(BackwardTest, DepthwiseOneByOneAndWholeInputKernels) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// Depthwise NHWC (several groups of one channel) runs on NCHW copies of x
+// and dy (BackwardTiling::via_planes): every subset of the gradients, and
+// with strides, dilation, asymmetric pads and two images.
+TEST_P(BackwardTest, NhwcDepthwiseOnPlanesMatchesReference) {
+  uint64_t seed = 900;
+  for (int64_t channels : {2, 16, 21}) {
+    xcorr_conv2d_desc desc = Desc(2, channels, channels, 23, 30, 3, 3);
+    desc.groups = channels;
+    desc.layout = XCORR_LAYOUT_NHWC;
+    for (unsigned want = 1; want <= kAll; ++want)
+      CheckBackward(desc, want, seed++);
+    desc.stride_height = 2;
+    desc.stride_width = 3;
+    desc.dilation_width = 2;
+    SetPads(1, 0, 2, 1, &desc);
+    CheckBackward(desc, kAll, seed++);
+    ExpectSubsetsAsTogether(desc, seed++);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(BackwardTest, LargerShapesRunInManyTilesAndMatchReference) {
   xcorr_conv2d_desc multi = Desc(2, 8, 8, 40, 37, 3, 3);
   SetPads(1, 1, 1, 1, &multi);
@@ -421,6 +442,10 @@ TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
     }
   }
   descs.push_back(Desc(2, 1, 1, 400, 300, 3, 3));
+  xcorr_conv2d_desc depthwise = Desc(2, 24, 24, 61, 45, 3, 3);
+  depthwise.groups = 24;
+  depthwise.layout = XCORR_LAYOUT_NHWC;  // on NCHW copies
+  descs.push_back(depthwise);
   for (xcorr_conv2d_desc& desc : descs) {
     SetPads(1, 1, 1, 1, &desc);
     const detail::ConvShape shape = test::ShapeOf(desc);
