@@ -83,7 +83,8 @@ HWY_INLINE void Zero(float* dst, int64_t count) {
 // One staged row of `width` elements: zeros, then `count` elements read
 // src_stride apart from src at column `begin`, then zeros. Writing every
 // element once (rather than clearing the buffer first) keeps staging at one
-// store per element.
+// store per element. Stride 2 (a stride phase of x) takes the even lanes of
+// pairs of vectors, up to the last element, which it reads alone.
 HWY_INLINE void StageRow(const float* src, int64_t src_stride, int64_t begin,
                          int64_t count, int64_t width, float* dst) {
   count = std::max<int64_t>(count, 0);
@@ -91,7 +92,20 @@ HWY_INLINE void StageRow(const float* src, int64_t src_stride, int64_t begin,
   if (src_stride == 1) {
     std::memcpy(dst + begin, src, Size(count) * sizeof(float));
   } else {
-    for (int64_t k = 0; k < count; ++k) dst[begin + k] = src[k * src_stride];
+    int64_t k = 0;
+#if HWY_TARGET != HWY_SCALAR  // one lane: no pairs to split
+    if (src_stride == 2) {
+      const hn::ScalableTag<float> d;
+      const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+      for (; k + N < count; k += N) {
+        const float* pair = src + 2 * k;
+        hn::StoreU(
+            hn::ConcatEven(d, hn::LoadU(d, pair + N), hn::LoadU(d, pair)), d,
+            dst + begin + k);
+      }
+    }
+#endif
+    for (; k < count; ++k) dst[begin + k] = src[k * src_stride];
   }
   Zero(dst + begin + count, width - begin - count);
 }

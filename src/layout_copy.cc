@@ -29,24 +29,22 @@ void ForEachPixelRun(int64_t images, int64_t pixels, bool serial,
 
 void CopyToChannelsLast(const float* planes, int64_t images, int64_t pixels,
                         int64_t channels, bool serial, float* channels_last) {
-  ForEachPixelRun(images, pixels, serial,
-                  [&](int64_t n, int64_t first, int64_t count) {
-                    const int64_t image = n * pixels * channels;
-                    Transpose(planes + image + first, pixels, channels, count,
-                              channels_last + image + first * channels,
-                              channels);
-                  });
+  ForEachPixelRun(
+      images, pixels, serial, [&](int64_t n, int64_t first, int64_t count) {
+        const int64_t image = n * pixels * channels;
+        Transpose(planes + image + first, pixels, channels, count,
+                  channels_last + image + first * channels, channels);
+      });
 }
 
 void CopyToPlanes(const float* channels_last, int64_t images, int64_t pixels,
                   int64_t channels, bool serial, float* planes) {
-  ForEachPixelRun(images, pixels, serial,
-                  [&](int64_t n, int64_t first, int64_t count) {
-                    const int64_t image = n * pixels * channels;
-                    Transpose(channels_last + image + first * channels,
-                              channels, count, channels,
-                              planes + image + first, pixels);
-                  });
+  ForEachPixelRun(
+      images, pixels, serial, [&](int64_t n, int64_t first, int64_t count) {
+        const int64_t image = n * pixels * channels;
+        Transpose(channels_last + image + first * channels, channels, count,
+                  channels, planes + image + first, pixels);
+      });
 }
 
 }  // namespace detail
