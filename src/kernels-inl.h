@@ -438,22 +438,23 @@ constexpr int64_t kMaxTaps = 64;
 // zero where the column falls outside the row (the padding). packed is
 // vector-aligned and length a multiple of the vector size. Rows are short
 // (often under 100 floats), so vectors here beat calls to memcpy/memset.
-// Stride 2 splits both phases by vectors first (x at even and odd columns).
+// Stride 2 splits both phases by vectors (x at even and odd columns) where
+// both lie inside x, the last vector overlapping its predecessor.
 HWY_INLINE void PackRow(const float* HWY_RESTRICT x_row, int64_t width,
                         int64_t first, int64_t stride, int64_t phases,
                         int64_t length, float* HWY_RESTRICT packed) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  // Columns [split_begin, split_end): whole vectors that both phases hold.
+  // Columns [split_begin, split_end): both phases hold them, and they are
+  // at least a vector.
   int64_t split_begin = 0, split_end = 0;
   if (stride == 2 && phases == 2) {
     int64_t even_end, odd_begin, odd_end;
     TapRange(first, 2, length, width, &split_begin, &even_end);
     TapRange(first + 1, 2, length, width, &odd_begin, &odd_end);
     split_begin = std::max(split_begin, odd_begin);
-    split_end =
-        split_begin +
-        std::max<int64_t>(0, std::min(even_end, odd_end) - split_begin) / N * N;
+    split_end = std::min(even_end, odd_end);
+    if (split_end - split_begin < N) split_begin = split_end = 0;
   }
   for (int64_t p = 0; p < phases; ++p) {
     float* out = packed + p * length;
@@ -469,10 +470,11 @@ HWY_INLINE void PackRow(const float* HWY_RESTRICT x_row, int64_t width,
     for (k = std::max(k, split_end); k < end; ++k) out[k] = in[k * stride];
   }
   for (int64_t k = split_begin; k < split_end; k += N) {
+    const int64_t at = std::min(k, split_end - N);
     hn::Vec<decltype(d)> even, odd;
-    hn::LoadInterleaved2(d, x_row + first + 2 * k, even, odd);
-    hn::StoreU(even, d, packed + k);
-    hn::StoreU(odd, d, packed + length + k);
+    hn::LoadInterleaved2(d, x_row + first + 2 * at, even, odd);
+    hn::StoreU(even, d, packed + at);
+    hn::StoreU(odd, d, packed + length + at);
   }
 }
 
