@@ -371,7 +371,7 @@ TEST_P(ForwardTest, PackedKernelRowTails) {
 // in blocks of at most 128 or so. Rows of 8 to 21 interior pixels (one
 // block, blocks and an overlapping one), and fewer (none in blocks), with
 // strides, dilations and asymmetric pads; channel counts with every tail
-// and several blocks.
+// and several blocks; input rows staged or not.
 TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
   uint64_t seed = 1100;
   for (int64_t width = 5; width <= 24; width += 3) {
@@ -393,6 +393,20 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
                      33)),
         false, seed++);
   }
+  // Channels a multiple of 512: input rows staged, a few output rows at a
+  // time, with pixels an odd number of cache lines apart; rows too wide to
+  // stage read x as given.
+  for (int64_t width : {9, 30, 200}) {
+    CheckForward(Nhwc(Grouped(Strided(Padded(Desc(1, 512, 512, 11, width, 3, 3),
+                                             1, 1, 0, 2),
+                                      1, 2, 1, 1),
+                              512)),
+                 true, seed++);
+  }
+  CheckForward(Nhwc(Grouped(Strided(Padded(Desc(2, 1024, 1024, 9, 8, 3, 3), 2),
+                                    1, 1, 2, 1),
+                            1024)),
+               false, seed++);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
