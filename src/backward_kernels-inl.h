@@ -1394,6 +1394,8 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
     InputGradsByPlaneKernel(task, rows, staged_dy);
   } else if (task.shape->in_channels_per_group % 4 == 0) {
     InputGrads<4, 3>(task, rows, staged_dy);
+  } else if (task.shape->in_channels_per_group % 3 == 0) {
+    InputGrads<3, kVectorRegisters == 32 ? 4 : 3>(task, rows, staged_dy);
   } else {
     InputGrads<1, 8>(task, rows, staged_dy);
   }

@@ -141,6 +141,10 @@ TEST_P(BackwardTest, StridePadDilationGroupsAndLayoutsMatchReference) {
   test::ForEachGeometry(2, {0, 2}, [&](const xcorr_conv2d_desc& desc) {
     CheckBackward(desc, kAll, seed++);
   });
+  // 3 input channels per group (RGB): dx in blocks of 3 channels.
+  test::ForEachGeometry(3, {1}, [&](const xcorr_conv2d_desc& desc) {
+    CheckBackward(desc, kAll, seed++);
+  });
   // 17 input channels per group: dw by outer products over channels-last x,
   // with a partial last vector on every target.
   test::ForEachGeometry(17, {1}, [&](const xcorr_conv2d_desc& desc) {
