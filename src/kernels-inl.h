@@ -432,30 +432,55 @@ constexpr int64_t kSegmentFloats = kPackFloats / 4;
 constexpr int64_t kMaxSegments = 256;
 constexpr int64_t kMaxTaps = 64;
 
+// PackRow for stride 2 and both phases: the columns that both phases hold,
+// where they are at least a vector, come from pairs of vectors split into
+// even and odd columns (the last pair overlapping its predecessor), the
+// others one by one.
+inline HWY_NOINLINE void PackRowPairs(const float* HWY_RESTRICT x_row,
+                                      int64_t width, int64_t first,
+                                      int64_t length,
+                                      float* HWY_RESTRICT packed) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  int64_t begin[2], end[2];
+  for (int64_t p = 0; p < 2; ++p)
+    TapRange(first + p, 2, length, width, &begin[p], &end[p]);
+  int64_t split_begin = std::max(begin[0], begin[1]);
+  int64_t split_end = std::min(end[0], end[1]);
+  if (split_end - split_begin < N) split_begin = split_end = 0;
+  for (int64_t p = 0; p < 2; ++p) {
+    float* out = packed + p * length;
+    for (int64_t k = 0; k < length; k += N) hn::Store(hn::Zero(d), d, out + k);
+    const float* in = x_row + first + p;
+    for (int64_t k = begin[p]; k < std::min(end[p], split_begin); ++k)
+      out[k] = in[2 * k];
+    for (int64_t k = std::max(begin[p], split_end); k < end[p]; ++k)
+      out[k] = in[2 * k];
+  }
+  for (int64_t k = split_begin; k < split_end; k += N) {
+    const int64_t at = std::min(k, split_end - N);
+    hn::Vec<decltype(d)> even, odd;
+    hn::LoadInterleaved2(d, x_row + first + 2 * at, even, odd);
+    hn::StoreU(even, d, packed + at);
+    hn::StoreU(odd, d, packed + length + at);
+  }
+}
+
 // Packs the columns of x_row (width floats) that `phases` stride phases of a
 // run of output columns read:
 //   packed[p * length + k] = x_row[first + k * stride + p], 0 <= p < phases,
 // zero where the column falls outside the row (the padding). packed is
 // vector-aligned and length a multiple of the vector size. Rows are short
 // (often under 100 floats), so vectors here beat calls to memcpy/memset.
-// Stride 2 splits both phases by vectors (x at even and odd columns) where
-// both lie inside x, the last vector overlapping its predecessor.
 HWY_INLINE void PackRow(const float* HWY_RESTRICT x_row, int64_t width,
                         int64_t first, int64_t stride, int64_t phases,
                         int64_t length, float* HWY_RESTRICT packed) {
+  if (stride == 2 && phases == 2) {
+    PackRowPairs(x_row, width, first, length, packed);
+    return;
+  }
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  // Columns [split_begin, split_end): both phases hold them, and they are
-  // at least a vector.
-  int64_t split_begin = 0, split_end = 0;
-  if (stride == 2 && phases == 2) {
-    int64_t even_end, odd_begin, odd_end;
-    TapRange(first, 2, length, width, &split_begin, &even_end);
-    TapRange(first + 1, 2, length, width, &odd_begin, &odd_end);
-    split_begin = std::max(split_begin, odd_begin);
-    split_end = std::min(even_end, odd_end);
-    if (split_end - split_begin < N) split_begin = split_end = 0;
-  }
   for (int64_t p = 0; p < phases; ++p) {
     float* out = packed + p * length;
     for (int64_t k = 0; k < length; k += N) hn::Store(hn::Zero(d), d, out + k);
@@ -466,15 +491,7 @@ HWY_INLINE void PackRow(const float* HWY_RESTRICT x_row, int64_t width,
     if (stride == 1) {
       for (; k + N <= end; k += N) hn::StoreU(hn::LoadU(d, in + k), d, out + k);
     }
-    for (; k < std::min(end, split_begin); ++k) out[k] = in[k * stride];
-    for (k = std::max(k, split_end); k < end; ++k) out[k] = in[k * stride];
-  }
-  for (int64_t k = split_begin; k < split_end; k += N) {
-    const int64_t at = std::min(k, split_end - N);
-    hn::Vec<decltype(d)> even, odd;
-    hn::LoadInterleaved2(d, x_row + first + 2 * at, even, odd);
-    hn::StoreU(even, d, packed + at);
-    hn::StoreU(odd, d, packed + length + at);
+    for (; k < end; ++k) out[k] = in[k * stride];
   }
 }
 
@@ -1113,9 +1130,13 @@ HWY_INLINE void PackedPixels(const detail::PackedTile& tile, PixelRun& px,
   }
 }
 
-// Depthwise NHWC (one input and one output channel per group): vectors run
-// over the channels, contiguous in x, y and bias; each channel block's
-// weights are transposed once per tile into tap-major order on the stack.
+// Depthwise NHWC (one input and one output channel per group), and NHWC
+// groups of kG = 2 or 4 input and as many output channels: vectors run over
+// the channels, contiguous in x, y and bias; each channel block's weights
+// are transposed once per tile into (tap, input channel of the group)-major
+// order on the stack. For kG > 1, output channel o of group g (lane g * kG +
+// o) multiplies input channel j of its group, which a shuffle broadcasts
+// within each kG lanes of the loaded input (lane g * kG + j).
 
 // One output row of a depthwise NHWC tile, for a block of its channels.
 struct DepthwiseRow {
@@ -1123,7 +1144,9 @@ struct DepthwiseRow {
   // given, or its copy (see ForwardNhwcDepthwise).
   const float* x;
   int64_t x_first_row, x_row_stride, x_pixel_stride;
-  const float* weights;  // tap t's channel c at weights[t * weight_stride + c]
+  // Tap t, group input channel j, channel c at weights[(t * kG + j) *
+  // weight_stride + c].
+  const float* weights;
   int64_t weight_stride;
   const float* bias;  // NULL or at the block's first channel
   float* y;           // output column 0 of the row, the block's first channel
@@ -1137,15 +1160,47 @@ struct DepthwiseRow {
 // vector meets kPixels inputs, in independent sums. Every pixel sums its
 // taps in the same order whatever the block, so that an overlapping block
 // writes the same bits.
-template <size_t kPixels, class D>
+// Lane j of each kG lanes of v, in all of them.
+template <size_t kG, size_t kJ, class V>
+HWY_INLINE V GroupLane(V v) {
+  static_assert(kG == 1 || kG == 2 || kG == 4, "groups of 1, 2 or 4");
+#if HWY_TARGET != HWY_SCALAR  // one lane: groups of one channel only
+  if constexpr (kG == 2) {
+    if constexpr (kJ == 0) return hn::DupEven(v);
+    return hn::DupOdd(v);
+  }
+  if constexpr (kG == 4) return hn::Broadcast<static_cast<int>(kJ)>(v);
+#endif
+  return v;
+}
+
+// One tap for every input channel j >= kJ of the groups: input channel j's
+// weights meet every pixel's input, shuffled to lane j of its group.
+template <size_t kPixels, size_t kG, size_t kJ = 0, class D,
+          class V = hn::Vec<D>>
+HWY_INLINE void GroupTap(D d, const float* in, int64_t x_step,
+                         const float* weights, int64_t weight_stride,
+                         V (&acc)[kPixels]) {
+  const V weight =
+      hn::LoadU(d, weights + static_cast<int64_t>(kJ) * weight_stride);
+  HWY_UNROLL(32)
+  for (size_t p = 0; p < kPixels; ++p) {
+    const V input = hn::LoadU(d, in + static_cast<int64_t>(p) * x_step);
+    acc[p] = hn::MulAdd(GroupLane<kG, kJ>(input), weight, acc[p]);
+  }
+  if constexpr (kJ + 1 < kG) {
+    GroupTap<kPixels, kG, kJ + 1>(d, in, x_step, weights, weight_stride, acc);
+  }
+}
+
+template <size_t kPixels, size_t kG, class D>
 HWY_INLINE void DepthwisePixels(D d, const detail::DirectGeometry& g,
                                 const DepthwiseRow& r, int64_t c, int64_t col,
                                 int64_t v_begin, int64_t v_end) {
   using V = hn::Vec<D>;
-  const V bias = r.bias != nullptr ? hn::LoadU(d, r.bias + c) : hn::Zero(d);
   V acc[kPixels];
   HWY_UNROLL(32)
-  for (size_t p = 0; p < kPixels; ++p) acc[p] = bias;
+  for (size_t p = 0; p < kPixels; ++p) acc[p] = hn::Zero(d);
   const int64_t left = col * g.stride_width - g.pad_left;
   const int64_t x_step = g.stride_width * r.x_pixel_stride;
   for (int64_t u = r.u_begin; u < r.u_end; ++u) {
@@ -1153,20 +1208,21 @@ HWY_INLINE void DepthwisePixels(D d, const detail::DirectGeometry& g,
         r.x + c +
         (r.top + u * g.dilation_height - r.x_first_row) * r.x_row_stride;
     for (int64_t v = v_begin; v < v_end; ++v) {
-      const V weight = hn::LoadU(
-          d, r.weights + (u * g.kernel_width + v) * r.weight_stride + c);
-      const float* in =
-          x_row + (left + v * g.dilation_width) * r.x_pixel_stride;
-      HWY_UNROLL(32)
-      for (size_t p = 0; p < kPixels; ++p) {
-        acc[p] = hn::MulAdd(hn::LoadU(d, in + static_cast<int64_t>(p) * x_step),
-                            weight, acc[p]);
-      }
+      GroupTap<kPixels, kG>(
+          d, x_row + (left + v * g.dilation_width) * r.x_pixel_stride, x_step,
+          r.weights +
+              (u * g.kernel_width + v) * static_cast<int64_t>(kG) *
+                  r.weight_stride +
+              c,
+          r.weight_stride, acc);
     }
   }
+  // The bias last, as the packed-weights kernel adds it: weights packed
+  // once give the same bits.
+  const V bias = r.bias != nullptr ? hn::LoadU(d, r.bias + c) : hn::Zero(d);
   HWY_UNROLL(32)
   for (size_t p = 0; p < kPixels; ++p) {
-    hn::StoreU(acc[p], d,
+    hn::StoreU(hn::Add(acc[p], bias), d,
                r.y + c + (col + static_cast<int64_t>(p)) * r.channels);
   }
 }
@@ -1175,20 +1231,22 @@ HWY_INLINE void DepthwisePixels(D d, const detail::DirectGeometry& g,
 using DepthwiseTag = PackedTag;
 
 // Every channel of the block from c on, for those pixels: whole vectors,
-// then the rest in vectors of half as many lanes, and so on down to one
-// lane (24 channels on AVX-512: 16 + 8), so that no vector reads or writes
-// past the block's channels.
-template <size_t kPixels, size_t kLanes = hn::MaxLanes(DepthwiseTag())>
+// then the rest in vectors of half as many lanes, and so on down to kG
+// lanes (24 channels on AVX-512: 16 + 8), so that no vector reads or writes
+// past the block's channels (a multiple of kG).
+template <size_t kPixels, size_t kG,
+          size_t kLanes = hn::MaxLanes(DepthwiseTag())>
 HWY_INLINE void DepthwiseChannels(const detail::DirectGeometry& g,
                                   const DepthwiseRow& r, int64_t c, int64_t col,
                                   int64_t v_begin, int64_t v_end) {
   const hn::CappedTag<float, kLanes> d;
   const int64_t n = static_cast<int64_t>(hn::Lanes(d));
   for (; c + n <= r.count; c += n)
-    DepthwisePixels<kPixels>(d, g, r, c, col, v_begin, v_end);
-  if constexpr (kLanes > 1) {
-    if (c < r.count)
-      DepthwiseChannels<kPixels, kLanes / 2>(g, r, c, col, v_begin, v_end);
+    DepthwisePixels<kPixels, kG>(d, g, r, c, col, v_begin, v_end);
+  if constexpr (kLanes / 2 >= kG) {
+    if (c < r.count) {
+      DepthwiseChannels<kPixels, kG, kLanes / 2>(g, r, c, col, v_begin, v_end);
+    }
   }
 }
 
@@ -1201,6 +1259,7 @@ HWY_INLINE void DepthwiseChannels(const detail::DirectGeometry& g,
 // channels 112x112 3x3 13 -> 40 GFLOP/s, 24 channels 56x56 5x5 4.7 -> 43.)
 constexpr int64_t kDepthwisePixels = 8;
 
+template <size_t kG>
 HWY_INLINE void DepthwiseRowPixels(const detail::DirectGeometry& g,
                                    const DepthwiseRow& r,
                                    int64_t interior_begin,
@@ -1209,7 +1268,7 @@ HWY_INLINE void DepthwiseRowPixels(const detail::DirectGeometry& g,
   const bool blocks = interior_end - interior_begin >= pixels;
   for (int64_t col = 0; col < g.out_width;) {
     if (blocks && col >= interior_begin && col < interior_end) {
-      DepthwiseChannels<kDepthwisePixels>(
+      DepthwiseChannels<kDepthwisePixels, kG>(
           g, r, 0, std::min(col, interior_end - pixels), 0, g.kernel_width);
       col = std::min(col + pixels, interior_end);
       continue;
@@ -1217,7 +1276,7 @@ HWY_INLINE void DepthwiseRowPixels(const detail::DirectGeometry& g,
     int64_t v_begin, v_end;
     TapRange(col * g.stride_width - g.pad_left, g.dilation_width,
              g.kernel_width, g.in_width, &v_begin, &v_end);
-    DepthwiseChannels<1>(g, r, 0, col, v_begin, v_end);
+    DepthwiseChannels<1, kG>(g, r, 0, col, v_begin, v_end);
     ++col;
   }
 }
@@ -1237,6 +1296,7 @@ HWY_INLINE int64_t DepthwiseStagedPixelFloats(int64_t count) {
 // Output rows [row_begin, row_end) of the tile for channels [first, first +
 // r->count), reading x as r says, or, with a stage, from a copy of their
 // input rows there with pixels r->x_pixel_stride floats apart.
+template <size_t kG>
 HWY_INLINE void DepthwiseRows(const detail::PackedTile& tile, int64_t row_begin,
                               int64_t row_end, int64_t first, float* stage,
                               int64_t interior_begin, int64_t interior_end,
@@ -1262,7 +1322,7 @@ HWY_INLINE void DepthwiseRows(const detail::PackedTile& tile, int64_t row_begin,
     TapRange(r->top, g.dilation_height, g.kernel_height, g.in_height,
              &r->u_begin, &r->u_end);
     r->y = tile.y + row * g.out_width * tile.channels + first;
-    DepthwiseRowPixels(g, *r, interior_begin, interior_end);
+    DepthwiseRowPixels<kG>(g, *r, interior_begin, interior_end);
   }
 }
 
@@ -1277,10 +1337,12 @@ HWY_INLINE void DepthwiseRows(const detail::PackedTile& tile, int64_t row_begin,
 // lines apart (1 thread, 14x14 3x3, GFLOP/s: 512 channels AVX3 15.6 ->
 // 20.6, AVX2 10.4 -> 22.4; 1024 channels AVX3 7.5 -> 26.4, AVX2 5.2 -> 21.0;
 // 496 channels, not staged, read 28.5).
+template <size_t kG>
 HWY_INLINE void ForwardNhwcDepthwise(const detail::PackedTile& tile) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(DepthwiseTag()));
   const detail::DirectGeometry& g = *tile.geometry;
-  const int64_t taps = g.kernel_height * g.kernel_width;
+  const int64_t taps =
+      g.kernel_height * g.kernel_width * static_cast<int64_t>(kG);
   constexpr int64_t kWeightFloats =
       detail::kPackedLanes * detail::kNhwcDepthwiseMaxTaps;
   const int64_t channels = tile.channels;
@@ -1325,19 +1387,41 @@ HWY_INLINE void ForwardNhwcDepthwise(const detail::PackedTile& tile) {
     r.x_pixel_stride = staged ? DepthwiseStagedPixelFloats(r.count) : channels;
     r.x_row_stride = g.in_width * r.x_pixel_stride;
     for (int64_t row = tile.row_begin; row < tile.row_end; row += chunk_rows) {
-      DepthwiseRows(tile, row, std::min(row + chunk_rows, tile.row_end), first,
-                    staged ? stage : nullptr, interior_begin, interior_end, &r);
+      DepthwiseRows<kG>(tile, row, std::min(row + chunk_rows, tile.row_end),
+                        first, staged ? stage : nullptr, interior_begin,
+                        interior_end, &r);
     }
   }
 }
 
 HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
   const detail::DirectGeometry& g = *tile.geometry;
+  const int64_t taps = g.kernel_height * g.kernel_width;
   if (tile.x_channel_stride == 1 && g.in_channels == 1 &&
       tile.out_channels == tile.groups &&
-      g.kernel_height * g.kernel_width <= detail::kNhwcDepthwiseMaxTaps) {
-    ForwardNhwcDepthwise(tile);
+      taps <= detail::kNhwcDepthwiseMaxTaps) {
+    ForwardNhwcDepthwise<1>(tile);
     return;
+  }
+  // Groups of 2 or 4 channels in and out, all of them in this tile, with w
+  // as given (not on weights packed once): as depthwise, each shuffled
+  // input meeting a vector of weights. On the packed kernel below, a
+  // vector of 16 output channels held 2 or 4 (1 thread, 128 -> 128
+  // channels 28x28 3x3, GFLOP/s: 2 a group AVX3 4.3 -> 35.1; 4 a group
+  // AVX3 12.2 -> 63.2, AVX2 17.4 -> 46.9, SSE4 17.0 -> 22.1).
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(DepthwiseTag()));
+  if (tile.x_channel_stride == 1 && tile.y_channel_stride == 1 &&
+      tile.w != nullptr && tile.channel_begin == 0 &&
+      tile.channel_end == g.in_channels &&
+      tile.out_channels == tile.groups * g.in_channels &&
+      taps * g.in_channels <= detail::kNhwcDepthwiseMaxTaps &&
+      lanes >= g.in_channels) {
+    if constexpr (hn::MaxLanes(DepthwiseTag()) >= 4) {
+      if (g.in_channels == 4) return ForwardNhwcDepthwise<4>(tile);
+    }
+    if constexpr (hn::MaxLanes(DepthwiseTag()) >= 2) {
+      if (g.in_channels == 2) return ForwardNhwcDepthwise<2>(tile);
+    }
   }
   // Group by group.
   PixelRun px;

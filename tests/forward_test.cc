@@ -371,7 +371,7 @@ TEST_P(ForwardTest, PackedKernelRowTails) {
 // in blocks of at most 128 or so. Rows of 8 to 21 interior pixels (one
 // block, blocks and an overlapping one), and fewer (none in blocks), with
 // strides, dilations and asymmetric pads; channel counts with every tail
-// and several blocks; input rows staged or not.
+// and several blocks; input rows staged or not; groups of 2 and 4.
 TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
   uint64_t seed = 1100;
   for (int64_t width = 5; width <= 24; width += 3) {
@@ -393,6 +393,23 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
                      33)),
         false, seed++);
   }
+  // Groups of 2 and 4 channels in and out run the same kernel, each input
+  // channel of a group shuffled to its lanes: group counts with every tail
+  // of vector widths down to the group's, with strides and dilations.
+  for (int64_t group_channels : {2, 4}) {
+    for (int64_t groups : {1, 3, 4, 5, 9}) {
+      const int64_t channels = groups * group_channels;
+      CheckForward(Nhwc(Grouped(Padded(Desc(2, channels, channels, 7, 17, 3, 3),
+                                       1, 0, 2, 1),
+                                groups)),
+                   groups % 2 == 1, seed++);
+      CheckForward(
+          Nhwc(Grouped(
+              Strided(Desc(1, channels, channels, 12, 29, 3, 2), 2, 2, 2, 1),
+              groups)),
+          true, seed++);
+    }
+  }
   // Channels a multiple of 512: input rows staged, a few output rows at a
   // time, with pixels an odd number of cache lines apart; rows too wide to
   // stage read x as given.
@@ -407,6 +424,8 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
                                     1, 1, 2, 1),
                             1024)),
                false, seed++);
+  CheckForward(Nhwc(Grouped(Padded(Desc(1, 512, 512, 6, 11, 3, 3), 1), 128)),
+               true, seed++);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 

@@ -95,7 +95,9 @@ void ExpectSameBits(const std::vector<float>& want,
 // Every forward algorithm: one-channel planes, the NCHW direct kernel
 // (padded, grouped, 1x1), the packed-weights kernel from OIHW and OHWI
 // weights (groups, output channels that end in a partial vector, images
-// small enough for it on every target), and NHWC depthwise.
+// small enough for it on every target), NHWC depthwise, and NHWC groups of
+// 2 and 4 channels (their own kernel per call, the packed-weights kernel on
+// weights packed once).
 std::vector<xcorr_conv2d_desc> EveryAlgorithm() {
   return {Desc(1, 1, 1, 40, 37, 3, 3),
           Padded(Desc(2, 1, 1, 30, 21, 5, 5), 2),
@@ -105,7 +107,9 @@ std::vector<xcorr_conv2d_desc> EveryAlgorithm() {
           Grouped(Padded(Desc(1, 2 * 67, 2 * 33, 7, 9, 3, 3), 1), 2),
           Nhwc(Padded(Desc(2, 5, 11, 13, 10, 3, 3), 1)),
           Nhwc(Grouped(Padded(Desc(1, 70, 70, 12, 13, 3, 3), 1), 2)),
-          Nhwc(Grouped(Padded(Desc(1, 21, 21, 15, 11, 3, 3), 1), 21))};
+          Nhwc(Grouped(Padded(Desc(1, 21, 21, 15, 11, 3, 3), 1), 21)),
+          Nhwc(Grouped(Padded(Desc(2, 24, 24, 9, 14, 3, 3), 1), 6)),
+          Nhwc(Grouped(Padded(Desc(1, 22, 22, 9, 14, 3, 3), 1), 11))};
 }
 
 TEST_P(PackedWeightsTest, ForwardOnPackedWeightsIsForwardBitForBit) {
