@@ -1343,6 +1343,7 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
   tile.x_column_stride = s.y_strides.w;
   tile.x_channel_stride = s.y_strides.c;
   tile.w = nullptr;
+  tile.w_channels_last = false;
   tile.packed_w = task.dx_packed_w + rows.g * d.kernel_height * d.kernel_width *
                                          s.out_channels_per_group *
                                          t.dx_packed_channels;

@@ -102,12 +102,14 @@ void PackedTileAt(const Plan& plan, const float* x, const float* w,
   t.x_column_stride = plan.x_channels_last ? s.desc.in_channels : s.x_strides.w;
   t.x_channel_stride = plan.x_channels_last ? 1 : s.x_strides.c;
   t.w = w;
+  t.w_channels_last = s.layout == XCORR_LAYOUT_NHWC;
   t.packed_w = packed_w;
   t.packed_channels = plan.packed_channels;
   t.bias = bias;
   t.y = y + n * s.y_strides.n;
-  t.y_column_stride = s.y_strides.w;
-  t.y_channel_stride = s.y_strides.c;
+  t.y_column_stride =
+      plan.y_channels_last ? s.desc.out_channels : s.y_strides.w;
+  t.y_channel_stride = plan.y_channels_last ? 1 : s.y_strides.c;
   t.channels = s.desc.in_channels;
   t.out_channels = s.desc.out_channels;
   t.groups = s.desc.groups;
@@ -120,18 +122,27 @@ void PackedTileAt(const Plan& plan, const float* x, const float* w,
 }
 
 // Every kPackedWeights tile, on weights packed into kernel rows (and w as
-// given, which NHWC depthwise tiles read); x_copy holds x channels-last
-// first where the plan asks (Plan::x_channels_last).
+// given, which depthwise and small-group tiles read); `copies` holds x
+// channels-last first where the plan asks (Plan::x_channels_last), and y
+// channels-last after it (Plan::y_channels_last), copied to y at the end.
 void PackedTiles(const Plan& plan, const float* x, const float* w,
                  const float* packed_w, const float* bias, float* y,
-                 float* x_copy) {
+                 float* copies) {
   if (plan.x_channels_last) {
-    CopyChannelsLast(plan, x, x_copy);
-    x = x_copy;
+    CopyChannelsLast(plan, x, copies);
+    x = copies;
   }
+  float* tiles_y = plan.y_channels_last
+                       ? copies + plan.y_copy_offset - plan.x_copy_offset
+                       : y;
   ForEachTile(plan.tile_count, plan.serial, [&](int64_t tile) {
-    PackedTileAt(plan, x, w, packed_w, bias, y, tile);
+    PackedTileAt(plan, x, w, packed_w, bias, tiles_y, tile);
   });
+  if (plan.y_channels_last) {
+    const ConvShape& s = plan.shape;
+    CopyToPlanes(tiles_y, s.desc.batch, s.out_height * s.out_width,
+                 s.desc.out_channels, plan.serial, y);
+  }
 }
 
 }  // namespace
@@ -148,7 +159,7 @@ void Forward(const Plan& plan, const float* x, const float* w,
   // The packed-weights kernel checks its weights while packing them.
   const bool packs =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
-      !plan.nhwc_depthwise;
+      !plan.depthwise_kernel;
   if (plan.shape.degenerate ||
       (padded && !packs && !AllFinite(w, plan.shape.w_elements))) {
     reference::Forward(plan.shape, x, w, bias, y);
@@ -164,13 +175,15 @@ void Forward(const Plan& plan, const float* x, const float* w,
                   [&](int64_t tile) { NchwTileAt(plan, x, w, bias, y, tile); });
       return;
     case ForwardAlgorithm::kPackedWeights: {
-      if (plan.nhwc_depthwise) {
-        PackedTiles(plan, x, w, nullptr, bias, y, nullptr);
+      float* floats = AlignedWorkspace(workspace);
+      float* copies =
+          plan.x_channels_last ? floats + plan.x_copy_offset : nullptr;
+      if (plan.depthwise_kernel) {
+        PackedTiles(plan, x, w, nullptr, bias, y, copies);
         return;
       }
-      float* packed_w = AlignedWorkspace(workspace);
-      if (!PackWeights(plan, w, packed_w, /*check_finite=*/padded)) break;
-      PackedTiles(plan, x, w, packed_w, bias, y, packed_w + plan.x_copy_offset);
+      if (!PackWeights(plan, w, floats, /*check_finite=*/padded)) break;
+      PackedTiles(plan, x, w, floats, bias, y, copies);
       return;
     }
   }
@@ -192,7 +205,11 @@ void ForwardPacked(const Plan& plan, const float* x,
 size_t ForwardPackedWorkspaceBytes(const Plan& plan,
                                    const PackedWeightsView& packed) {
   if (!packed.kernel_rows) return plan.forward_workspace_bytes;
-  return plan.x_channels_last ? WorkspaceBytes(plan.shape.x_elements) : 0;
+  if (!plan.x_channels_last) return 0;
+  return WorkspaceBytes(plan.y_channels_last
+                            ? plan.y_copy_offset - plan.x_copy_offset +
+                                  plan.shape.y_elements
+                            : plan.shape.x_elements);
 }
 
 }  // namespace detail

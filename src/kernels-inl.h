@@ -1130,9 +1130,10 @@ HWY_INLINE void PackedPixels(const detail::PackedTile& tile, PixelRun& px,
   }
 }
 
-// Depthwise NHWC (one input and one output channel per group), and NHWC
-// groups of kG = 2 or 4 input and as many output channels: vectors run over
-// the channels, contiguous in x, y and bias; each channel block's weights
+// Depthwise (one input and one output channel per group), and groups of kG
+// = 2 or 4 input and as many output channels, channels-last (NHWC, or NCHW
+// copied; see Plan::y_channels_last): vectors run over the channels,
+// contiguous in x, y and bias; each channel block's weights
 // are transposed once per tile into (tap, input channel of the group)-major
 // order on the stack. For kG > 1, output channel o of group g (lane g * kG +
 // o) multiplies input channel j of its group, which a shuffle broadcasts
@@ -1380,7 +1381,18 @@ HWY_INLINE void ForwardNhwcDepthwise(const detail::PackedTile& tile) {
   r.channels = channels;
   for (int64_t first = 0; first < channels; first += block) {
     r.count = std::min(block, channels - first);
-    Transpose(tile.w + first * taps, taps, r.count, taps, weights, block);
+    // OHWI holds each channel's weights in the order of `weights`; OIHW
+    // holds them input channel by input channel.
+    if (tile.w_channels_last || kG == 1) {
+      Transpose(tile.w + first * taps, taps, r.count, taps, weights, block);
+    } else {
+      const int64_t kernel_taps = taps / static_cast<int64_t>(kG);
+      for (int64_t j = 0; j < static_cast<int64_t>(kG); ++j) {
+        Transpose(tile.w + first * taps + j * kernel_taps, taps, r.count,
+                  kernel_taps, weights + j * block,
+                  static_cast<int64_t>(kG) * block);
+      }
+    }
     r.bias = tile.bias != nullptr ? tile.bias + first : nullptr;
     r.x = tile.x + first;
     r.x_first_row = 0;
@@ -1397,8 +1409,8 @@ HWY_INLINE void ForwardNhwcDepthwise(const detail::PackedTile& tile) {
 HWY_INLINE void ForwardPacked(const detail::PackedTile& tile) {
   const detail::DirectGeometry& g = *tile.geometry;
   const int64_t taps = g.kernel_height * g.kernel_width;
-  if (tile.x_channel_stride == 1 && g.in_channels == 1 &&
-      tile.out_channels == tile.groups &&
+  if (tile.x_channel_stride == 1 && tile.y_channel_stride == 1 &&
+      g.in_channels == 1 && tile.out_channels == tile.groups &&
       taps <= detail::kNhwcDepthwiseMaxTaps) {
     ForwardNhwcDepthwise<1>(tile);
     return;

@@ -80,7 +80,7 @@ void ForwardNchwTile(const NchwTile& tile);
 // rows = kernel_height * kernel_width * in_channels, padded with zeros to
 // packed_channels, a multiple of kPackedLanes. No vector reads past its
 // panel (the kernel's vectors hold at most kPackedLanes lanes). w holds the
-// caller's OHWI weights, for the depthwise NHWC kernel.
+// caller's weights, for the depthwise kernel.
 //
 // Depthwise NHWC tiles (one input channel per group, as many output channels
 // as groups, channels contiguous in x) of at most kNhwcDepthwiseMaxTaps taps
@@ -93,6 +93,7 @@ struct PackedTile {
   const float* x;
   int64_t x_column_stride, x_channel_stride;
   const float* w;
+  bool w_channels_last;  // w in OHWI, else OIHW
   const float* packed_w;
   int64_t packed_channels;
   const float* bias;

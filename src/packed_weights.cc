@@ -93,7 +93,7 @@ uint64_t WeightsId(const Plan& plan) {
 // depthwise tiles read w as given).
 bool RunsPackedRows(const Plan& plan) {
   return plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
-         !plan.shape.degenerate && !plan.nhwc_depthwise;
+         !plan.shape.degenerate && !plan.depthwise_kernel;
 }
 
 // The floats of the form that kernel_rows names: the packed rows, or w as

@@ -49,15 +49,23 @@ struct Plan {
   int64_t packed_channels;  // see PackedTile::packed_channels
   int64_t packed_floats;    // kPackedWeights: the packed rows
   // kPackedWeights on NCHW x where the target's blocks are narrow (16
-  // registers): each call first copies x channels-last into the workspace,
-  // x_copy_offset floats after the packed weights, and the tiles read that.
+  // registers), or on small NCHW groups (y_channels_last): each call first
+  // copies x channels-last into the workspace, x_copy_offset floats after
+  // the packed weights, and the tiles read that.
   bool x_channels_last;
   int64_t x_copy_offset;
-  // kPackedWeights on depthwise NHWC, whose tiles all run the depthwise
-  // kernel (see kNhwcDepthwiseMaxTaps): they read w as given, and nothing is
-  // packed.
-  bool nhwc_depthwise;
-  size_t forward_workspace_bytes;  // kPackedWeights: packed weights (+ x)
+  // kPackedWeights on NCHW groups of 1 (strided or dilated: stride 1 runs
+  // the plane kernel), 2 or 4 input and as many output channels, 16
+  // channels or more in all: the tiles run the depthwise kernel on x's
+  // channels-last copy and write y's, y_copy_offset floats into the
+  // workspace, which the call then copies to y.
+  bool y_channels_last;
+  int64_t y_copy_offset;
+  // kPackedWeights on groups of one channel whose tiles all run the
+  // depthwise kernel (see kNhwcDepthwiseMaxTaps): they read w as given, and
+  // nothing is packed.
+  bool depthwise_kernel;
+  size_t forward_workspace_bytes;  // kPackedWeights: packed weights, copies
   size_t workspace_bytes;          // what forward or backward may use
 };
 

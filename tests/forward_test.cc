@@ -426,6 +426,24 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
                false, seed++);
   CheckForward(Nhwc(Grouped(Padded(Desc(1, 512, 512, 6, 11, 3, 3), 1), 128)),
                true, seed++);
+  // NCHW groups of 2 and 4, and strided or dilated depthwise, of 16 channels
+  // or more: the same kernel on channels-last copies of x and y.
+  for (int64_t group_channels : {1, 2, 4}) {
+    for (int64_t groups : {4, 9, 16}) {
+      const int64_t channels = groups * group_channels;
+      CheckForward(
+          Grouped(Strided(Padded(Desc(2, channels, channels, 13, 21, 3, 3), 1,
+                                 2, 0, 1),
+                          2, 2, 1, 1),
+                  groups),
+          groups % 2 == 0, seed++);
+      CheckForward(
+          Grouped(Strided(Padded(Desc(1, channels, channels, 12, 17, 3, 2), 2),
+                          1, 1, 2, 2),
+                  groups),
+          true, seed++);
+    }
+  }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 

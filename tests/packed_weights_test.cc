@@ -21,6 +21,7 @@ using test::Grouped;
 using test::Nhwc;
 using test::Padded;
 using test::RandomVector;
+using test::Strided;
 
 class PackedWeightsTest : public hwy::TestWithParamTarget {};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(PackedWeightsTest);
@@ -95,9 +96,9 @@ void ExpectSameBits(const std::vector<float>& want,
 // Every forward algorithm: one-channel planes, the NCHW direct kernel
 // (padded, grouped, 1x1), the packed-weights kernel from OIHW and OHWI
 // weights (groups, output channels that end in a partial vector, images
-// small enough for it on every target), NHWC depthwise, and NHWC groups of
-// 2 and 4 channels (their own kernel per call, the packed-weights kernel on
-// weights packed once).
+// small enough for it on every target), NHWC depthwise, and groups of 2
+// and 4 channels (their own kernel per call, the packed-weights kernel on
+// weights packed once), NHWC and NCHW (on channels-last copies).
 std::vector<xcorr_conv2d_desc> EveryAlgorithm() {
   return {Desc(1, 1, 1, 40, 37, 3, 3),
           Padded(Desc(2, 1, 1, 30, 21, 5, 5), 2),
@@ -109,7 +110,10 @@ std::vector<xcorr_conv2d_desc> EveryAlgorithm() {
           Nhwc(Grouped(Padded(Desc(1, 70, 70, 12, 13, 3, 3), 1), 2)),
           Nhwc(Grouped(Padded(Desc(1, 21, 21, 15, 11, 3, 3), 1), 21)),
           Nhwc(Grouped(Padded(Desc(2, 24, 24, 9, 14, 3, 3), 1), 6)),
-          Nhwc(Grouped(Padded(Desc(1, 22, 22, 9, 14, 3, 3), 1), 11))};
+          Nhwc(Grouped(Padded(Desc(1, 22, 22, 9, 14, 3, 3), 1), 11)),
+          Grouped(Padded(Desc(2, 24, 24, 9, 14, 3, 3), 1), 6),
+          Grouped(Strided(Padded(Desc(1, 16, 16, 9, 14, 3, 3), 1), 2, 2, 1, 1),
+                  16)};
 }
 
 TEST_P(PackedWeightsTest, ForwardOnPackedWeightsIsForwardBitForBit) {
