@@ -50,6 +50,12 @@ struct Case {
   xcorr_conv2d_desc desc;
 };
 
+// desc with `groups` groups.
+xcorr_conv2d_desc Grouped(xcorr_conv2d_desc desc, int64_t groups) {
+  desc.groups = groups;
+  return desc;
+}
+
 std::vector<Case> Cases() {
   return {{"corr2d_64x64_k3x3", Pass::kCorr2d, Corr2dDesc(64, 3, 3)},
           {"corr2d_256x256_k1x2", Pass::kCorr2d, Corr2dDesc(256, 1, 2)},
@@ -61,7 +67,15 @@ std::vector<Case> Cases() {
           {"backward_nchw_8to8_32x32_k3x3_pad1", Pass::kBackward,
            ConvDesc(1, 8, 8, 32, 3, 1, false)},
           {"backward_1to1_64x64_k3x3", Pass::kBackward,
-           ConvDesc(1, 1, 1, 64, 3, 0, false)}};
+           ConvDesc(1, 1, 1, 64, 3, 0, false)},
+          // The depthwise and small-group kernel, NHWC and on NCHW copies,
+          // and the depthwise NHWC backward on NCHW copies.
+          {"forward_nhwc_depthwise32_32x32_k3x3_pad1", Pass::kForward,
+           Grouped(ConvDesc(1, 32, 32, 32, 3, 1, true), 32)},
+          {"forward_nchw_groups4x8_32x32_k3x3_pad1", Pass::kForward,
+           Grouped(ConvDesc(1, 32, 32, 32, 3, 1, false), 8)},
+          {"backward_nhwc_depthwise16_32x32_k3x3_pad1", Pass::kBackward,
+           Grouped(ConvDesc(1, 16, 16, 32, 3, 1, true), 16)}};
 }
 
 bool Ok(xcorr_status status) { return status == XCORR_OK; }
