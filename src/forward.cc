@@ -132,9 +132,7 @@ void PackedTiles(const Plan& plan, const float* x, const float* w,
     CopyChannelsLast(plan, x, copies);
     x = copies;
   }
-  float* tiles_y = plan.y_channels_last
-                       ? copies + plan.y_copy_offset - plan.x_copy_offset
-                       : y;
+  float* tiles_y = plan.y_channels_last ? copies + plan.y_copy_offset : y;
   ForEachTile(plan.tile_count, plan.serial, [&](int64_t tile) {
     PackedTileAt(plan, x, w, packed_w, bias, tiles_y, tile);
   });
@@ -207,8 +205,7 @@ size_t ForwardPackedWorkspaceBytes(const Plan& plan,
   if (!packed.kernel_rows) return plan.forward_workspace_bytes;
   if (!plan.x_channels_last) return 0;
   return WorkspaceBytes(plan.y_channels_last
-                            ? plan.y_copy_offset - plan.x_copy_offset +
-                                  plan.shape.y_elements
+                            ? plan.y_copy_offset + plan.shape.y_elements
                             : plan.shape.x_elements);
 }
 

@@ -1139,7 +1139,8 @@ HWY_INLINE void PackedPixels(const detail::PackedTile& tile, PixelRun& px,
 // o) multiplies input channel j of its group, which a shuffle broadcasts
 // within each kG lanes of the loaded input (lane g * kG + j).
 
-// One output row of a depthwise NHWC tile, for a block of its channels.
+// One output row of a depthwise or small-group tile, for a block of its
+// channels.
 struct DepthwiseRow {
   // Input row x_first_row, column 0, at the block's first channel: x as
   // given, or its copy (see ForwardNhwcDepthwise).
@@ -1156,11 +1157,6 @@ struct DepthwiseRow {
   int64_t top, u_begin, u_end;  // the row's first input row, its kernel rows
 };
 
-// Pixels [col, col + kPixels) of the row, channels [c, c + Lanes(d)), with
-// kernel columns [v_begin, v_end) (inside x for all of them): each weight
-// vector meets kPixels inputs, in independent sums. Every pixel sums its
-// taps in the same order whatever the block, so that an overlapping block
-// writes the same bits.
 // Lane j of each kG lanes of v, in all of them.
 template <size_t kG, size_t kJ, class V>
 HWY_INLINE V GroupLane(V v) {
@@ -1194,6 +1190,11 @@ HWY_INLINE void GroupTap(D d, const float* in, int64_t x_step,
   }
 }
 
+// Pixels [col, col + kPixels) of the row, channels [c, c + Lanes(d)), with
+// kernel columns [v_begin, v_end) (inside x for all of them): each weight
+// vector meets kPixels inputs, in independent sums. Every pixel sums its
+// taps in the same order whatever the block, so that an overlapping block
+// writes the same bits.
 template <size_t kPixels, size_t kG, class D>
 HWY_INLINE void DepthwisePixels(D d, const detail::DirectGeometry& g,
                                 const DepthwiseRow& r, int64_t c, int64_t col,
@@ -1353,7 +1354,7 @@ HWY_INLINE void ForwardNhwcDepthwise(const detail::PackedTile& tile) {
   int64_t block =
       std::min({RoundUp(channels, N), kWeightFloats / taps / N * N,
                 std::max(N, kDepthwiseInputFloats / block_pixels / N * N)});
-  // The stage's pixels for one output row of input; 0 when not staged.
+  // The input pixels of one output row.
   const int64_t extent = (g.kernel_height - 1) * g.dilation_height + 1;
   const int64_t row_pixels = extent * g.in_width;
   const bool staged =
@@ -1361,7 +1362,8 @@ HWY_INLINE void ForwardNhwcDepthwise(const detail::PackedTile& tile) {
       DepthwiseStagedPixelFloats(N) * row_pixels <= kDepthwiseStageFloats;
   int64_t chunk_rows = tile.row_end - tile.row_begin;
   if (staged) {
-    // The widest block whose pixel stride leaves room for a row.
+    // The widest block whose staged pixel (an odd multiple of 16 floats;
+    // see DepthwiseStagedPixelFloats) leaves room for a row.
     const int64_t room = kDepthwiseStageFloats / row_pixels;
     block = std::min(block, std::max(N, (room - 16) / 32 * 32 + 16) / N * N);
     const int64_t staged_rows =

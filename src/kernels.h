@@ -82,10 +82,11 @@ void ForwardNchwTile(const NchwTile& tile);
 // panel (the kernel's vectors hold at most kPackedLanes lanes). w holds the
 // caller's weights, for the depthwise kernel.
 //
-// Depthwise NHWC tiles (one input channel per group, as many output channels
-// as groups, channels contiguous in x) of at most kNhwcDepthwiseMaxTaps taps
-// run a kernel of their own, which reads w, not packed_w: it transposes a
-// block of at least kPackedLanes channels' weights into a stack buffer of
+// Channels-last tiles of groups of 1, 2 or 4 input and as many output
+// channels whose taps times group channels are at most
+// kNhwcDepthwiseMaxTaps run a kernel of their own, which reads w, not
+// packed_w (groups of 2 and 4 only when w is given): it transposes a block
+// of at least kPackedLanes channels' weights into a stack buffer of
 // kPackedLanes * kNhwcDepthwiseMaxTaps floats.
 constexpr int64_t kNhwcDepthwiseMaxTaps = 512;
 struct PackedTile {

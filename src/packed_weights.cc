@@ -89,8 +89,8 @@ uint64_t WeightsId(const Plan& plan) {
   return hash;
 }
 
-// Whether this plan's forward reads packed kernel rows alone (NHWC
-// depthwise tiles read w as given).
+// Whether this plan's forward reads packed kernel rows alone (depthwise
+// tiles read w as given).
 bool RunsPackedRows(const Plan& plan) {
   return plan.forward_algorithm == ForwardAlgorithm::kPackedWeights &&
          !plan.shape.degenerate && !plan.depthwise_kernel;

@@ -229,14 +229,14 @@ Plan MakePlan(const ConvShape& shape) {
       plan.depthwise_kernel
           ? 0
           : RoundUp(std::min(plan.packed_floats, INT64_MAX / 2), kPackedLanes);
-  plan.y_copy_offset = SaturatingAdd(
-      plan.x_copy_offset,
-      RoundUp(std::min(shape.x_elements, INT64_MAX / 2), kPackedLanes));
+  plan.y_copy_offset =
+      RoundUp(std::min(shape.x_elements, INT64_MAX / 2), kPackedLanes);
   int64_t workspace_floats = plan.depthwise_kernel ? 0 : plan.packed_floats;
   if (plan.x_channels_last) {
     workspace_floats =
         plan.y_channels_last
-            ? SaturatingAdd(plan.y_copy_offset, shape.y_elements)
+            ? SaturatingAdd(plan.x_copy_offset,
+                            SaturatingAdd(plan.y_copy_offset, shape.y_elements))
             : SaturatingAdd(plan.x_copy_offset, shape.x_elements);
   }
   plan.forward_workspace_bytes =

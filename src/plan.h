@@ -57,8 +57,8 @@ struct Plan {
   // kPackedWeights on NCHW groups of 1 (strided or dilated: stride 1 runs
   // the plane kernel), 2 or 4 input and as many output channels, 16
   // channels or more in all: the tiles run the depthwise kernel on x's
-  // channels-last copy and write y's, y_copy_offset floats into the
-  // workspace, which the call then copies to y.
+  // channels-last copy and write y's, y_copy_offset floats after x's copy,
+  // which the call then copies to y.
   bool y_channels_last;
   int64_t y_copy_offset;
   // kPackedWeights on groups of one channel whose tiles all run the
