@@ -97,12 +97,26 @@ void SumChannelsLastPartials(const ConvShape& s, const BackwardTiling& t,
   }
 }
 
-// Whether dx runs on the packed-weights kernel, and with what geometry
-// (see BackwardTiling::dx_packed).
-void PlanPackedDx(const ConvShape& s, BackwardTiling* t) {
+// Whether dx runs on the NCHW pointwise kernel or on the packed-weights
+// kernel, and with what geometry (see BackwardTiling::dx_pointwise and
+// dx_packed).
+void PlanForwardKernelDx(const ConvShape& s, BackwardTiling* t) {
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t extent_height = (d.kernel_height - 1) * d.dilation_height;
   const int64_t extent_width = (d.kernel_width - 1) * d.dilation_width;
+  t->dx_pointwise = !s.degenerate && s.layout == XCORR_LAYOUT_NCHW &&
+                    IsPointwise(d) &&
+                    s.in_channels_per_group * s.out_channels_per_group > 1;
+  if (t->dx_pointwise) {
+    t->dx_packed = false;
+    t->dx_packed_channels = 0;
+    t->dx_weights_floats = SaturatingMul(
+        d.groups, s.in_channels_per_group * s.out_channels_per_group);
+    const int64_t pixels = d.in_height * d.in_width;
+    t->dx_geometry = {
+        1, pixels, 1, pixels, 1, 1, 1, 1, 1, 1, 0, 0, s.out_channels_per_group};
+    return;
+  }
   t->dx_packed = !s.degenerate && d.stride_height == 1 && d.stride_width == 1 &&
                  std::max(d.pad_top, d.pad_bottom) <= extent_height &&
                  std::max(d.pad_left, d.pad_right) <= extent_width &&
@@ -110,7 +124,7 @@ void PlanPackedDx(const ConvShape& s, BackwardTiling* t) {
                  (s.layout == XCORR_LAYOUT_NHWC ||
                   (PackedKernelIsWide() &&
                    s.out_channels_per_group <= kPackedDxMaxPlanes));
-  t->dx_packed_channels = t->dx_packed_floats = 0;
+  t->dx_packed_channels = t->dx_weights_floats = 0;
   if (!t->dx_packed) return;
   DirectGeometry& g = t->dx_geometry;
   g.in_height = s.out_height;
@@ -126,7 +140,7 @@ void PlanPackedDx(const ConvShape& s, BackwardTiling* t) {
   g.pad_left = extent_width - d.pad_left;
   g.in_channels = s.out_channels_per_group;
   t->dx_packed_channels = RoundUp(s.in_channels_per_group, kPackedLanes);
-  t->dx_packed_floats = SaturatingMul(
+  t->dx_weights_floats = SaturatingMul(
       SaturatingMul(d.groups, d.kernel_height * d.kernel_width),
       SaturatingMul(s.out_channels_per_group, t->dx_packed_channels));
 }
@@ -192,6 +206,19 @@ void PackInputGradWeights(const ConvShape& s, const BackwardTiling& t,
   });
 }
 
+// dx's transposed weights (see BackwardTiling::dx_pointwise): group g's
+// block holds w[g * out_per_group + o][c] at c * out_per_group + o.
+void TransposeInputGradWeights(const ConvShape& s, const BackwardTiling& t,
+                               const float* w, float* transposed) {
+  const int64_t out_per_group = s.out_channels_per_group;
+  const int64_t in_per_group = s.in_channels_per_group;
+  const int64_t block = out_per_group * in_per_group;
+  ForEachTile(s.desc.groups, t.serial, [&](int64_t g) {
+    Transpose(w + g * block, in_per_group, out_per_group, in_per_group,
+              transposed + g * block, out_per_group);
+  });
+}
+
 // Adds the tiles' dw and dbias partials in tile order into dw and dbias
 // (either may be NULL).
 void ReduceTilePartials(const ConvShape& s, const BackwardTiling& t,
@@ -233,7 +260,9 @@ void ReduceTilePartials(const ConvShape& s, const BackwardTiling& t,
 size_t BackwardWorkspaceBytes(const BackwardTiling& t, bool dx_wanted,
                               bool partials_wanted) {
   if (partials_wanted || t.via_planes) return t.workspace_bytes;
-  return dx_wanted && t.dx_packed ? WorkspaceBytes(t.partials_offset) : 0;
+  return dx_wanted && (t.dx_packed || t.dx_pointwise)
+             ? WorkspaceBytes(t.partials_offset)
+             : 0;
 }
 
 BackwardTiling PlanBackwardTiling(const ConvShape& s) {
@@ -314,7 +343,7 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.serial = !__builtin_mul_overflow(planes * s.out_height, row_multiply_adds,
                                      &multiply_adds) &&
              multiply_adds < kSerialMultiplyAdds;
-  PlanPackedDx(s, &t);
+  PlanForwardKernelDx(s, &t);
   PlanPlaneDx(s, &t);
   t.dy_in_place =
       !t.dw_channels_last && s.y_strides.w == 1 &&
@@ -323,7 +352,7 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
       !(t.dx_plane && StagesWholePlane(t.dx_plane_staging, d.in_width));
   // The partials start on a cache line after dx's packed weights.
   t.partials_offset =
-      std::min(RoundUp(t.dx_packed_floats, kPackedLanes), INT64_MAX / 2);
+      std::min(RoundUp(t.dx_weights_floats, kPackedLanes), INT64_MAX / 2);
   t.via_planes = false;
   t.copies_offset = 0;
   // Degenerate shapes run the reference, which needs no workspace.
@@ -351,7 +380,12 @@ void BackwardOnGrid(const ConvShape& s, const BackwardTiling& t, const float* x,
   if (task.dx != nullptr && t.dx_packed) {
     float* packed = AlignedWorkspace(workspace);
     PackInputGradWeights(s, t, w, packed);
-    task.dx_packed_w = packed;
+    task.dx_weights = packed;
+  }
+  if (task.dx != nullptr && t.dx_pointwise) {
+    float* transposed = AlignedWorkspace(workspace);
+    TransposeInputGradWeights(s, t, w, transposed);
+    task.dx_weights = transposed;
   }
   if (task.dw_wanted || task.dbias_wanted) {
     task.partials = AlignedWorkspace(workspace) + t.partials_offset;

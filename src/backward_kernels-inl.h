@@ -1344,9 +1344,9 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
   tile.x_channel_stride = s.y_strides.c;
   tile.w = nullptr;
   tile.w_channels_last = false;
-  tile.packed_w = task.dx_packed_w + rows.g * d.kernel_height * d.kernel_width *
-                                         s.out_channels_per_group *
-                                         t.dx_packed_channels;
+  tile.packed_w = task.dx_weights + rows.g * d.kernel_height * d.kernel_width *
+                                        s.out_channels_per_group *
+                                        t.dx_packed_channels;
   tile.packed_channels = t.dx_packed_channels;
   tile.bias = nullptr;
   tile.y = task.dx + rows.n * s.x_strides.n +
@@ -1363,6 +1363,32 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
   detail::ForwardPackedTile(tile);
 }
 
+// The tile's dx rows by the forward's NCHW kernel on pointwise shapes,
+// reading dy in place (see BackwardTiling::dx_pointwise): their span of each
+// plane seen as one long row.
+HWY_INLINE void InputGradsByPointwiseKernel(const detail::BackwardTask& task,
+                                            const TileRows& rows) {
+  const detail::ConvShape& s = *task.shape;
+  const int64_t in_per_group = s.in_channels_per_group;
+  const int64_t out_per_group = s.out_channels_per_group;
+  detail::NchwTile tile;
+  tile.geometry = &task.tiling->dx_geometry;
+  tile.x =
+      task.dy + rows.n * s.y_strides.n + rows.g * out_per_group * s.y_strides.c;
+  tile.x_channel_stride = s.y_strides.c;
+  tile.w = task.dx_weights + rows.g * in_per_group * out_per_group;
+  tile.bias = nullptr;
+  tile.y =
+      task.dx + rows.n * s.x_strides.n + rows.g * in_per_group * s.x_strides.c;
+  tile.y_channel_stride = s.x_strides.c;
+  tile.out_channels = in_per_group;
+  tile.row_begin = 0;
+  tile.row_end = 1;
+  tile.col_begin = rows.in_begin * s.desc.in_width;
+  tile.col_end = rows.in_end * s.desc.in_width;
+  detail::ForwardNchwTile(tile);
+}
+
 HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
                                  int64_t tile) {
   const detail::BackwardTiling& t = *task.tiling;
@@ -1371,6 +1397,7 @@ HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,
   const bool partials = task.dw_wanted || task.dbias_wanted;
   const bool dx_staged = dx_rows && detail::DxReadsStagedDy(t, true, partials);
   if (dx_rows && t.dx_packed) InputGradsByPackedKernel(task, rows);
+  if (dx_rows && t.dx_pointwise) InputGradsByPointwiseKernel(task, rows);
   if (dx_rows && t.dx_plane && !dx_staged) {
     InputGradsByPlaneKernel(task, rows, nullptr);
   }

@@ -25,8 +25,9 @@ struct BackwardTask {
   // Tile t's partial sums start at partials + t * tiling->partial_floats:
   // the dw block (when dw_wanted), then dbias (when dbias_wanted).
   float* partials;
-  // The packed weights of dx when tiling->dx_packed (see BackwardTiling).
-  const float* dx_packed_w;
+  // dx's weights when tiling->dx_packed (packed) or tiling->dx_pointwise
+  // (transposed); see BackwardTiling.
+  const float* dx_weights;
   bool dw_wanted, dbias_wanted;
 };
 

@@ -48,10 +48,18 @@ struct BackwardTiling {
   // with w turned by 180 degrees and its channels swapped. Each tile runs it
   // on its dx rows, reading dy in place. dx_geometry is that correlation for
   // one image and group; its weights, packed for the kernel with rows of
-  // dx_packed_channels floats (dx_packed_floats in all), open the workspace.
+  // dx_packed_channels floats, open the workspace.
   bool dx_packed;
+  // dx of a pointwise NCHW shape (see IsPointwise) by the forward's NCHW
+  // kernel, which sees the planes as one long row (dx_geometry): dx = w^T dy
+  // for each image and group, each tile computing its dx rows' span of the
+  // row from dy in place. w^T, per group [input channel][output channel],
+  // opens the workspace.
+  bool dx_pointwise;
   DirectGeometry dx_geometry;
-  int64_t dx_packed_channels, dx_packed_floats;
+  int64_t dx_packed_channels;
+  // Floats of dx's weights (packed or transposed) at the workspace's start.
+  int64_t dx_weights_floats;
   // dx of one input and one output channel per group (stride 1, no
   // dilation, pads within the kernel, contiguous rows) on the padded-plane
   // kernel, reading dy in place: dx is the correlation of dy, padded as
@@ -87,7 +95,7 @@ struct BackwardTiling {
 // place, 29 us from the copy.)
 inline bool DxReadsStagedDy(const BackwardTiling& t, bool dx_wanted,
                             bool partials_wanted) {
-  if (!dx_wanted || t.dx_packed) return false;
+  if (!dx_wanted || t.dx_packed || t.dx_pointwise) return false;
   if (!t.dx_plane) return true;
   return partials_wanted && !t.dy_in_place;
 }

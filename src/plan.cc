@@ -64,13 +64,6 @@ constexpr int64_t kPackedColumnBlockRows = 7;
 // so that no block overlaps its neighbor inside a tile.
 constexpr int64_t kPlaneRowGrain = 60;
 
-// A 1x1, stride-1, unpadded convolution: a matrix product per image.
-bool IsPointwise(const xcorr_conv2d_desc& d) {
-  return d.kernel_height == 1 && d.kernel_width == 1 && d.stride_height == 1 &&
-         d.stride_width == 1 && d.pad_top == 0 && d.pad_bottom == 0 &&
-         d.pad_left == 0 && d.pad_right == 0;
-}
-
 DirectGeometry GeometryOf(const ConvShape& shape, ForwardAlgorithm algorithm) {
   const xcorr_conv2d_desc& d = shape.desc;
   DirectGeometry g{d.in_height,

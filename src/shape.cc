@@ -166,6 +166,12 @@ Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape) {
   return Status();
 }
 
+bool IsPointwise(const xcorr_conv2d_desc& d) {
+  return d.kernel_height == 1 && d.kernel_width == 1 && d.stride_height == 1 &&
+         d.stride_width == 1 && d.pad_top == 0 && d.pad_bottom == 0 &&
+         d.pad_left == 0 && d.pad_right == 0;
+}
+
 xcorr_conv2d_desc Corr2dDesc(int64_t height, int64_t width,
                              int64_t kernel_height, int64_t kernel_width) {
   xcorr_conv2d_desc desc;

@@ -41,6 +41,9 @@ struct ConvShape {
 // 8x8".
 Status ValidateConvDesc(const xcorr_conv2d_desc* desc, ConvShape* shape);
 
+// A 1x1, stride-1, unpadded convolution: a matrix product per image.
+bool IsPointwise(const xcorr_conv2d_desc& d);
+
 // The seed's corr2d (one channel, stride 1, no padding) as a conv2d
 // descriptor, not yet validated.
 xcorr_conv2d_desc Corr2dDesc(int64_t height, int64_t width,

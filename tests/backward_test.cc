@@ -389,6 +389,30 @@ TEST_P(BackwardTest, InputGradsOnThePackedKernelMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// Pointwise NCHW dx on the forward's NCHW kernel (BackwardTiling::
+// dx_pointwise): channel counts below, at and past its blocks, groups,
+// planes narrower than a vector, several row tiles and images, every subset.
+TEST_P(BackwardTest, PointwiseInputGradsMatchReference) {
+  uint64_t seed = 1100;
+  struct Case {
+    int64_t batch, in, out, groups, height, width;
+  };
+  const Case cases[] = {
+      {1, 1, 3, 1, 5, 7},   {2, 3, 1, 1, 9, 11},  {1, 4, 4, 2, 3, 3},
+      {2, 20, 7, 1, 6, 19}, {1, 7, 20, 1, 1, 17}, {1, 64, 32, 1, 40, 37},
+      {3, 12, 18, 6, 8, 8}, {1, 32, 16, 1, 2, 1},
+  };
+  for (const Case& c : cases) {
+    xcorr_conv2d_desc desc =
+        Desc(c.batch, c.in, c.out, c.height, c.width, 1, 1);
+    desc.groups = c.groups;
+    CheckBackward(desc, kAll, seed++);
+    CheckBackward(desc, kDx, seed++);
+  }
+  ExpectSubsetsAsTogether(Desc(2, 24, 40, 12, 13, 1, 1), seed++);
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 // Channels-last dy and dx move between pixels and planes in blocks of a
 // vector's lanes both ways: rows of 16 to 40 pixels and 16 to 35 channels
 // make whole AVX-512 blocks and edges on both sides.
