@@ -55,6 +55,9 @@ constexpr int64_t kChannelsLastMinChannels = 16;
 constexpr int64_t kPackedDxMinChannels = 16;
 constexpr int64_t kPackedDxMaxPlanes = 64;
 
+// See PlanDepthwiseTiling.
+constexpr int64_t kDepthwiseSetFloats = 256;
+
 // dy rows at least this wide are read in place by dw and dbias (see
 // BackwardTiling::dy_in_place); narrower ones are staged, to run as one flat
 // run rather than a masked tail per row.
@@ -260,15 +263,56 @@ void ReduceTilePartials(const ConvShape& s, const BackwardTiling& t,
 size_t BackwardWorkspaceBytes(const BackwardTiling& t, bool dx_wanted,
                               bool partials_wanted) {
   if (partials_wanted || t.via_planes) return t.workspace_bytes;
-  return dx_wanted && (t.dx_packed || t.dx_pointwise)
+  return dx_wanted && (t.dx_packed || t.dx_pointwise || t.depthwise)
              ? WorkspaceBytes(t.partials_offset)
              : 0;
 }
 
+// The grid of BackwardTiling::depthwise.
+BackwardTiling PlanDepthwiseTiling(const ConvShape& s) {
+  const xcorr_conv2d_desc& d = s.desc;
+  BackwardTiling t{};
+  t.depthwise = true;
+  t.depthwise_channels = RoundUp(d.in_channels, kPackedLanes);
+  // Pixels a multiple of 1 KiB apart would put one vector of every pixel
+  // that a loop walks into a few L1 sets (1024 channels, 14x14, 3x3: dw
+  // 12.5 GFLOP/s).
+  if (t.depthwise_channels % kDepthwiseSetFloats == 0) {
+    t.depthwise_channels += kPackedLanes;
+  }
+  const int64_t taps = d.kernel_height * d.kernel_width;
+  const int64_t row_multiply_adds =
+      SaturatingMul(d.in_channels, SaturatingMul(s.out_width, taps));
+  t.dw_partial_floats = taps * t.depthwise_channels;
+  t.partial_floats = t.dw_partial_floats + t.depthwise_channels;
+  const int64_t max_row_tiles = std::max<int64_t>(
+      1, kMaxPartialBytes /
+             SaturatingMul(d.batch, SaturatingMul(t.partial_floats, 4)));
+  const int64_t rows = std::max(CeilDiv(kTileMultiplyAdds, row_multiply_adds),
+                                CeilDiv(s.out_height, max_row_tiles));
+  t.rows_per_tile = std::min(rows, s.out_height);
+  t.row_tiles = CeilDiv(s.out_height, t.rows_per_tile);
+  t.tile_count = d.batch * t.row_tiles;
+  int64_t multiply_adds = 0;
+  t.serial = !__builtin_mul_overflow(d.batch * s.out_height, row_multiply_adds,
+                                     &multiply_adds) &&
+             multiply_adds < kSerialMultiplyAdds;
+  t.dx_weights_floats = t.dw_partial_floats;
+  t.partials_offset = RoundUp(t.dx_weights_floats, kPackedLanes);
+  t.workspace_bytes = WorkspaceBytes(GridWorkspaceFloats(t));
+  return t;
+}
+
 BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   const xcorr_conv2d_desc& d = s.desc;
-  if (!s.degenerate && s.layout == XCORR_LAYOUT_NHWC && d.groups > 1 &&
-      s.in_channels_per_group == 1 && s.out_channels_per_group == 1) {
+  const bool nhwc_depthwise = !s.degenerate && s.layout == XCORR_LAYOUT_NHWC &&
+                              d.groups > 1 && s.in_channels_per_group == 1 &&
+                              s.out_channels_per_group == 1;
+  if (nhwc_depthwise &&
+      d.kernel_height * d.kernel_width <= kNhwcDepthwiseMaxTaps) {
+    return PlanDepthwiseTiling(s);
+  }
+  if (nhwc_depthwise) {
     xcorr_conv2d_desc planes_desc = d;
     planes_desc.layout = XCORR_LAYOUT_NCHW;
     ConvShape planes;
@@ -355,6 +399,8 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
       std::min(RoundUp(t.dx_weights_floats, kPackedLanes), INT64_MAX / 2);
   t.via_planes = false;
   t.copies_offset = 0;
+  t.depthwise = false;
+  t.depthwise_channels = 0;
   // Degenerate shapes run the reference, which needs no workspace.
   t.workspace_bytes = s.degenerate ? 0 : WorkspaceBytes(GridWorkspaceFloats(t));
   return t;
@@ -404,6 +450,68 @@ void BackwardOnGrid(const ConvShape& s, const BackwardTiling& t, const float* x,
   }
 }
 
+// Adds the depthwise grid's partials in tile order into dw and dbias (either
+// may be NULL), from [tap][channel] to dw's [channel][tap].
+void ReduceDepthwisePartials(const ConvShape& s, const BackwardTiling& t,
+                             const float* partials, float* dw, float* dbias) {
+  const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
+  const int64_t channels = s.desc.in_channels;
+  const int64_t padded = t.depthwise_channels;
+  const int64_t begin = dw != nullptr ? 0 : t.dw_partial_floats;
+  const int64_t end = dbias != nullptr ? t.partial_floats : t.dw_partial_floats;
+  ForEachTile(CeilDiv(end - begin, kReduceChunk), t.serial, [&](int64_t job) {
+    const int64_t first = begin + job * kReduceChunk;
+    const int64_t count = std::min(kReduceChunk, end - first);
+    float sums[kReduceChunk];
+    SumPartials(partials + first, t.tile_count, t.partial_floats, count, sums);
+    for (int64_t k = first; k < first + count; ++k) {
+      const int64_t tap = k / padded, c = k % padded;
+      if (c >= channels) continue;
+      if (tap < taps) {
+        dw[c * taps + tap] = sums[k - first];
+      } else {
+        dbias[c] = sums[k - first];
+      }
+    }
+  });
+}
+
+// The backward pass on the depthwise grid (see BackwardTiling::depthwise).
+void DepthwiseBackward(const ConvShape& s, const BackwardTiling& t,
+                       const float* x, const float* w, const float* dy,
+                       float* dx, float* dw, float* dbias, void* workspace) {
+  BackwardTask task{
+      &s, &t, x, w, dy, dx, nullptr, nullptr, dw != nullptr, dbias != nullptr};
+  float* floats = AlignedWorkspace(workspace);
+  // As in BackwardOnGrid: dx's gather multiplies w by dy's zero border.
+  if (dx != nullptr && !AllFinite(w, s.w_elements)) {
+    reference::Backward(s, x, w, dy, dx, nullptr, nullptr);
+    task.dx = nullptr;
+  }
+  if (task.dx != nullptr) {
+    const int64_t taps = s.desc.kernel_height * s.desc.kernel_width;
+    const int64_t channels = s.desc.in_channels;
+    Transpose(w, taps, channels, taps, floats, t.depthwise_channels);
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      std::fill(floats + tap * t.depthwise_channels + channels,
+                floats + (tap + 1) * t.depthwise_channels, 0.0f);
+    }
+    task.dx_weights = floats;
+  }
+  if (task.dw_wanted || task.dbias_wanted) {
+    task.partials = floats + t.partials_offset;
+  }
+  ForEachTile(t.tile_count, t.serial,
+              [&](int64_t tile) { DepthwiseBackwardTile(task, tile); });
+  if (task.partials == nullptr) return;
+  ReduceDepthwisePartials(s, t, task.partials, dw, dbias);
+  // dw sums x's zero border times dy: a non-finite dy there makes NaN in
+  // taps that never read it (as in BackwardOnGrid).
+  if (dw != nullptr && AnyNaN(dw, s.w_elements)) {
+    reference::Backward(s, x, w, dy, nullptr, dw, nullptr);
+  }
+}
+
 }  // namespace
 
 void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
@@ -413,6 +521,10 @@ void Backward(const Plan& plan, const float* x, const float* w, const float* dy,
   const BackwardTiling& t = plan.backward;
   if (s.degenerate) {
     reference::Backward(s, x, w, dy, dx, dw, dbias);
+    return;
+  }
+  if (t.depthwise) {
+    DepthwiseBackward(s, t, x, w, dy, dx, dw, dbias, workspace);
     return;
   }
   if (!t.via_planes) {

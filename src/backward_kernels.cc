@@ -7,6 +7,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "src/backward_kernels-inl.h"
+#include "src/depthwise_backward-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace xcorr {
@@ -14,6 +15,10 @@ namespace HWY_NAMESPACE {
 
 void BackwardTile(const detail::BackwardTask& task, int64_t tile) {
   BackwardTileRows(task, tile);
+}
+
+void DepthwiseBackwardTile(const detail::BackwardTask& task, int64_t tile) {
+  DepthwiseBackwardTileRows(task, tile);
 }
 
 void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length,
@@ -30,6 +35,7 @@ namespace xcorr {
 namespace {
 
 HWY_EXPORT(BackwardTile);
+HWY_EXPORT(DepthwiseBackwardTile);
 HWY_EXPORT(SumPartials);
 
 }  // namespace
@@ -38,6 +44,10 @@ namespace detail {
 
 void BackwardTile(const BackwardTask& task, int64_t tile) {
   HWY_DYNAMIC_DISPATCH(BackwardTile)(task, tile);
+}
+
+void DepthwiseBackwardTile(const BackwardTask& task, int64_t tile) {
+  HWY_DYNAMIC_DISPATCH(DepthwiseBackwardTile)(task, tile);
 }
 
 void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length,

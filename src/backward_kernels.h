@@ -34,6 +34,9 @@ struct BackwardTask {
 // Computes tile `tile` of the grid in task.tiling: its dx rows and partials.
 void BackwardTile(const BackwardTask& task, int64_t tile);
 
+// Computes tile `tile` of the depthwise grid (see BackwardTiling::depthwise).
+void DepthwiseBackwardTile(const BackwardTask& task, int64_t tile);
+
 // out[k] = sum over t in [0, count) of in[t * stride + k], added in order of
 // t, for k in [0, length).
 void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length,

@@ -86,6 +86,14 @@ struct BackwardTiling {
   bool via_planes;
   ConvShape planes_shape;
   int64_t copies_offset;
+  // Depthwise NHWC of at most kNhwcDepthwiseMaxTaps taps runs a kernel of
+  // its own instead (depthwise_backward-inl.h), vectors over channels. Its
+  // tiles are (image, block of rows_per_tile output rows), all channels;
+  // a tile's partials are dw as [tap][depthwise_channels] (channels padded
+  // with zeros to whole vectors), then dbias likewise. dx's weights, in the
+  // same [tap][channel] form, open the workspace (dx_weights_floats).
+  bool depthwise;
+  int64_t depthwise_channels;
   size_t workspace_bytes;
 };
 

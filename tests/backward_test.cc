@@ -232,12 +232,16 @@ TEST_P(BackwardTest, DepthwiseOneByOneAndWholeInputKernels) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
-// Depthwise NHWC (several groups of one channel) runs on NCHW copies of x
-// and dy (BackwardTiling::via_planes): every subset of the gradients, and
-// with strides, dilation, asymmetric pads and two images.
-TEST_P(BackwardTest, NhwcDepthwiseOnPlanesMatchesReference) {
+// Depthwise NHWC (several groups of one channel) from 16 channels runs a
+// kernel of its own (BackwardTiling::depthwise, vectors over channels);
+// fewer channels, and kernels of over 512 taps, run on NCHW copies of x and
+// dy (BackwardTiling::via_planes). Every subset of the gradients; strides
+// 1-3, dilations 1-3, asymmetric pads (some past the kernel's extent);
+// channels below, at and past a vector, and a multiple of 256 (whose staged
+// pixels are padded); several row tiles and images.
+TEST_P(BackwardTest, NhwcDepthwiseMatchesReference) {
   uint64_t seed = 900;
-  for (int64_t channels : {2, 16, 21}) {
+  for (int64_t channels : {2, 16, 21, 40}) {
     xcorr_conv2d_desc desc = Desc(2, channels, channels, 23, 30, 3, 3);
     desc.groups = channels;
     desc.layout = XCORR_LAYOUT_NHWC;
@@ -249,6 +253,33 @@ TEST_P(BackwardTest, NhwcDepthwiseOnPlanesMatchesReference) {
     SetPads(1, 0, 2, 1, &desc);
     CheckBackward(desc, kAll, seed++);
     ExpectSubsetsAsTogether(desc, seed++);
+  }
+  struct Case {
+    int64_t channels, height, width, kernel_height, kernel_width, stride,
+        dilation, top, bottom, left, right;
+  };
+  const Case cases[] = {
+      {17, 9, 11, 1, 1, 1, 1, 0, 0, 0, 0},
+      {33, 12, 13, 1, 5, 1, 1, 0, 0, 2, 2},
+      {20, 14, 10, 5, 1, 2, 1, 2, 2, 0, 0},
+      {16, 15, 17, 3, 3, 3, 1, 1, 1, 1, 1},
+      {24, 16, 19, 3, 3, 2, 3, 3, 1, 0, 4},
+      {18, 11, 12, 2, 3, 3, 2, 0, 2, 1, 0},
+      {19, 10, 9, 3, 3, 1, 1, 4, 3, 5, 3},
+      {256, 6, 7, 3, 3, 1, 1, 1, 1, 1, 1},
+      {64, 90, 20, 3, 3, 1, 1, 1, 1, 1, 1},
+      {16, 30, 30, 23, 23, 1, 1, 0, 0, 0, 0},
+  };
+  for (const Case& c : cases) {
+    xcorr_conv2d_desc desc = Desc(2, c.channels, c.channels, c.height, c.width,
+                                  c.kernel_height, c.kernel_width);
+    desc.groups = c.channels;
+    desc.stride_height = desc.stride_width = c.stride;
+    desc.dilation_height = desc.dilation_width = c.dilation;
+    SetPads(c.top, c.bottom, c.left, c.right, &desc);
+    desc.layout = XCORR_LAYOUT_NHWC;
+    CheckBackward(desc, kAll, seed++);
+    CheckBackward(desc, kDx, seed++);
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
@@ -470,10 +501,16 @@ TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
     }
   }
   descs.push_back(Desc(2, 1, 1, 400, 300, 3, 3));
-  xcorr_conv2d_desc depthwise = Desc(2, 24, 24, 61, 45, 3, 3);
-  depthwise.groups = 24;
-  depthwise.layout = XCORR_LAYOUT_NHWC;  // on NCHW copies
-  descs.push_back(depthwise);
+  // Depthwise NHWC: 8 channels on NCHW copies, 24 on the depthwise kernel,
+  // also strided.
+  for (const int64_t channels : {8, 24}) {
+    xcorr_conv2d_desc depthwise = Desc(2, channels, channels, 61, 45, 3, 3);
+    depthwise.groups = channels;
+    depthwise.layout = XCORR_LAYOUT_NHWC;
+    descs.push_back(depthwise);
+    depthwise.stride_height = depthwise.stride_width = 2;
+    descs.push_back(depthwise);
+  }
   for (xcorr_conv2d_desc& desc : descs) {
     SetPads(1, 1, 1, 1, &desc);
     const detail::ConvShape shape = test::ShapeOf(desc);
@@ -535,6 +572,7 @@ TEST_P(BackwardTest, OnePlanFromSeveralThreadsAtOnce) {
 // reference forward. L is linear in each input, so a large step is exact up
 // to the rounding of y to f32.
 TEST_P(BackwardTest, GradientsMatchFiniteDifferences) {
+  std::vector<xcorr_conv2d_desc> descs;
   for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
     xcorr_conv2d_desc desc = Desc(2, 4, 6, 7, 9, 3, 2);
     desc.groups = 2;
@@ -542,6 +580,16 @@ TEST_P(BackwardTest, GradientsMatchFiniteDifferences) {
     desc.dilation_width = 2;
     SetPads(1, 0, 2, 1, &desc);
     desc.layout = layout;
+    descs.push_back(desc);
+  }
+  // Depthwise NHWC on its own kernel.
+  xcorr_conv2d_desc depthwise = Desc(1, 16, 16, 7, 6, 3, 3);
+  depthwise.groups = 16;
+  depthwise.stride_width = 2;
+  SetPads(0, 1, 1, 2, &depthwise);
+  depthwise.layout = XCORR_LAYOUT_NHWC;
+  descs.push_back(depthwise);
+  for (const xcorr_conv2d_desc& desc : descs) {
     const detail::ConvShape shape = test::ShapeOf(desc);
     std::vector<float> x = RandomVector(shape.x_elements, 41);
     std::vector<float> w = RandomVector(shape.w_elements, 42);
