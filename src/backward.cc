@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "src/backward_kernels.h"
 #include "src/finite.h"
@@ -193,6 +194,16 @@ void PackInputGradWeights(const ConvShape& s, const BackwardTiling& t,
       const int64_t channels = std::min(kPackedLanes, in_per_group - c);
       float* last = group_packed +
                     PackedIndex(group_rows, (taps - 1) * out_per_group + o, c);
+      if (s.w_strides.c == 1 && channels == kPackedLanes) {
+        // OHWI, whole panels: a copy of constant size, which the compiler
+        // makes one vector move (a call to memmove per panel took a quarter
+        // of NHWC 512 -> 512 7x7 3x3's backward).
+        for (int64_t k = 0; k < taps; ++k) {
+          std::memcpy(last + k * step, from + k * in_per_group + c,
+                      kPackedLanes * sizeof(float));
+        }
+        continue;
+      }
       if (s.w_strides.c == 1) {  // OHWI: each tap's channels are contiguous
         for (int64_t k = 0; k < taps; ++k) {
           std::copy(from + k * in_per_group + c,

@@ -12,8 +12,7 @@
 //     taps in registers, each dy load feeding every tap of a block;
 //   dx: the gather form, each dx pixel of the tile's own rows summing the
 //     taps whose stride phase reaches a dy pixel.
-#if defined(XCORR_SRC_DEPTHWISE_BACKWARD_INL_H_) == \
-    defined(HWY_TARGET_TOGGLE)
+#if defined(XCORR_SRC_DEPTHWISE_BACKWARD_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef XCORR_SRC_DEPTHWISE_BACKWARD_INL_H_
 #undef XCORR_SRC_DEPTHWISE_BACKWARD_INL_H_
 #else
@@ -135,10 +134,10 @@ HWY_INLINE void DepthwiseWeightGrads(const detail::BackwardTask& task,
                          (d.kernel_height - 1) * d.dilation_height + 1;
   const int64_t x_cols = (s.out_width - 1) * d.stride_width +
                          (d.kernel_width - 1) * d.dilation_width + 1;
-  const float* x = StageChannelsLast(
-      ScratchUse::kX, task.x + tile.n * s.x_strides.n, d.in_height, d.in_width,
-      d.in_channels, padded, x_top, x_top + x_rows, -d.pad_left,
-      x_cols - d.pad_left);
+  const float* x =
+      StageChannelsLast(ScratchUse::kX, task.x + tile.n * s.x_strides.n,
+                        d.in_height, d.in_width, d.in_channels, padded, x_top,
+                        x_top + x_rows, -d.pad_left, x_cols - d.pad_left);
   const int64_t taps = d.kernel_height * d.kernel_width;
   int64_t tap_offsets[detail::kNhwcDepthwiseMaxTaps];
   for (int64_t u = 0; u < d.kernel_height; ++u) {
@@ -150,8 +149,7 @@ HWY_INLINE void DepthwiseWeightGrads(const detail::BackwardTask& task,
   const int64_t dy_row_floats = (tile.dy_col_end - tile.dy_col_begin) * padded;
   const float* dy = tile.dy + (tile.out_begin - tile.dy_begin) * dy_row_floats -
                     tile.dy_col_begin * padded;
-  const int64_t blocks =
-      CeilDiv(taps, static_cast<int64_t>(kDepthwiseDwTaps));
+  const int64_t blocks = CeilDiv(taps, static_cast<int64_t>(kDepthwiseDwTaps));
   for (int64_t c = 0; c < padded; c += N) {
     int64_t first = 0;
     for (int64_t b = 0; b < blocks; ++b) {
@@ -163,8 +161,8 @@ HWY_INLINE void DepthwiseWeightGrads(const detail::BackwardTask& task,
         const auto run = [&](auto with_bias) {
           DepthwiseDwBlock<kSize, decltype(with_bias)::value>(
               dy + c, dy_row_floats, padded, x + c,
-              d.stride_height * x_cols * padded, d.stride_width * padded,
-              rows, s.out_width, tap_offsets + first, dw + first * padded + c,
+              d.stride_height * x_cols * padded, d.stride_width * padded, rows,
+              s.out_width, tap_offsets + first, dw + first * padded + c,
               block_bias);
         };
         if (block_bias != nullptr) {
@@ -341,18 +339,18 @@ HWY_INLINE void DepthwiseBackwardTileRows(const detail::BackwardTask& task,
         tile.dy_begin,
         CeilDiv(tile.dx_begin + d.pad_top - extent_height, d.stride_height));
     tile.dy_end =
-        std::max(tile.dy_end, FloorDiv(tile.dx_end - 1 + d.pad_top,
-                                       d.stride_height) + 1);
+        std::max(tile.dy_end,
+                 FloorDiv(tile.dx_end - 1 + d.pad_top, d.stride_height) + 1);
     tile.dy_col_begin = std::min<int64_t>(
         0, CeilDiv(d.pad_left - extent_width, d.stride_width));
     tile.dy_col_end = std::max(
         s.out_width, FloorDiv(d.in_width - 1 + d.pad_left, d.stride_width) + 1);
   }
   if (tile.dy_begin >= tile.dy_end) return;
-  tile.dy = StageChannelsLast(
-      ScratchUse::kDy, task.dy + tile.n * s.y_strides.n, s.out_height,
-      s.out_width, d.out_channels, t.depthwise_channels, tile.dy_begin,
-      tile.dy_end, tile.dy_col_begin, tile.dy_col_end);
+  tile.dy = StageChannelsLast(ScratchUse::kDy, task.dy + tile.n * s.y_strides.n,
+                              s.out_height, s.out_width, d.out_channels,
+                              t.depthwise_channels, tile.dy_begin, tile.dy_end,
+                              tile.dy_col_begin, tile.dy_col_end);
   float* tile_partials =
       partials ? task.partials + index * t.partial_floats : nullptr;
   float* bias_partials =

@@ -314,6 +314,26 @@ TEST_P(ForwardTest, PackedNchwPlanesOfWholePages) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// Small padded images on the packed-weights kernel (NHWC; NCHW from 64
+// channels on AVX-512): runs of 2 to 5 pixels that share their taps go in
+// blocks along rows and down border columns (ResNet's last stage: 7x7).
+TEST_P(ForwardTest, PackedKernelBlocksOnSmallPaddedImages) {
+  uint64_t seed = 720;
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    for (int64_t size : {3, 4, 5, 6, 7, 8, 9}) {
+      xcorr_conv2d_desc desc =
+          Padded(Desc(2, 64, 67, size, size + 1, 3, 3), 1, 1, 1, 1);
+      desc.layout = layout;
+      CheckForward(desc, true, seed++);
+    }
+    xcorr_conv2d_desc wide_pads =
+        Padded(Desc(1, 64, 64, 7, 7, 5, 5), 2, 1, 2, 3);
+    wide_pads.layout = layout;
+    CheckForward(wide_pads, true, seed++);
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
   // NCHW: widths around one and two vectors of every target (up to 16
   // lanes), with column tails, output-channel tails and strided packing.
@@ -330,7 +350,8 @@ TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
   // Channel counts around the vector sizes, with and without groups: NCHW on
   // the direct kernel, NHWC on the packed-weights kernel.
   for (int64_t channels = 1; channels <= 33; ++channels) {
-    // 11 columns: border pixels one by one, interior ones in pixel blocks.
+    // 11 columns, 4 rows: interior pixels in blocks of 5 and 4 along rows,
+    // border columns in blocks of 2 down them, corners one by one.
     for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
       xcorr_conv2d_desc padded =
           Padded(Desc(1, channels, channels + 8, 4, 11, 3, 3), 1, 1, 1, 1);
