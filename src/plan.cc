@@ -52,6 +52,17 @@ constexpr int64_t kPackedNarrowMaxPixels = 28 * 28;
 // 51.2, of 2 10.6 -> 27.3; depthwise 96 channels 112x112 stride 2 6.6 ->
 // 14.8, 64 channels 56x56 dilation 2 8.6 -> 27.1.)
 constexpr int64_t kSmallGroupsMinChannels = 16;
+// NCHW groups of at least this many input and output channels, and fewer
+// than kPackedMinChannels, on output planes of at most
+// kPackedNarrowMaxPixels, run the packed-weights kernel on channels-last
+// copies too (Plan::y_channels_last): the direct kernel's blocks of output
+// channels stop at each group's end, and its rows are short. (1 thread, 3x3
+// pad 1, GFLOP/s, direct against copies, AVX3 and AVX2: 32 groups of 512
+// channels 14x14 34 -> 66, 37 -> 75; of 1024 channels 7x7 27 -> 68, 19 ->
+// 57; 16 groups of 256 channels 28x28 52 -> 58-70, 53 -> 59; AVX3 96 -> 256
+// channels in 2 groups 27x27 5x5 pad 2 78 -> 109. Larger planes gain
+// nothing: 64 channels in 2 groups, 112x112, 82 -> 61-79.)
+constexpr int64_t kMidGroupsMinChannels = 16;
 // Packed-weights rows narrower than this, padded on the left or right,
 // have enough border pixels that tiles take at least kPackedColumnBlockRows
 // rows: the kernel then runs border columns in blocks of 6 pixels down the
@@ -121,7 +132,15 @@ Plan MakePlan(const ConvShape& shape) {
                             d.in_channels >= kSmallGroupsMinChannels &&
                             d.kernel_height * d.kernel_width * group_channels <=
                                 kNhwcDepthwiseMaxTaps;
-  if (shape.layout == XCORR_LAYOUT_NHWC || small_groups ||
+  const bool mid_groups =
+      shape.layout == XCORR_LAYOUT_NCHW && d.groups > 1 &&
+      std::min(group_channels, shape.out_channels_per_group) >=
+          kMidGroupsMinChannels &&
+      std::min(group_channels, shape.out_channels_per_group) <
+          kPackedMinChannels &&
+      shape.out_height * shape.out_width <= kPackedNarrowMaxPixels;
+  const bool groups_on_copies = small_groups || mid_groups;
+  if (shape.layout == XCORR_LAYOUT_NHWC || groups_on_copies ||
       (shape.in_channels_per_group >= kPackedMinChannels &&
        shape.out_channels_per_group >= kPackedMinChannels && !IsPointwise(d) &&
        (PackedKernelIsWide() ||
@@ -212,9 +231,9 @@ Plan MakePlan(const ConvShape& shape) {
       SaturatingMul(SaturatingMul(d.groups, per_output), plan.packed_channels);
   const bool packed =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights;
-  plan.y_channels_last = packed && small_groups;
+  plan.y_channels_last = packed && groups_on_copies;
   plan.x_channels_last = packed && shape.layout == XCORR_LAYOUT_NCHW &&
-                         (!PackedKernelIsWide() || small_groups);
+                         (!PackedKernelIsWide() || groups_on_copies);
   plan.depthwise_kernel =
       packed && single_planes &&
       d.kernel_height * d.kernel_width <= kNhwcDepthwiseMaxTaps;

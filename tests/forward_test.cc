@@ -431,6 +431,18 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
           true, seed++);
     }
   }
+  // NCHW groups of 16 to 63 channels in and out on small planes: the
+  // packed-weights kernel on channels-last copies of x and y, with strides,
+  // dilations, pads, output channels in partial vectors and two images.
+  CheckForward(Grouped(Padded(Desc(2, 64, 48, 9, 11, 3, 3), 1), 2), true,
+               seed++);
+  CheckForward(Grouped(Padded(Desc(1, 96, 96, 7, 7, 3, 3), 1), 3), false,
+               seed++);
+  CheckForward(
+      Grouped(Strided(Padded(Desc(1, 40, 34, 13, 12, 3, 3), 2, 0, 1, 2), 2, 2,
+                      2, 1),
+              2),
+      true, seed++);
   // Channels a multiple of 512: input rows staged, a few output rows at a
   // time, with pixels an odd number of cache lines apart; rows too wide to
   // stage read x as given.
