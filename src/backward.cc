@@ -109,16 +109,15 @@ void PlanForwardKernelDx(const ConvShape& s, BackwardTiling* t) {
   const int64_t extent_height = (d.kernel_height - 1) * d.dilation_height;
   const int64_t extent_width = (d.kernel_width - 1) * d.dilation_width;
   t->dx_pointwise = !s.degenerate && s.layout == XCORR_LAYOUT_NCHW &&
-                    IsPointwise(d) &&
+                    d.kernel_height == 1 && d.kernel_width == 1 &&
+                    d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
+                    d.pad_right == 0 &&
                     s.in_channels_per_group * s.out_channels_per_group > 1;
   if (t->dx_pointwise) {
     t->dx_packed = false;
     t->dx_packed_channels = 0;
     t->dx_weights_floats = SaturatingMul(
         d.groups, s.in_channels_per_group * s.out_channels_per_group);
-    const int64_t pixels = d.in_height * d.in_width;
-    t->dx_geometry = {
-        1, pixels, 1, pixels, 1, 1, 1, 1, 1, 1, 0, 0, s.out_channels_per_group};
     return;
   }
   t->dx_packed = !s.degenerate && d.stride_height == 1 && d.stride_width == 1 &&

@@ -1363,30 +1363,74 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
   detail::ForwardPackedTile(tile);
 }
 
-// The tile's dx rows by the forward's NCHW kernel on pointwise shapes,
-// reading dy in place (see BackwardTiling::dx_pointwise): their span of each
-// plane seen as one long row.
+// Row `row` of one dx plane of a strided 1x1 shape: every stride_width-th
+// element from `from` (out_width of them), zeros between and after.
+HWY_INLINE void SpreadRow(const float* from, int64_t count, int64_t stride,
+                          int64_t width, float* to) {
+  int64_t j = 0;
+#if HWY_TARGET != HWY_SCALAR  // one lane: nothing to interleave
+  if (stride == 2) {
+    const hn::ScalableTag<float> d;
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    for (; j + N <= count && 2 * (j + N) <= width; j += N)
+      hn::StoreInterleaved2(hn::LoadU(d, from + j), hn::Zero(d), d, to + 2 * j);
+  }
+#endif
+  Zero(to + j * stride, width - j * stride);
+  for (; j < count; ++j) to[j * stride] = from[j];
+}
+
+// The tile's dx rows by the forward's NCHW kernel on 1x1 unpadded shapes
+// (see BackwardTiling::dx_pointwise): w^T times its dy rows, seen as one
+// long row, written to dx (stride 1) or to scratch then spread.
 HWY_INLINE void InputGradsByPointwiseKernel(const detail::BackwardTask& task,
                                             const TileRows& rows) {
   const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
   const int64_t in_per_group = s.in_channels_per_group;
   const int64_t out_per_group = s.out_channels_per_group;
-  detail::NchwTile tile;
-  tile.geometry = &task.tiling->dx_geometry;
-  tile.x =
-      task.dy + rows.n * s.y_strides.n + rows.g * out_per_group * s.y_strides.c;
-  tile.x_channel_stride = s.y_strides.c;
-  tile.w = task.dx_weights + rows.g * in_per_group * out_per_group;
-  tile.bias = nullptr;
-  tile.y =
+  const bool strided = d.stride_height != 1 || d.stride_width != 1;
+  float* dx =
       task.dx + rows.n * s.x_strides.n + rows.g * in_per_group * s.x_strides.c;
-  tile.y_channel_stride = s.x_strides.c;
-  tile.out_channels = in_per_group;
-  tile.row_begin = 0;
-  tile.row_end = 1;
-  tile.col_begin = rows.in_begin * s.desc.in_width;
-  tile.col_end = rows.in_end * s.desc.in_width;
-  detail::ForwardNchwTile(tile);
+  const int64_t dy_rows = rows.out_end - rows.out_begin;
+  const int64_t length = dy_rows * s.out_width;
+  float* scratch = strided && length > 0
+                       ? ThreadScratch(ScratchUse::kDx, in_per_group * length)
+                       : nullptr;
+  if (length > 0) {
+    const detail::DirectGeometry g{1, length, 1, length,       1, 1, 1, 1, 1,
+                                   1, 0,      0, out_per_group};
+    detail::NchwTile tile;
+    tile.geometry = &g;
+    tile.x = task.dy + rows.n * s.y_strides.n +
+             rows.g * out_per_group * s.y_strides.c +
+             rows.out_begin * s.out_width;
+    tile.x_channel_stride = s.y_strides.c;
+    tile.w = task.dx_weights + rows.g * in_per_group * out_per_group;
+    tile.bias = nullptr;
+    tile.y = strided ? scratch : dx + rows.in_begin * d.in_width;
+    tile.y_channel_stride = strided ? length : s.x_strides.c;
+    tile.out_channels = in_per_group;
+    tile.row_begin = 0;
+    tile.row_end = 1;
+    tile.col_begin = 0;
+    tile.col_end = length;
+    detail::ForwardNchwTile(tile);
+  }
+  if (!strided) return;
+  // dx row r holds dy row r / stride_height where r is a multiple of it.
+  for (int64_t c = 0; c < in_per_group; ++c) {
+    for (int64_t r = rows.in_begin; r < rows.in_end; ++r) {
+      float* to = dx + c * s.x_strides.c + r * d.in_width;
+      const int64_t i = r / d.stride_height;
+      if (r % d.stride_height != 0 || i < rows.out_begin || i >= rows.out_end) {
+        Zero(to, d.in_width);
+        continue;
+      }
+      SpreadRow(scratch + c * length + (i - rows.out_begin) * s.out_width,
+                s.out_width, d.stride_width, d.in_width, to);
+    }
+  }
 }
 
 HWY_INLINE void BackwardTileRows(const detail::BackwardTask& task,

@@ -50,13 +50,13 @@ struct BackwardTiling {
   // one image and group; its weights, packed for the kernel with rows of
   // dx_packed_channels floats, open the workspace.
   bool dx_packed;
-  // dx of a pointwise NCHW shape (see IsPointwise) by the forward's NCHW
-  // kernel, which sees the planes as one long row (dx_geometry): dx = w^T dy
-  // for each image and group, each tile computing its dx rows' span of the
-  // row from dy in place. w^T, per group [input channel][output channel],
-  // opens the workspace.
+  // dx of a 1x1 unpadded NCHW shape by the forward's NCHW kernel, which sees
+  // a tile's dy rows as one long row: w^T dy for each image and group, from
+  // dy in place, into dx itself (stride 1: see IsPointwise) or into scratch
+  // that then goes to every stride-th pixel of dx's rows, zeros between.
+  // w^T, per group [input channel][output channel], opens the workspace.
   bool dx_pointwise;
-  DirectGeometry dx_geometry;
+  DirectGeometry dx_geometry;  // of dx_packed
   int64_t dx_packed_channels;
   // Floats of dx's weights (packed or transposed) at the workspace's start.
   int64_t dx_weights_floats;

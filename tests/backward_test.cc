@@ -420,23 +420,31 @@ TEST_P(BackwardTest, InputGradsOnThePackedKernelMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
-// Pointwise NCHW dx on the forward's NCHW kernel (BackwardTiling::
+// 1x1 unpadded NCHW dx on the forward's NCHW kernel (BackwardTiling::
 // dx_pointwise): channel counts below, at and past its blocks, groups,
-// planes narrower than a vector, several row tiles and images, every subset.
+// planes narrower than a vector, several row tiles and images, every subset;
+// strides 1 to 3 (dx spread to every stride-th pixel, zeros between), on
+// sizes that leave zero rows and columns at the end.
 TEST_P(BackwardTest, PointwiseInputGradsMatchReference) {
   uint64_t seed = 1100;
   struct Case {
-    int64_t batch, in, out, groups, height, width;
+    int64_t batch, in, out, groups, height, width, stride_height, stride_width;
   };
   const Case cases[] = {
-      {1, 1, 3, 1, 5, 7},   {2, 3, 1, 1, 9, 11},  {1, 4, 4, 2, 3, 3},
-      {2, 20, 7, 1, 6, 19}, {1, 7, 20, 1, 1, 17}, {1, 64, 32, 1, 40, 37},
-      {3, 12, 18, 6, 8, 8}, {1, 32, 16, 1, 2, 1},
+      {1, 1, 3, 1, 5, 7, 1, 1},     {2, 3, 1, 1, 9, 11, 1, 1},
+      {1, 4, 4, 2, 3, 3, 1, 1},     {2, 20, 7, 1, 6, 19, 1, 1},
+      {1, 7, 20, 1, 1, 17, 1, 1},   {1, 64, 32, 1, 40, 37, 1, 1},
+      {3, 12, 18, 6, 8, 8, 1, 1},   {1, 32, 16, 1, 2, 1, 1, 1},
+      {1, 16, 24, 1, 10, 70, 2, 2}, {2, 9, 5, 1, 11, 13, 2, 2},
+      {1, 12, 12, 3, 9, 40, 3, 3},  {1, 40, 33, 1, 41, 45, 2, 1},
+      {1, 5, 6, 1, 7, 35, 1, 3},    {1, 64, 64, 1, 56, 56, 2, 2},
   };
   for (const Case& c : cases) {
     xcorr_conv2d_desc desc =
         Desc(c.batch, c.in, c.out, c.height, c.width, 1, 1);
     desc.groups = c.groups;
+    desc.stride_height = c.stride_height;
+    desc.stride_width = c.stride_width;
     CheckBackward(desc, kAll, seed++);
     CheckBackward(desc, kDx, seed++);
   }
