@@ -108,6 +108,7 @@ void PlanForwardKernelDx(const ConvShape& s, BackwardTiling* t) {
   const xcorr_conv2d_desc& d = s.desc;
   const int64_t extent_height = (d.kernel_height - 1) * d.dilation_height;
   const int64_t extent_width = (d.kernel_width - 1) * d.dilation_width;
+  t->dx_on_copies = false;
   t->dx_pointwise = !s.degenerate && s.layout == XCORR_LAYOUT_NCHW &&
                     d.kernel_height == 1 && d.kernel_width == 1 &&
                     d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
@@ -123,10 +124,10 @@ void PlanForwardKernelDx(const ConvShape& s, BackwardTiling* t) {
   t->dx_packed = !s.degenerate && d.stride_height == 1 && d.stride_width == 1 &&
                  std::max(d.pad_top, d.pad_bottom) <= extent_height &&
                  std::max(d.pad_left, d.pad_right) <= extent_width &&
-                 s.in_channels_per_group >= kPackedDxMinChannels &&
-                 (s.layout == XCORR_LAYOUT_NHWC ||
-                  (PackedKernelIsWide() &&
-                   s.out_channels_per_group <= kPackedDxMaxPlanes));
+                 s.in_channels_per_group >= kPackedDxMinChannels;
+  t->dx_on_copies =
+      t->dx_packed && s.layout == XCORR_LAYOUT_NCHW &&
+      !(PackedKernelIsWide() && s.out_channels_per_group <= kPackedDxMaxPlanes);
   t->dx_packed_channels = t->dx_weights_floats = 0;
   if (!t->dx_packed) return;
   DirectGeometry& g = t->dx_geometry;
@@ -407,6 +408,12 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   // The partials start on a cache line after dx's packed weights.
   t.partials_offset =
       std::min(RoundUp(t.dx_weights_floats, kPackedLanes), INT64_MAX / 2);
+  t.dy_copy_offset = t.dx_copy_offset = 0;
+  if (t.dx_on_copies) {
+    t.dy_copy_offset = t.partials_offset;
+    t.dx_copy_offset = RoundUp(t.dy_copy_offset + s.y_elements, kPackedLanes);
+    t.partials_offset = RoundUp(t.dx_copy_offset + s.x_elements, kPackedLanes);
+  }
   t.via_planes = false;
   t.copies_offset = 0;
   t.depthwise = false;
@@ -437,6 +444,13 @@ void BackwardOnGrid(const ConvShape& s, const BackwardTiling& t, const float* x,
     float* packed = AlignedWorkspace(workspace);
     PackInputGradWeights(s, t, w, packed);
     task.dx_weights = packed;
+    if (t.dx_on_copies) {
+      float* dy_copy = packed + t.dy_copy_offset;
+      CopyToChannelsLast(dy, s.desc.batch, s.out_height * s.out_width,
+                         s.desc.out_channels, t.serial, dy_copy);
+      task.dy_channels_last = dy_copy;
+      task.dx_channels_last = packed + t.dx_copy_offset;
+    }
   }
   if (task.dx != nullptr && t.dx_pointwise) {
     float* transposed = AlignedWorkspace(workspace);
@@ -448,6 +462,11 @@ void BackwardOnGrid(const ConvShape& s, const BackwardTiling& t, const float* x,
   }
   ForEachTile(t.tile_count, t.serial,
               [&](int64_t tile) { BackwardTile(task, tile); });
+  if (task.dx_channels_last != nullptr) {
+    CopyToPlanes(task.dx_channels_last, s.desc.batch,
+                 s.desc.in_height * s.desc.in_width, s.desc.in_channels,
+                 t.serial, dx);
+  }
   if (task.partials == nullptr) return;
   ReduceTilePartials(s, t, task.partials, dw, dbias);
   // dw's flat dot products over staged dy run across row ends, where the

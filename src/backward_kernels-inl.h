@@ -1338,10 +1338,14 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
   const xcorr_conv2d_desc& d = s.desc;
   detail::PackedTile tile;
   tile.geometry = &t.dx_geometry;
-  tile.x = task.dy + rows.n * s.y_strides.n +
-           rows.g * s.out_channels_per_group * s.y_strides.c;
-  tile.x_column_stride = s.y_strides.w;
-  tile.x_channel_stride = s.y_strides.c;
+  const bool copies = task.dx_channels_last != nullptr;
+  const float* dy = copies ? task.dy_channels_last : task.dy;
+  const int64_t dy_pixel = copies ? d.out_channels : s.y_strides.w;
+  const int64_t dy_channel = copies ? 1 : s.y_strides.c;
+  tile.x = dy + rows.n * s.y_strides.n +
+           rows.g * s.out_channels_per_group * dy_channel;
+  tile.x_column_stride = dy_pixel;
+  tile.x_channel_stride = dy_channel;
   tile.w = nullptr;
   tile.w_channels_last = false;
   tile.packed_w = task.dx_weights + rows.g * d.kernel_height * d.kernel_width *
@@ -1349,10 +1353,13 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
                                         t.dx_packed_channels;
   tile.packed_channels = t.dx_packed_channels;
   tile.bias = nullptr;
-  tile.y = task.dx + rows.n * s.x_strides.n +
-           rows.g * s.in_channels_per_group * s.x_strides.c;
-  tile.y_column_stride = s.x_strides.w;
-  tile.y_channel_stride = s.x_strides.c;
+  float* dx = copies ? task.dx_channels_last : task.dx;
+  const int64_t dx_pixel = copies ? d.in_channels : s.x_strides.w;
+  const int64_t dx_channel = copies ? 1 : s.x_strides.c;
+  tile.y = dx + rows.n * s.x_strides.n +
+           rows.g * s.in_channels_per_group * dx_channel;
+  tile.y_column_stride = dx_pixel;
+  tile.y_channel_stride = dx_channel;
   tile.channels = s.out_channels_per_group;
   tile.out_channels = s.in_channels_per_group;
   tile.groups = 1;

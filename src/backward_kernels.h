@@ -29,6 +29,9 @@ struct BackwardTask {
   // (transposed); see BackwardTiling.
   const float* dx_weights;
   bool dw_wanted, dbias_wanted;
+  // The channels-last copies of dy and dx when tiling->dx_on_copies.
+  const float* dy_channels_last = nullptr;
+  float* dx_channels_last = nullptr;
 };
 
 // Computes tile `tile` of the grid in task.tiling: its dx rows and partials.

@@ -50,6 +50,12 @@ struct BackwardTiling {
   // one image and group; its weights, packed for the kernel with rows of
   // dx_packed_channels floats, open the workspace.
   bool dx_packed;
+  // NCHW dx_packed on channels-last copies: each call copies dy to
+  // dy_copy_offset floats into the workspace, the tiles write dx
+  // channels-last at dx_copy_offset, and the call copies it to dx. On
+  // planes, the kernel's stores of a pixel's channels go to as many planes.
+  bool dx_on_copies;
+  int64_t dy_copy_offset, dx_copy_offset;
   // dx of a 1x1 unpadded NCHW shape by the forward's NCHW kernel, which sees
   // a tile's dy rows as one long row: w^T dy for each image and group, from
   // dy in place, into dx itself (stride 1: see IsPointwise) or into scratch

@@ -85,9 +85,29 @@ HWY_INLINE void TransposeInto(const float* src, int64_t src_stride,
                       [&](int64_t row) { return dst_row(k + row) + i; });
     }
   }
-  // The edges, element by element.
+  // Columns past the whole blocks, a vector of rows at a time by gathers
+  // where the offsets fit their 32-bit lanes (weights of 3x3 kernels, 9
+  // columns, are all such a column: 1.7 ns an element one by one).
+  int64_t gathered = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::RebindToSigned<decltype(d)> di;
+  if (src_stride <= INT32_MAX / N) {
+    const auto offsets =
+        hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(src_stride)));
+    for (; gathered < whole_count; gathered += N) {
+      for (int64_t k = whole_width; k < width; ++k) {
+        hn::StoreU(hn::GatherIndex(d, src + gathered * src_stride + k, offsets),
+                   d, dst_row(k) + gathered);
+      }
+    }
+  }
+#endif
+  // The rest, element by element.
   for (int64_t i = 0; i < count; ++i) {
-    for (int64_t k = i < whole_count ? whole_width : 0; k < width; ++k)
+    for (int64_t k = i < gathered      ? width
+                     : i < whole_count ? whole_width
+                                       : 0;
+         k < width; ++k)
       dst_row(k)[i] = src[i * src_stride + k];
   }
 }

@@ -371,8 +371,9 @@ TEST_P(BackwardTest, ManyInputChannelsMatchReference) {
 }
 
 // dx on the forward's packed-weights kernel (stride 1, pads within the
-// dilated kernel, 16 or more input channels per group; NCHW only on AVX-512
-// with up to 64 output channels per group): pads at the limit and past it
+// dilated kernel, 16 or more input channels per group; NCHW reads dy in
+// place on AVX-512 with up to 64 output channels per group, else
+// channels-last copies of dy and dx): pads at the limit and past it
 // (the gather instead), asymmetric, dilated, grouped, channel counts around
 // the kernel's vector blocks, several row tiles, and dx alone (no partials
 // in the workspace).
@@ -387,7 +388,7 @@ TEST_P(BackwardTest, InputGradsOnThePackedKernelMatchReference) {
       {33, 9, 1, 3, 1, 3, 0, 1, 2},  {40, 12, 2, 3, 2, 4, 1, 0, 3},
       {70, 3, 1, 5, 1, 4, 2, 1, 0},  {64, 66, 1, 3, 1, 1, 1, 1, 1},
       {48, 6, 3, 2, 3, 3, 0, 3, 1},  {20, 7, 1, 1, 1, 0, 0, 0, 0},
-      {24, 10, 1, 3, 2, 5, 4, 4, 4},
+      {24, 10, 1, 3, 2, 5, 4, 4, 4}, {32, 70, 2, 3, 1, 1, 1, 1, 1},
   };
   for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
     for (const Case& c : cases) {
