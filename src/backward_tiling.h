@@ -83,21 +83,25 @@ struct BackwardTiling {
   // Where the partial sums start in the workspace, in floats.
   int64_t partials_offset;
   bool serial;  // small enough to run on the calling thread
-  // Several groups of one input and one output channel (depthwise) in
-  // NHWC: each call copies x and dy to planes (NCHW), runs this grid,
-  // planned for that NCHW shape (planes_shape), and copies dx back. Group by
-  // group, NHWC is read one element per cache line. The copies take
-  // x_elements (x), y_elements (dy) and x_elements (dx) floats from
-  // copies_offset floats into the workspace.
-  bool via_planes;
-  ConvShape planes_shape;
+  // Depthwise shapes (groups of one input and one output channel) that run
+  // in the other layout: each call copies x (for dw) and dy to it, runs
+  // this grid, planned for that shape (copied_shape), and copies dx back.
+  // The copies take x_elements (x), y_elements (dy) and x_elements (dx)
+  // floats from copies_offset floats into the workspace. NHWC goes to
+  // planes (NCHW) where the depthwise kernel below does not run: group by
+  // group, NHWC is read one element per cache line. NCHW goes channels-last,
+  // to the depthwise kernel, where the planes would be strided, dilated or
+  // small (see PlanBackwardTiling).
+  bool via_copies;
+  ConvShape copied_shape;
   int64_t copies_offset;
-  // Depthwise NHWC of at most kNhwcDepthwiseMaxTaps taps runs a kernel of
-  // its own instead (depthwise_backward-inl.h), vectors over channels. Its
-  // tiles are (image, block of rows_per_tile output rows), all channels;
-  // a tile's partials are dw as [tap][depthwise_channels] (channels padded
-  // with zeros to whole vectors), then dbias likewise. dx's weights, in the
-  // same [tap][channel] form, open the workspace (dx_weights_floats).
+  // Depthwise NHWC of at least 16 channels and at most
+  // kNhwcDepthwiseMaxTaps taps runs a kernel of its own
+  // (depthwise_backward-inl.h), vectors over channels. Its tiles are
+  // (image, block of rows_per_tile output rows), all channels; a tile's
+  // partials are dw as [tap][depthwise_channels] (channels padded with
+  // zeros to whole vectors), then dbias likewise. dx's weights, in the same
+  // [tap][channel] form, open the workspace (dx_weights_floats).
   bool depthwise;
   int64_t depthwise_channels;
   size_t workspace_bytes;

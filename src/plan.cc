@@ -50,8 +50,13 @@ constexpr int64_t kPackedNarrowMaxPixels = 28 * 28;
 // its vectors run over the channels. (AVX3, 1 thread, 3x3, GFLOP/s, the
 // direct kernel against copies: 128 channels 28x28 in groups of 4 23.1 ->
 // 51.2, of 2 10.6 -> 27.3; depthwise 96 channels 112x112 stride 2 6.6 ->
-// 14.8, 64 channels 56x56 dilation 2 8.6 -> 27.1.)
+// 14.8, 64 channels 56x56 dilation 2 8.6 -> 27.1.) Depthwise shapes with
+// unit strides and dilations go there on planes of at most
+// kDepthwisePlanesMaxPixels, too small for the plane kernel's blocks (3x3
+// pad 1, the plane kernel against copies: 384 channels 14x14 3.9 -> 24.9,
+// 960 channels 7x7 3.3 -> 17.3; but 192 channels 28x28 31.4 against 24.9).
 constexpr int64_t kSmallGroupsMinChannels = 16;
+constexpr int64_t kDepthwisePlanesMaxPixels = 16 * 16;
 // NCHW groups of at least this many input and output channels, and fewer
 // than kPackedMinChannels, on output planes of at most
 // kPackedNarrowMaxPixels, run the packed-weights kernel on channels-last
@@ -125,13 +130,16 @@ Plan MakePlan(const ConvShape& shape) {
   const bool single_planes =
       shape.in_channels_per_group == 1 && shape.out_channels_per_group == 1;
   const int64_t group_channels = shape.in_channels_per_group;
-  const bool small_groups = shape.layout == XCORR_LAYOUT_NCHW && d.groups > 1 &&
-                            shape.out_channels_per_group == group_channels &&
-                            (group_channels == 2 || group_channels == 4 ||
-                             (group_channels == 1 && !unit_steps)) &&
-                            d.in_channels >= kSmallGroupsMinChannels &&
-                            d.kernel_height * d.kernel_width * group_channels <=
-                                kNhwcDepthwiseMaxTaps;
+  const bool small_groups =
+      shape.layout == XCORR_LAYOUT_NCHW && d.groups > 1 &&
+      shape.out_channels_per_group == group_channels &&
+      (group_channels == 2 || group_channels == 4 ||
+       (group_channels == 1 &&
+        (!unit_steps ||
+         shape.out_height * shape.out_width <= kDepthwisePlanesMaxPixels))) &&
+      d.in_channels >= kSmallGroupsMinChannels &&
+      d.kernel_height * d.kernel_width * group_channels <=
+          kNhwcDepthwiseMaxTaps;
   const bool mid_groups =
       shape.layout == XCORR_LAYOUT_NCHW && d.groups > 1 &&
       std::min(group_channels, shape.out_channels_per_group) >=

@@ -235,11 +235,12 @@ TEST_P(BackwardTest, DepthwiseOneByOneAndWholeInputKernels) {
 // Depthwise NHWC (several groups of one channel) from 16 channels runs a
 // kernel of its own (BackwardTiling::depthwise, vectors over channels);
 // fewer channels, and kernels of over 512 taps, run on NCHW copies of x and
-// dy (BackwardTiling::via_planes). Every subset of the gradients; strides
-// 1-3, dilations 1-3, asymmetric pads (some past the kernel's extent);
-// channels below, at and past a vector, and a multiple of 256 (whose staged
-// pixels are padded); several row tiles and images.
-TEST_P(BackwardTest, NhwcDepthwiseMatchesReference) {
+// dy (BackwardTiling::via_copies). NCHW runs that kernel on channels-last
+// copies when strided or on planes of at most 16x16 pixels. Every subset of
+// the gradients; strides 1-3, dilations 1-3, asymmetric pads (some past the
+// kernel's extent); channels below, at and past a vector, and a multiple
+// of 256 (whose staged pixels are padded); several row tiles and images.
+TEST_P(BackwardTest, DepthwiseMatchesReference) {
   uint64_t seed = 900;
   for (int64_t channels : {2, 16, 21, 40}) {
     xcorr_conv2d_desc desc = Desc(2, channels, channels, 23, 30, 3, 3);
@@ -277,10 +278,17 @@ TEST_P(BackwardTest, NhwcDepthwiseMatchesReference) {
     desc.stride_height = desc.stride_width = c.stride;
     desc.dilation_height = desc.dilation_width = c.dilation;
     SetPads(c.top, c.bottom, c.left, c.right, &desc);
-    desc.layout = XCORR_LAYOUT_NHWC;
-    CheckBackward(desc, kAll, seed++);
-    CheckBackward(desc, kDx, seed++);
+    for (xcorr_layout layout : {XCORR_LAYOUT_NHWC, XCORR_LAYOUT_NCHW}) {
+      desc.layout = layout;
+      CheckBackward(desc, kAll, seed++);
+      CheckBackward(desc, kDx, seed++);
+    }
   }
+  // NCHW on copies, each gradient alone as together.
+  xcorr_conv2d_desc small = Desc(2, 24, 24, 14, 14, 3, 3);
+  small.groups = 24;
+  SetPads(1, 1, 1, 1, &small);
+  ExpectSubsetsAsTogether(small, seed++);
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
@@ -511,13 +519,15 @@ TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
   }
   descs.push_back(Desc(2, 1, 1, 400, 300, 3, 3));
   // Depthwise NHWC: 8 channels on NCHW copies, 24 on the depthwise kernel,
-  // also strided.
+  // also strided; strided NCHW.
   for (const int64_t channels : {8, 24}) {
     xcorr_conv2d_desc depthwise = Desc(2, channels, channels, 61, 45, 3, 3);
     depthwise.groups = channels;
     depthwise.layout = XCORR_LAYOUT_NHWC;
     descs.push_back(depthwise);
     depthwise.stride_height = depthwise.stride_width = 2;
+    descs.push_back(depthwise);
+    depthwise.layout = XCORR_LAYOUT_NCHW;  // 24: on channels-last copies
     descs.push_back(depthwise);
   }
   for (xcorr_conv2d_desc& desc : descs) {

@@ -431,6 +431,12 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
           true, seed++);
     }
   }
+  // NCHW depthwise on planes of at most 16x16 pixels: the depthwise kernel
+  // on channels-last copies (larger planes: the plane kernel).
+  for (int64_t size : {5, 14, 16, 17}) {
+    CheckForward(Grouped(Padded(Desc(2, 40, 40, size, size, 3, 3), 1), 40),
+                 size % 2 == 0, seed++);
+  }
   // NCHW groups of 16 to 63 channels in and out on small planes: the
   // packed-weights kernel on channels-last copies of x and y, with strides,
   // dilations, pads, output channels in partial vectors and two images.
