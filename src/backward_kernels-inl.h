@@ -125,6 +125,17 @@ struct TileRows {
 // Staged dy alignment, in floats (a cache line).
 constexpr int64_t kAlignFloats = 16;
 
+// The first input row whose dx the tiles of row block b own: input row r
+// belongs to the block of output row (r + pad_top) / stride, so that the
+// blocks' input rows partition [0, in_height).
+HWY_INLINE int64_t FirstInputRow(const xcorr_conv2d_desc& d,
+                                 const detail::BackwardTiling& t, int64_t b) {
+  if (b == 0) return 0;
+  if (b == t.row_tiles) return d.in_height;
+  return std::clamp(b * t.rows_per_tile * d.stride_height - d.pad_top,
+                    int64_t{0}, d.in_height);
+}
+
 HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
@@ -135,16 +146,8 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   rows.g = tile / (t.row_tiles * d.batch);
   rows.out_begin = block * t.rows_per_tile;
   rows.out_end = std::min(rows.out_begin + t.rows_per_tile, s.out_height);
-  // Input row r belongs to the block of output row (r + pad_top) / stride:
-  // the tiles' input rows partition [0, in_height).
-  const auto in_row = [&](int64_t b) {
-    if (b == 0) return int64_t{0};
-    if (b == t.row_tiles) return d.in_height;
-    return std::clamp(b * t.rows_per_tile * d.stride_height - d.pad_top,
-                      int64_t{0}, d.in_height);
-  };
-  rows.in_begin = in_row(block);
-  rows.in_end = in_row(block + 1);
+  rows.in_begin = FirstInputRow(d, t, block);
+  rows.in_end = FirstInputRow(d, t, block + 1);
   rows.dy_begin = INT64_MAX;
   rows.dy_end = INT64_MIN;
   if (task.dw_wanted || task.dbias_wanted) {
@@ -1338,14 +1341,18 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
   const xcorr_conv2d_desc& d = s.desc;
   detail::PackedTile tile;
   tile.geometry = &t.dx_geometry;
+  // dy and dx as given, or their channels-last copies.
   const bool copies = task.dx_channels_last != nullptr;
-  const float* dy = copies ? task.dy_channels_last : task.dy;
-  const int64_t dy_pixel = copies ? d.out_channels : s.y_strides.w;
-  const int64_t dy_channel = copies ? 1 : s.y_strides.c;
-  tile.x = dy + rows.n * s.y_strides.n +
-           rows.g * s.out_channels_per_group * dy_channel;
-  tile.x_column_stride = dy_pixel;
-  tile.x_channel_stride = dy_channel;
+  const auto strides_of = [copies](const detail::Strides4& given,
+                                   int64_t channels) {
+    return copies ? detail::Strides4{given.n, 1, 0, channels} : given;
+  };
+  const detail::Strides4 dy_strides = strides_of(s.y_strides, d.out_channels);
+  const detail::Strides4 dx_strides = strides_of(s.x_strides, d.in_channels);
+  tile.x = (copies ? task.dy_channels_last : task.dy) + rows.n * dy_strides.n +
+           rows.g * s.out_channels_per_group * dy_strides.c;
+  tile.x_column_stride = dy_strides.w;
+  tile.x_channel_stride = dy_strides.c;
   tile.w = nullptr;
   tile.w_channels_last = false;
   tile.packed_w = task.dx_weights + rows.g * d.kernel_height * d.kernel_width *
@@ -1353,13 +1360,10 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
                                         t.dx_packed_channels;
   tile.packed_channels = t.dx_packed_channels;
   tile.bias = nullptr;
-  float* dx = copies ? task.dx_channels_last : task.dx;
-  const int64_t dx_pixel = copies ? d.in_channels : s.x_strides.w;
-  const int64_t dx_channel = copies ? 1 : s.x_strides.c;
-  tile.y = dx + rows.n * s.x_strides.n +
-           rows.g * s.in_channels_per_group * dx_channel;
-  tile.y_column_stride = dx_pixel;
-  tile.y_channel_stride = dx_channel;
+  tile.y = (copies ? task.dx_channels_last : task.dx) + rows.n * dx_strides.n +
+           rows.g * s.in_channels_per_group * dx_strides.c;
+  tile.y_column_stride = dx_strides.w;
+  tile.y_channel_stride = dx_strides.c;
   tile.channels = s.out_channels_per_group;
   tile.out_channels = s.in_channels_per_group;
   tile.groups = 1;

@@ -315,16 +315,8 @@ HWY_INLINE void DepthwiseBackwardTileRows(const detail::BackwardTask& task,
   tile.n = index / t.row_tiles;
   tile.out_begin = block * t.rows_per_tile;
   tile.out_end = std::min(tile.out_begin + t.rows_per_tile, s.out_height);
-  // Input row r belongs to the block of output row (r + pad_top) / stride:
-  // the tiles' dx rows partition [0, in_height).
-  const auto in_row = [&](int64_t b) {
-    if (b == 0) return int64_t{0};
-    if (b == t.row_tiles) return d.in_height;
-    return std::clamp(b * t.rows_per_tile * d.stride_height - d.pad_top,
-                      int64_t{0}, d.in_height);
-  };
-  tile.dx_begin = in_row(block);
-  tile.dx_end = in_row(block + 1);
+  tile.dx_begin = FirstInputRow(d, t, block);
+  tile.dx_end = FirstInputRow(d, t, block + 1);
   const bool partials = task.dw_wanted || task.dbias_wanted;
   const bool dx_rows = task.dx != nullptr && tile.dx_begin < tile.dx_end;
   // dy rows and columns that the dw/dbias sums and the dx gather read.
