@@ -57,17 +57,21 @@ constexpr int64_t kPackedNarrowMaxPixels = 28 * 28;
 // 960 channels 7x7 3.3 -> 17.3; but 192 channels 28x28 31.4 against 24.9).
 constexpr int64_t kSmallGroupsMinChannels = 16;
 constexpr int64_t kDepthwisePlanesMaxPixels = 16 * 16;
-// NCHW groups of at least this many input and output channels, and fewer
-// than kPackedMinChannels, on output planes of at most
-// kPackedNarrowMaxPixels, run the packed-weights kernel on channels-last
-// copies too (Plan::y_channels_last): the direct kernel's blocks of output
-// channels stop at each group's end, and its rows are short. (1 thread, 3x3
-// pad 1, GFLOP/s, direct against copies, AVX3 and AVX2: 32 groups of 512
-// channels 14x14 34 -> 66, 37 -> 75; of 1024 channels 7x7 27 -> 68, 19 ->
-// 57; 16 groups of 256 channels 28x28 52 -> 58-70, 53 -> 59; AVX3 96 -> 256
-// channels in 2 groups 27x27 5x5 pad 2 78 -> 109. Larger planes gain
-// nothing: 64 channels in 2 groups, 112x112, 82 -> 61-79.)
-constexpr int64_t kMidGroupsMinChannels = 16;
+// NCHW shapes (not pointwise) with at least these many input and output
+// channels per group, fewer than kPackedMinChannels on one side, on output
+// planes of at most kPackedNarrowMaxPixels, run the packed-weights kernel
+// on channels-last copies too (Plan::y_channels_last): on such small planes
+// the direct kernel's rows are short, and its output-channel blocks stop at
+// each group's end. (1 thread, 3x3, GFLOP/s, direct against copies, AVX3:
+// 32 -> 64 14x14 pad 1 58 -> 107; 16 -> 16 28x28 53 -> 94; 8 channels in 64
+// x 32 -> 64 26x26 63 -> 83; LeNet's 256 x 6 -> 16 14x14 5x5 35 -> 66-89;
+// 32 groups of 512 channels 14x14 34 -> 66 (AVX2 37 -> 75); of 1024
+// channels 7x7 27 -> 68 (AVX2 19 -> 57); 96 -> 256 in 2 groups 27x27 5x5
+// pad 2 78 -> 109. One input channel loses (1 -> 32 28x28 27-30 against
+// 19-23), as do fewer output channels, and larger planes gain nothing: 64
+// channels in 2 groups, 112x112, 82 against 61-79.)
+constexpr int64_t kPackedCopiesMinInputChannels = 3;
+constexpr int64_t kPackedCopiesMinOutputChannels = 16;
 // Packed-weights rows narrower than this, padded on the left or right,
 // have enough border pixels that tiles take at least kPackedColumnBlockRows
 // rows: the kernel then runs border columns in blocks of 6 pixels down the
@@ -140,14 +144,14 @@ Plan MakePlan(const ConvShape& shape) {
       d.in_channels >= kSmallGroupsMinChannels &&
       d.kernel_height * d.kernel_width * group_channels <=
           kNhwcDepthwiseMaxTaps;
-  const bool mid_groups =
-      shape.layout == XCORR_LAYOUT_NCHW && d.groups > 1 &&
-      std::min(group_channels, shape.out_channels_per_group) >=
-          kMidGroupsMinChannels &&
+  const bool packed_on_copies =
+      shape.layout == XCORR_LAYOUT_NCHW && !small_groups && !IsPointwise(d) &&
+      group_channels >= kPackedCopiesMinInputChannels &&
+      shape.out_channels_per_group >= kPackedCopiesMinOutputChannels &&
       std::min(group_channels, shape.out_channels_per_group) <
           kPackedMinChannels &&
       shape.out_height * shape.out_width <= kPackedNarrowMaxPixels;
-  const bool groups_on_copies = small_groups || mid_groups;
+  const bool groups_on_copies = small_groups || packed_on_copies;
   if (shape.layout == XCORR_LAYOUT_NHWC || groups_on_copies ||
       (shape.in_channels_per_group >= kPackedMinChannels &&
        shape.out_channels_per_group >= kPackedMinChannels && !IsPointwise(d) &&

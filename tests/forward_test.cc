@@ -437,9 +437,14 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
     CheckForward(Grouped(Padded(Desc(2, 40, 40, size, size, 3, 3), 1), 40),
                  size % 2 == 0, seed++);
   }
-  // NCHW groups of 16 to 63 channels in and out on small planes: the
-  // packed-weights kernel on channels-last copies of x and y, with strides,
-  // dilations, pads, output channels in partial vectors and two images.
+  // NCHW on small planes, from 3 input and 16 output channels per group
+  // (fewer than 64 on one side; groups too): the packed-weights kernel on
+  // channels-last copies of x and y, with strides, dilations, pads, output
+  // channels in partial vectors and two images. LeNet's second layer first.
+  CheckForward(Desc(2, 6, 16, 14, 14, 5, 5), true, seed++);
+  CheckForward(Strided(Padded(Desc(1, 3, 20, 9, 10, 3, 3), 1), 2, 2, 1, 1),
+               false, seed++);
+  CheckForward(Padded(Desc(1, 32, 64, 7, 7, 3, 3), 1), true, seed++);
   CheckForward(Grouped(Padded(Desc(2, 64, 48, 9, 11, 3, 3), 1), 2), true,
                seed++);
   CheckForward(Grouped(Padded(Desc(1, 96, 96, 7, 7, 3, 3), 1), 3), false,
