@@ -71,6 +71,12 @@ constexpr int64_t kDepthwisePlanesMaxPixels = 16 * 16;
 // 19-23), as do fewer output channels, and larger planes gain nothing: 64
 // channels in 2 groups, 112x112, 82 against 61-79.)
 constexpr int64_t kPackedCopiesMinInputChannels = 3;
+// Pointwise NCHW shapes go there on planes of at most
+// kPointwiseCopiesMaxPixels (whatever their channels): the direct kernel's
+// one long row is then a few vectors (AVX3, 1 thread, GFLOP/s: 2048 -> 512
+// 7x7 51-54 -> 77-79, 512 -> 2048 49-54 -> 86, 256 -> 256 50-55 -> 72-86,
+// 64 -> 64 55 -> 65; on 14x14 64 -> 64 98 against 76 direct).
+constexpr int64_t kPointwiseCopiesMaxPixels = 8 * 8;
 constexpr int64_t kPackedCopiesMinOutputChannels = 16;
 // Packed-weights rows narrower than this, padded on the left or right,
 // have enough border pixels that tiles take at least kPackedColumnBlockRows
@@ -145,12 +151,14 @@ Plan MakePlan(const ConvShape& shape) {
       d.kernel_height * d.kernel_width * group_channels <=
           kNhwcDepthwiseMaxTaps;
   const bool packed_on_copies =
-      shape.layout == XCORR_LAYOUT_NCHW && !small_groups && !IsPointwise(d) &&
+      shape.layout == XCORR_LAYOUT_NCHW && !small_groups &&
       group_channels >= kPackedCopiesMinInputChannels &&
       shape.out_channels_per_group >= kPackedCopiesMinOutputChannels &&
-      std::min(group_channels, shape.out_channels_per_group) <
-          kPackedMinChannels &&
-      shape.out_height * shape.out_width <= kPackedNarrowMaxPixels;
+      (IsPointwise(d)
+           ? shape.out_height * shape.out_width <= kPointwiseCopiesMaxPixels
+           : std::min(group_channels, shape.out_channels_per_group) <
+                     kPackedMinChannels &&
+                 shape.out_height * shape.out_width <= kPackedNarrowMaxPixels);
   const bool groups_on_copies = small_groups || packed_on_copies;
   if (shape.layout == XCORR_LAYOUT_NHWC || groups_on_copies ||
       (shape.in_channels_per_group >= kPackedMinChannels &&

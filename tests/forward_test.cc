@@ -445,6 +445,9 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
   CheckForward(Strided(Padded(Desc(1, 3, 20, 9, 10, 3, 3), 1), 2, 2, 1, 1),
                false, seed++);
   CheckForward(Padded(Desc(1, 32, 64, 7, 7, 3, 3), 1), true, seed++);
+  // Pointwise on planes of at most 8x8, whatever the channels.
+  CheckForward(Desc(2, 70, 40, 7, 7, 1, 1), true, seed++);
+  CheckForward(Grouped(Desc(1, 48, 96, 8, 5, 1, 1), 3), false, seed++);
   CheckForward(Grouped(Padded(Desc(2, 64, 48, 9, 11, 3, 3), 1), 2), true,
                seed++);
   CheckForward(Grouped(Padded(Desc(1, 96, 96, 7, 7, 3, 3), 1), 3), false,

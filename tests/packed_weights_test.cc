@@ -331,13 +331,14 @@ TEST_F(PackedWeightsErrors, Overlaps) {
 // round 72 output channels up to 80); y right after
 // their last float does not overlap them, y over it does.
 TEST(PackedWeightsOverlap, CountsTheBytesThatThePackedWeightsHold) {
-  const xcorr_conv2d_desc rows_desc = Padded(Desc(1, 64, 72, 2, 2, 1, 1), 1);
-  const Plan rows_plan(rows_desc), as_given_plan(Desc(1, 64, 72, 2, 2, 1, 1));
+  // 9x9: pointwise planes of up to 8x8 run the packed kernel too.
+  const xcorr_conv2d_desc rows_desc = Padded(Desc(1, 64, 72, 9, 9, 1, 1), 1);
+  const Plan rows_plan(rows_desc), as_given_plan(Desc(1, 64, 72, 9, 9, 1, 1));
   const size_t bytes = xcorr_plan_packed_weights_size(as_given_plan.plan);
   ASSERT_LT(bytes, xcorr_plan_packed_weights_size(rows_plan.plan));
-  const size_t w_elements = 72 * 64, y_elements = 72 * 4 * 4;
+  const size_t w_elements = 72 * 64, y_elements = 72 * 11 * 11;
   std::vector<float> memory(bytes / sizeof(float) + y_elements + 16);
-  const std::vector<float> w(w_elements, 0.5f), x(64 * 2 * 2, 1.0f);
+  const std::vector<float> w(w_elements, 0.5f), x(64 * 9 * 9, 1.0f);
   // At a 64-byte boundary, the floats follow the 64-byte header directly.
   const auto address = reinterpret_cast<uintptr_t>(memory.data());
   auto* packed = reinterpret_cast<unsigned char*>(memory.data()) +
@@ -349,7 +350,7 @@ TEST(PackedWeightsOverlap, CountsTheBytesThatThePackedWeightsHold) {
             xcorr_conv2d_forward_packed(rows_plan.plan, x.data(), packed,
                                         nullptr, after, nullptr))
       << xcorr_last_error();
-  EXPECT_EQ(32.0f, after[5]);  // an interior pixel: 64 channels x 0.5
+  EXPECT_EQ(32.0f, after[12]);  // an interior pixel: 64 channels x 0.5
   EXPECT_EQ(XCORR_ERR_INVALID_ARGUMENT,
             xcorr_conv2d_forward_packed(rows_plan.plan, x.data(), packed,
                                         nullptr, after - 1, nullptr));
