@@ -55,6 +55,11 @@ constexpr int64_t kChannelsLastMinChannels = 16;
 // NCHW 3.52 -> 3.82.
 constexpr int64_t kPackedDxMinChannels = 16;
 constexpr int64_t kPackedDxMaxPlanes = 64;
+// Pointwise NCHW dx on planes of at most this many pixels runs on the
+// packed kernel too, not as the NCHW kernel's one long row of a few vectors
+// (AVX3, 1 thread, dx GFLOP/s: 2048 -> 512 7x7 43 -> 74, 256 -> 256 47 ->
+// 73), as the forward does (see plan.cc).
+constexpr int64_t kPointwisePackedDxMaxPixels = 8 * 8;
 
 // See PlanDepthwiseTiling.
 constexpr int64_t kDepthwiseSetFloats = 256;
@@ -122,11 +127,13 @@ void PlanForwardKernelDx(const ConvShape& s, BackwardTiling* t) {
   const int64_t extent_height = (d.kernel_height - 1) * d.dilation_height;
   const int64_t extent_width = (d.kernel_width - 1) * d.dilation_width;
   t->dx_on_copies = false;
-  t->dx_pointwise = !s.degenerate && s.layout == XCORR_LAYOUT_NCHW &&
-                    d.kernel_height == 1 && d.kernel_width == 1 &&
-                    d.pad_top == 0 && d.pad_bottom == 0 && d.pad_left == 0 &&
-                    d.pad_right == 0 &&
-                    s.in_channels_per_group * s.out_channels_per_group > 1;
+  t->dx_pointwise =
+      !s.degenerate && s.layout == XCORR_LAYOUT_NCHW && d.kernel_height == 1 &&
+      d.kernel_width == 1 && d.pad_top == 0 && d.pad_bottom == 0 &&
+      d.pad_left == 0 && d.pad_right == 0 &&
+      s.in_channels_per_group * s.out_channels_per_group > 1 &&
+      !(IsPointwise(d) && s.in_channels_per_group >= kPackedDxMinChannels &&
+        d.in_height * d.in_width <= kPointwisePackedDxMaxPixels);
   if (t->dx_pointwise) {
     t->dx_packed = false;
     t->dx_packed_channels = 0;
