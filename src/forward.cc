@@ -17,8 +17,8 @@ namespace xcorr {
 namespace detail {
 namespace {
 
-// One kPlanes tile: rows of one output plane (n, o) from input plane (n, o)
-// (one input and one output channel per group, so channel o reads plane o).
+// One kPlanes tile: rows of one output plane (n, o) from the one input
+// plane of o's group.
 void PlanesTile(const Plan& plan, const float* x, const float* w,
                 const float* bias, float* y, int64_t tile) {
   const ConvShape& s = plan.shape;
@@ -27,7 +27,8 @@ void PlanesTile(const Plan& plan, const float* x, const float* w,
   const int64_t n = plane_index / d.out_channels;
   const int64_t o = plane_index % d.out_channels;
   PlaneTile plane;
-  plane.x = x + n * s.x_strides.n + o * s.x_strides.c;
+  plane.x =
+      x + n * s.x_strides.n + o / s.out_channels_per_group * s.x_strides.c;
   plane.x_row_stride = s.x_strides.h;
   plane.k = w + o * s.w_strides.n;
   plane.kernel_height = d.kernel_height;

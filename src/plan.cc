@@ -86,6 +86,14 @@ constexpr int64_t kPackedCopiesMinOutputChannels = 16;
 // 2 pixels of each 14-pixel row.)
 constexpr int64_t kPackedBorderWidth = 32;
 constexpr int64_t kPackedColumnBlockRows = 7;
+// Groups of one input channel and at most this many output channels run
+// the plane kernel output channel by output channel (kPlanes), each plane
+// reading its group's input plane; with more, the direct kernel's blocks
+// of output channels share each input load. (AVX3, 1 thread, GFLOP/s,
+// direct against planes: 1 -> 6 28x28 5x5 pad 2 (LeNet) 32 -> 53, 1 -> 8
+// 256x256 3x3 53 -> 89, 2 -> 8 in 2 groups 64x64 38-40 -> 49-50; but 1 -> 16
+// 64x64 3x3 pad 1 55 against 51, 1 -> 64 224x224 40-50 against 26-33.)
+constexpr int64_t kPlanesMaxOutputChannels = 8;
 // Plane tiles are a multiple of the plane kernel's block height (6 rows),
 // so that no block overlaps its neighbor inside a tile.
 constexpr int64_t kPlaneRowGrain = 60;
@@ -166,7 +174,9 @@ Plan MakePlan(const ConvShape& shape) {
        (PackedKernelIsWide() ||
         shape.out_height * shape.out_width <= kPackedNarrowMaxPixels))) {
     plan.forward_algorithm = ForwardAlgorithm::kPackedWeights;
-  } else if (single_planes && unit_steps &&
+  } else if (group_channels == 1 &&
+             shape.out_channels_per_group <= kPlanesMaxOutputChannels &&
+             unit_steps &&
              (unpadded ||
               PaddedStagingOf(shape.out_width, d.kernel_height, d.kernel_width)
                       .row_stride != 0)) {

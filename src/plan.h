@@ -19,8 +19,9 @@ namespace xcorr {
 namespace detail {
 
 enum class ForwardAlgorithm {
-  // NCHW, one input and one output channel per group (one channel, or
-  // depthwise), stride 1, no dilation: the plane kernel reads x directly,
+  // NCHW, one input channel and at most a few output channels per group
+  // (one channel, depthwise, LeNet's first layer), stride 1, no dilation:
+  // the plane kernel, output plane by output plane, reads x directly,
   // without any copy, or, padded, with the border's input staged on the
   // stack (PlaneStaging).
   kPlanes,

@@ -431,6 +431,12 @@ TEST_P(ForwardTest, NhwcDepthwisePixelBlocksAndChannelTails) {
           true, seed++);
     }
   }
+  // One input channel and up to 8 output channels per group: the plane
+  // kernel, output plane by output plane (LeNet's first layer, a channel
+  // multiplier of 3, valid and padded).
+  CheckForward(Padded(Desc(3, 1, 6, 28, 28, 5, 5), 2), true, seed++);
+  CheckForward(Grouped(Desc(2, 4, 12, 19, 23, 3, 3), 4), false, seed++);
+  CheckForward(Padded(Desc(1, 1, 8, 9, 40, 3, 2), 1, 0, 0, 1), true, seed++);
   // NCHW depthwise on planes of at most 16x16 pixels: the depthwise kernel
   // on channels-last copies (larger planes: the plane kernel).
   for (int64_t size : {5, 14, 16, 17}) {
