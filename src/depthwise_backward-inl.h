@@ -199,12 +199,12 @@ HWY_INLINE void DepthwiseBiasGrads(const detail::BackwardTask& task,
 
 // dx of kPixels pixels from `count` taps, for kVectors vectors of channels
 // from channel c: tap k's weights at w[k] + c, pixel p's dy at dy[k] +
-// (first + p) * dy_step + c; pixel p's dx at dx + p * dx_step, `lanes`
-// channels of it.
-// The pixels' sums are independent chains that share each weight load.
+// (first_pixel + p) * dy_step + c; pixel p's dx at dx + p * dx_step,
+// `lanes` channels of it. The pixels' sums are independent chains that
+// share each weight load.
 template <size_t kPixels, size_t kVectors>
 HWY_INLINE void DepthwiseDxPixels(const float* const* w, const float* const* dy,
-                                  int64_t count, int64_t c, int64_t first,
+                                  int64_t count, int64_t c, int64_t first_pixel,
                                   int64_t dy_step, float* dx, int64_t dx_step,
                                   int64_t lanes) {
   const hn::ScalableTag<float> d;
@@ -220,7 +220,7 @@ HWY_INLINE void DepthwiseDxPixels(const float* const* w, const float* const* dy,
       const V weight = hn::LoadU(d, w[t] + at);
       for (size_t p = 0; p < kPixels; ++p) {
         const V g = hn::LoadU(
-            d, dy[t] + (first + static_cast<int64_t>(p)) * dy_step + at);
+            d, dy[t] + (first_pixel + static_cast<int64_t>(p)) * dy_step + at);
         acc[p][k] = hn::MulAdd(weight, g, acc[p][k]);
       }
     }
