@@ -87,6 +87,14 @@ constexpr int64_t kInPlaceDyMinWidth = 64;
 // last vector in part).
 constexpr int64_t kPartialChannelMultiple = 16;
 
+// Whether `rows` rows of `row_multiply_adds` each are few enough to run on
+// the calling thread (see kSerialMultiplyAdds).
+bool RunsOnCallingThread(int64_t rows, int64_t row_multiply_adds) {
+  int64_t multiply_adds = 0;
+  return !__builtin_mul_overflow(rows, row_multiply_adds, &multiply_adds) &&
+         multiply_adds < kSerialMultiplyAdds;
+}
+
 // The workspace floats of a grid: dx's packed weights, then the tiles'
 // partial sums.
 int64_t GridWorkspaceFloats(const BackwardTiling& t) {
@@ -324,10 +332,7 @@ BackwardTiling PlanDepthwiseTiling(const ConvShape& s) {
   t.rows_per_tile = std::min(rows, s.out_height);
   t.row_tiles = CeilDiv(s.out_height, t.rows_per_tile);
   t.tile_count = d.batch * t.row_tiles;
-  int64_t multiply_adds = 0;
-  t.serial = !__builtin_mul_overflow(d.batch * s.out_height, row_multiply_adds,
-                                     &multiply_adds) &&
-             multiply_adds < kSerialMultiplyAdds;
+  t.serial = RunsOnCallingThread(d.batch * s.out_height, row_multiply_adds);
   t.dx_weights_floats = t.dw_partial_floats;
   t.partials_offset = RoundUp(t.dx_weights_floats, kPackedLanes);
   t.workspace_bytes = WorkspaceBytes(GridWorkspaceFloats(t));
@@ -418,10 +423,7 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   }
   t.tile_count = planes * t.row_tiles;
 
-  int64_t multiply_adds = 0;
-  t.serial = !__builtin_mul_overflow(planes * s.out_height, row_multiply_adds,
-                                     &multiply_adds) &&
-             multiply_adds < kSerialMultiplyAdds;
+  t.serial = RunsOnCallingThread(planes * s.out_height, row_multiply_adds);
   PlanForwardKernelDx(s, &t);
   PlanPlaneDx(s, &t);
   t.dy_in_place =

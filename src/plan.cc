@@ -71,13 +71,13 @@ constexpr int64_t kDepthwisePlanesMaxPixels = 16 * 16;
 // 19-23), as do fewer output channels, and larger planes gain nothing: 64
 // channels in 2 groups, 112x112, 82 against 61-79.)
 constexpr int64_t kPackedCopiesMinInputChannels = 3;
+constexpr int64_t kPackedCopiesMinOutputChannels = 16;
 // Pointwise NCHW shapes go there on planes of at most
 // kPointwiseCopiesMaxPixels (whatever their channels): the direct kernel's
 // one long row is then a few vectors (AVX3, 1 thread, GFLOP/s: 2048 -> 512
 // 7x7 51-54 -> 77-79, 512 -> 2048 49-54 -> 86, 256 -> 256 50-55 -> 72-86,
 // 64 -> 64 55 -> 65; on 14x14 64 -> 64 98 against 76 direct).
 constexpr int64_t kPointwiseCopiesMaxPixels = 8 * 8;
-constexpr int64_t kPackedCopiesMinOutputChannels = 16;
 // Packed-weights rows narrower than this, padded on the left or right,
 // have enough border pixels that tiles take at least kPackedColumnBlockRows
 // rows: the kernel then runs border columns in blocks of 6 pixels down the
@@ -167,8 +167,9 @@ Plan MakePlan(const ConvShape& shape) {
            : std::min(group_channels, shape.out_channels_per_group) <
                      kPackedMinChannels &&
                  shape.out_height * shape.out_width <= kPackedNarrowMaxPixels);
-  const bool groups_on_copies = small_groups || packed_on_copies;
-  if (shape.layout == XCORR_LAYOUT_NHWC || groups_on_copies ||
+  // Both run on channels-last copies of x and y (Plan::y_channels_last).
+  const bool on_copies = small_groups || packed_on_copies;
+  if (shape.layout == XCORR_LAYOUT_NHWC || on_copies ||
       (shape.in_channels_per_group >= kPackedMinChannels &&
        shape.out_channels_per_group >= kPackedMinChannels && !IsPointwise(d) &&
        (PackedKernelIsWide() ||
@@ -261,9 +262,9 @@ Plan MakePlan(const ConvShape& shape) {
       SaturatingMul(SaturatingMul(d.groups, per_output), plan.packed_channels);
   const bool packed =
       plan.forward_algorithm == ForwardAlgorithm::kPackedWeights;
-  plan.y_channels_last = packed && groups_on_copies;
+  plan.y_channels_last = packed && on_copies;
   plan.x_channels_last = packed && shape.layout == XCORR_LAYOUT_NCHW &&
-                         (!PackedKernelIsWide() || groups_on_copies);
+                         (!PackedKernelIsWide() || on_copies);
   plan.depthwise_kernel =
       packed && single_planes &&
       d.kernel_height * d.kernel_width <= kNhwcDepthwiseMaxTaps;
