@@ -50,16 +50,17 @@ struct Plan {
   int64_t packed_channels;  // see PackedTile::packed_channels
   int64_t packed_floats;    // kPackedWeights: the packed rows
   // kPackedWeights on NCHW x where the target's blocks are narrow (16
-  // registers), or on small NCHW groups (y_channels_last): each call first
+  // registers), or with y_channels_last: each call first
   // copies x channels-last into the workspace, x_copy_offset floats after
   // the packed weights, and the tiles read that.
   bool x_channels_last;
   int64_t x_copy_offset;
-  // kPackedWeights on NCHW groups of 1 (strided or dilated: stride 1 runs
-  // the plane kernel), 2 or 4 input and as many output channels, 16
-  // channels or more in all: the tiles run the depthwise kernel on x's
-  // channels-last copy and write y's, y_copy_offset floats after x's copy,
-  // which the call then copies to y.
+  // kPackedWeights on NCHW shapes that run better channels-last (see
+  // plan.cc: groups of 1, 2 or 4 channels of 16 or more in all, depthwise
+  // only where strided, dilated or on small planes, on the depthwise
+  // kernel; small planes with enough channels, on the packed-weights
+  // kernel): the tiles read x's channels-last copy and write y's,
+  // y_copy_offset floats after x's copy, which the call then copies to y.
   bool y_channels_last;
   int64_t y_copy_offset;
   // kPackedWeights on groups of one channel whose tiles all run the
