@@ -238,7 +238,8 @@ void PackInputGradWeights(const ConvShape& s, const BackwardTiling& t,
                     from + k * in_per_group + c + channels, last + k * step);
         }
       } else {  // OIHW: each channel's taps are contiguous
-        Transpose(from + c * taps, taps, channels, taps, last, step);
+        TransposeWithin(from + c * taps, taps, channels, taps, w + s.w_elements,
+                        last, step);
       }
       for (int64_t k = 0; k < taps; ++k) {
         std::fill(last + k * step + channels, last + k * step + kPackedLanes,

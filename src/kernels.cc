@@ -22,8 +22,9 @@ void CorrPlaneTile(const detail::PlaneTile& tile) { CorrPlane(tile); }
 void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
 void ForwardPackedTile(const detail::PackedTile& tile) { ForwardPacked(tile); }
 void TransposeBlocks(const float* src, int64_t src_stride, int64_t count,
-                     int64_t width, float* dst, int64_t dst_stride) {
-  Transpose(src, src_stride, count, width, dst, dst_stride);
+                     int64_t width, const float* src_end, float* dst,
+                     int64_t dst_stride) {
+  TransposeWithin(src, src_stride, count, width, src_end, dst, dst_stride);
 }
 
 bool TransposeBlocksToRows(const float* src, int64_t src_stride, int64_t count,
@@ -89,10 +90,18 @@ void ForwardPackedTile(const PackedTile& tile) {
   HWY_DYNAMIC_DISPATCH(ForwardPackedTile)(tile);
 }
 
+void TransposeWithin(const float* src, int64_t src_stride, int64_t count,
+                     int64_t width, const float* src_end, float* dst,
+                     int64_t dst_stride) {
+  HWY_DYNAMIC_DISPATCH(TransposeBlocks)
+  (src, src_stride, count, width, src_end, dst, dst_stride);
+}
+
 void Transpose(const float* src, int64_t src_stride, int64_t count,
                int64_t width, float* dst, int64_t dst_stride) {
-  HWY_DYNAMIC_DISPATCH(TransposeBlocks)
-  (src, src_stride, count, width, dst, dst_stride);
+  TransposeWithin(src, src_stride, count, width,
+                  TransposedEnd(src, src_stride, count, width), dst,
+                  dst_stride);
 }
 
 bool TransposeToRows(const float* src, int64_t src_stride, int64_t count,

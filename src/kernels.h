@@ -123,6 +123,16 @@ void ForwardPackedTile(const PackedTile& tile);
 // width, by register blocks (transpose-inl.h).
 void Transpose(const float* src, int64_t src_stride, int64_t count,
                int64_t width, float* dst, int64_t dst_stride);
+// One past the last element that Transpose must read.
+inline const float* TransposedEnd(const float* src, int64_t src_stride,
+                                  int64_t count, int64_t width) {
+  return count == 0 ? src : src + (count - 1) * src_stride + width;
+}
+// The same, where everything below src_end may be read: rows narrower than
+// a vector (a kernel's taps) then go by register blocks that read past them.
+void TransposeWithin(const float* src, int64_t src_stride, int64_t count,
+                     int64_t width, const float* src_end, float* dst,
+                     int64_t dst_stride);
 // dst_rows[k][i] = src[i * src_stride + k] likewise; returns false where
 // check_finite finds an element that is not finite.
 bool TransposeToRows(const float* src, int64_t src_stride, int64_t count,

@@ -233,6 +233,40 @@ void TestAllTranspose() {
   }
 }
 
+// Rows narrower than a vector, read past their width up to src_end, the
+// way dx's weight packing transposes a kernel's taps: each element distinct,
+// so that a row or column off by one shows; ASan checks that nothing at or
+// past src_end (the allocation's end) is read.
+void TestAllTransposeWithin() {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  for (int64_t width = 1; width <= N + 3; ++width) {
+    for (int64_t src_stride = width; src_stride <= width + 2; ++src_stride) {
+      for (int64_t count = 1; count <= 3 * N + 1; ++count) {
+        for (int64_t slack = 0; slack <= N; slack += N) {
+          const int64_t size = (count - 1) * src_stride + width + slack;
+          std::vector<float> src(static_cast<size_t>(size));
+          for (int64_t k = 0; k < size; ++k)
+            src[static_cast<size_t>(k)] = static_cast<float>(k);
+          const int64_t dst_stride = count + 1;
+          std::vector<float> dst(static_cast<size_t>(width * dst_stride),
+                                 -1.0f);
+          TransposeWithin(src.data(), src_stride, count, width,
+                          src.data() + size, dst.data(), dst_stride);
+          for (int64_t k = 0; k < width; ++k) {
+            for (int64_t i = 0; i < dst_stride; ++i) {
+              const float want =
+                  i < count ? static_cast<float>(i * src_stride + k) : -1.0f;
+              ASSERT_EQ(want, dst[static_cast<size_t>(k * dst_stride + i)])
+                  << count << " rows of " << width << ", stride " << src_stride
+                  << ", slack " << slack << " at " << k << ", " << i;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -248,5 +282,6 @@ HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPartialVectors);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPlaneKernels);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPlaneEdges);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTranspose);
+HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTransposeWithin);
 }  // namespace xcorr
 #endif  // HWY_ONCE
