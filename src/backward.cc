@@ -61,6 +61,17 @@ constexpr int64_t kPackedDxMaxPlanes = 64;
 // 73), as the forward does (see plan.cc).
 constexpr int64_t kPointwisePackedDxMaxPixels = 8 * 8;
 
+// dw and dbias run by blocks of channels over the whole batch (see
+// BackwardTiling::dw_by_channel_blocks) where dw runs by outer products and
+// a tile covers fewer output pixels than this, or the grid has fewer tiles
+// than that to share among threads. (AVX3, 3x3 pad 1, backward GFLOP/s,
+// 1 / 2 threads: NCHW 512 -> 512 7x7 batch 8 70 / 142 -> 103 / 202;
+// 256 -> 256 14x14 90 -> 98; 128 -> 128 28x28, one tile, 106 / 106 ->
+// 109 / 143; but 64 -> 64 56x56, four tiles of 784 pixels, 198 -> 170 on 2
+// threads.)
+constexpr int64_t kBlockGradsMaxTilePixels = 256;
+constexpr int64_t kBlockGradsMinTiles = 4;
+
 // See PlanDepthwiseTiling.
 constexpr int64_t kDepthwiseSetFloats = 256;
 // Depthwise shapes of at least this many channels run the depthwise kernel
@@ -199,6 +210,31 @@ void PlanPlaneDx(const ConvShape& s, BackwardTiling* t) {
                 std::max(d.pad_top, d.pad_bottom) <= extent_height &&
                 std::max(d.pad_left, d.pad_right) <= extent_width &&
                 (full || t->dx_plane_staging.row_stride != 0);
+}
+
+// Whether dw and dbias run by blocks of channels, and their copies' places
+// in the workspace, after dx's (see BackwardTiling::dw_by_channel_blocks).
+void PlanChannelBlockGrads(const ConvShape& s, BackwardTiling* t) {
+  const xcorr_conv2d_desc& d = s.desc;
+  t->dw_by_channel_blocks = !s.degenerate && t->dw_channels_last &&
+                            (SaturatingMul(t->rows_per_tile, s.out_width) <
+                                 kBlockGradsMaxTilePixels ||
+                             t->tile_count < kBlockGradsMinTiles);
+  t->batch_x_offset = t->batch_x_image_floats = t->dy_planes_offset = 0;
+  if (!t->dw_by_channel_blocks) return;
+  t->batch_x_offset = t->partials_offset;
+  t->batch_x_image_floats =
+      SaturatingMul(SaturatingMul(InputSpan(s.out_height, d.stride_height,
+                                            d.kernel_height, d.dilation_height),
+                                  InputSpan(s.out_width, d.stride_width,
+                                            d.kernel_width, d.dilation_width)),
+                    t->partial_channels);
+  t->dy_planes_offset = std::min(
+      RoundUp(SaturatingAdd(
+                  t->batch_x_offset,
+                  SaturatingMul(d.groups * d.batch, t->batch_x_image_floats)),
+              kPackedLanes),
+      INT64_MAX / 2);
 }
 
 // dx's packed weights (see BackwardTiling::dx_packed): for group g, row
@@ -445,12 +481,54 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.copies_offset = 0;
   t.depthwise = false;
   t.depthwise_channels = 0;
+  PlanChannelBlockGrads(s, &t);
   // Degenerate shapes run the reference, which needs no workspace.
-  t.workspace_bytes = s.degenerate ? 0 : WorkspaceBytes(GridWorkspaceFloats(t));
+  t.workspace_bytes =
+      s.degenerate ? 0
+      : t.dw_by_channel_blocks
+          ? WorkspaceBytes(
+                SaturatingAdd(t.dy_planes_offset,
+                              s.layout == XCORR_LAYOUT_NHWC ? s.y_elements : 0))
+          : WorkspaceBytes(GridWorkspaceFloats(t));
   return t;
 }
 
 namespace {
+
+// dw and dbias (either may be NULL) by the jobs of
+// BackwardTiling::dw_by_channel_blocks.
+void GradsByChannelBlocks(const ConvShape& s, const BackwardTiling& t,
+                          const float* x, const float* dy, float* dw,
+                          float* dbias, float* floats) {
+  const xcorr_conv2d_desc& d = s.desc;
+  BackwardTask task{&s,      &t,      x,       nullptr,       dy,
+                    nullptr, nullptr, nullptr, dw != nullptr, dbias != nullptr};
+  task.dw = dw;
+  task.dbias = dbias;
+  task.batch_x = floats + t.batch_x_offset;
+  if (s.layout == XCORR_LAYOUT_NHWC) {
+    float* planes = floats + t.dy_planes_offset;
+    CopyToPlanes(dy, d.batch, s.out_height * s.out_width, d.out_channels,
+                 t.serial, planes);
+    task.dy_planes = planes;
+  } else {
+    task.dy_planes = dy;
+  }
+  const int64_t out_blocks =
+      CeilDiv(s.out_channels_per_group, kBlockGradOutChannels);
+  if (dw != nullptr) {
+    ForEachTile(d.groups * d.batch, t.serial,
+                [&](int64_t job) { StageBatchX(task, job); });
+    const int64_t in_blocks =
+        CeilDiv(s.in_channels_per_group, kBlockGradInChannels);
+    ForEachTile(d.groups * out_blocks * in_blocks, t.serial,
+                [&](int64_t job) { BlockWeightGradsJob(task, job); });
+  }
+  if (dbias != nullptr) {
+    ForEachTile(d.groups * out_blocks, t.serial,
+                [&](int64_t job) { BlockBiasGradsJob(task, job); });
+  }
+}
 
 // The backward pass of shape s on its grid t (validated pointers, a
 // non-degenerate shape).
@@ -484,15 +562,22 @@ void BackwardOnGrid(const ConvShape& s, const BackwardTiling& t, const float* x,
     TransposeInputGradWeights(s, t, w, transposed);
     task.dx_weights = transposed;
   }
-  if (task.dw_wanted || task.dbias_wanted) {
+  if (t.dw_by_channel_blocks) {
+    task.dw_wanted = task.dbias_wanted = false;  // the tiles run dx alone
+  } else if (task.dw_wanted || task.dbias_wanted) {
     task.partials = AlignedWorkspace(workspace) + t.partials_offset;
   }
-  ForEachTile(t.tile_count, t.serial,
-              [&](int64_t tile) { BackwardTile(task, tile); });
+  if (task.dx != nullptr || task.partials != nullptr) {
+    ForEachTile(t.tile_count, t.serial,
+                [&](int64_t tile) { BackwardTile(task, tile); });
+  }
   if (task.dx_channels_last != nullptr) {
     CopyToPlanes(task.dx_channels_last, s.desc.batch,
                  s.desc.in_height * s.desc.in_width, s.desc.in_channels,
                  t.serial, dx);
+  }
+  if (t.dw_by_channel_blocks && (dw != nullptr || dbias != nullptr)) {
+    GradsByChannelBlocks(s, t, x, dy, dw, dbias, AlignedWorkspace(workspace));
   }
   if (task.partials == nullptr) return;
   ReduceTilePartials(s, t, task.partials, dw, dbias);

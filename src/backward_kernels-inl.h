@@ -53,7 +53,7 @@ HWY_INLINE int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 HWY_INLINE size_t Size(int64_t count) { return static_cast<size_t>(count); }
 
 // What a tile stages into; each has its own per-thread buffer.
-enum class ScratchUse { kDy, kX, kDx, kZeros, kFlippedW, kCount };
+enum class ScratchUse { kDy, kX, kDx, kDw, kZeros, kFlippedW, kCount };
 
 // A per-thread buffer of at least `floats` floats, kept for later tiles and
 // calls: fresh multi-page allocations per tile cost a page fault per 4 KiB,
@@ -732,54 +732,69 @@ struct ChannelsLastX {
   int64_t row_floats;  // floats per staged row
 };
 
-HWY_INLINE ChannelsLastX StageXChannelsLast(const detail::BackwardTask& task,
-                                            const TileRows& rows) {
+// Writes rows [top, top + height) of the zero-padded input of image n,
+// group g (row -pad_top first, then column -pad_left first), `width` pixels
+// a row of `channels` floats: the group's input channels, then zeros.
+HWY_INLINE void StageXRowsChannelsLast(const detail::BackwardTask& task,
+                                       int64_t n, int64_t g, int64_t top,
+                                       int64_t height, int64_t width,
+                                       int64_t channels, float* staged) {
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
-  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   const int64_t group_channels = s.in_channels_per_group;
-  ChannelsLastX xs;
-  xs.channels = CeilDiv(group_channels, N) * N;
-  const int64_t top = rows.out_begin * d.stride_height - d.pad_top;
-  const int64_t height = (rows.out_end - rows.out_begin - 1) * d.stride_height +
-                         (d.kernel_height - 1) * d.dilation_height + 1;
-  const int64_t width = (s.out_width - 1) * d.stride_width +
-                        (d.kernel_width - 1) * d.dilation_width + 1;
-  xs.row_floats = width * xs.channels;
-  float* staged = ThreadScratch(ScratchUse::kX, height * xs.row_floats);
-  xs.first = staged;
+  const int64_t row_floats = width * channels;
   const float* image =
-      task.x + rows.n * s.x_strides.n + rows.g * group_channels * s.x_strides.c;
+      task.x + n * s.x_strides.n + g * group_channels * s.x_strides.c;
   // Staged columns m with input column m - pad_left inside the input.
   const int64_t m_begin = std::min(d.pad_left, width);
   const int64_t m_end = std::clamp(d.pad_left + d.in_width, m_begin, width);
-  for (int64_t r = 0; r < height; ++r, staged += xs.row_floats) {
+  for (int64_t r = 0; r < height; ++r, staged += row_floats) {
     const int64_t in_row = top + r;
     if (in_row < 0 || in_row >= d.in_height) {
-      Zero(staged, xs.row_floats);
+      Zero(staged, row_floats);
       continue;
     }
-    if (xs.channels != group_channels) {  // zeros after each pixel's channels
-      Zero(staged, xs.row_floats);
+    if (channels != group_channels) {  // zeros after each pixel's channels
+      Zero(staged, row_floats);
     } else {
-      Zero(staged, m_begin * xs.channels);
-      Zero(staged + m_end * xs.channels, (width - m_end) * xs.channels);
+      Zero(staged, m_begin * channels);
+      Zero(staged + m_end * channels, (width - m_end) * channels);
     }
     const float* from =
         image + in_row * s.x_strides.h + (m_begin - d.pad_left) * s.x_strides.w;
-    float* to = staged + m_begin * xs.channels;
+    float* to = staged + m_begin * channels;
     if (s.x_strides.c == 1) {
       for (int64_t m = m_begin; m < m_end;
-           ++m, from += s.x_strides.w, to += xs.channels) {
+           ++m, from += s.x_strides.w, to += channels) {
         std::memcpy(to, from, Size(group_channels) * sizeof(float));
       }
     } else {
       // NCHW: by register-block transposes, reading whole cache lines of
       // each plane (element by element, a line per element).
       Transpose(from, s.x_strides.c, group_channels, m_end - m_begin, to,
-                xs.channels);
+                channels);
     }
   }
+}
+
+HWY_INLINE ChannelsLastX StageXChannelsLast(const detail::BackwardTask& task,
+                                            const TileRows& rows) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  ChannelsLastX xs;
+  xs.channels = CeilDiv(s.in_channels_per_group, N) * N;
+  const int64_t height =
+      detail::InputSpan(rows.out_end - rows.out_begin, d.stride_height,
+                        d.kernel_height, d.dilation_height);
+  const int64_t width = detail::InputSpan(s.out_width, d.stride_width,
+                                          d.kernel_width, d.dilation_width);
+  xs.row_floats = width * xs.channels;
+  float* staged = ThreadScratch(ScratchUse::kX, height * xs.row_floats);
+  xs.first = staged;
+  StageXRowsChannelsLast(task, rows.n, rows.g,
+                         rows.out_begin * d.stride_height - d.pad_top, height,
+                         width, xs.channels, staged);
   return xs;
 }
 
@@ -789,16 +804,23 @@ HWY_INLINE ChannelsLastX StageXChannelsLast(const detail::BackwardTask& task,
 constexpr size_t kOuterChannels = 6;
 constexpr size_t kOuterVectors = kVectorRegisters == 32 ? 4 : 2;
 
-// out[o][k * N + lane] = sum over the tile's pixels (i, j) of
-// dy[o][i * dy_row_floats + j] * x[i * x_row_floats + j * x_column_floats +
-// k * N + lane], for kVectors vectors, stored up to out[o] + room (out[o]
+// Where OuterProductBlock reads its pixels: `images` images of `height`
+// rows of `width` pixels; dy[o] holds pixel (n, i, j) at n * dy_image +
+// i * dy_row + j, x at n * x_image + i * x_row + j * x_column (plus the
+// lane).
+struct OuterProductPixels {
+  int64_t images, height, width;
+  int64_t dy_image, dy_row;
+  int64_t x_image, x_row, x_column;
+};
+
+// out[o][k * N + lane] = sum over the pixels p of dy[o] at p times x at p,
+// k * N + lane, for kVectors vectors, stored up to out[o] + room (out[o]
 // NULL: not stored).
 template <size_t kVectors>
-HWY_INLINE void OuterProductBlock(const float* const* dy, int64_t dy_row_floats,
-                                  const float* x, int64_t x_row_floats,
-                                  int64_t x_column_floats, int64_t height,
-                                  int64_t width, float* const* out,
-                                  int64_t room) {
+HWY_INLINE void OuterProductBlock(const float* const* dy, const float* x,
+                                  const OuterProductPixels& p,
+                                  float* const* out, int64_t room) {
   const hn::ScalableTag<float> d;
   using V = hn::Vec<decltype(d)>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -806,19 +828,21 @@ HWY_INLINE void OuterProductBlock(const float* const* dy, int64_t dy_row_floats,
   for (size_t o = 0; o < kOuterChannels; ++o) {
     for (size_t k = 0; k < kVectors; ++k) acc[o][k] = hn::Zero(d);
   }
-  for (int64_t i = 0; i < height; ++i) {
-    const float* x_row = x + i * x_row_floats;
-    const int64_t dy_row = i * dy_row_floats;
-    for (int64_t j = 0; j < width; ++j) {
-      V in[kVectors];
-      for (size_t k = 0; k < kVectors; ++k) {
-        in[k] = hn::Load(
-            d, x_row + j * x_column_floats + static_cast<int64_t>(k) * N);
-      }
-      for (size_t o = 0; o < kOuterChannels; ++o) {
-        const V g = hn::Set(d, dy[o][dy_row + j]);
-        for (size_t k = 0; k < kVectors; ++k)
-          acc[o][k] = hn::MulAdd(g, in[k], acc[o][k]);
+  for (int64_t n = 0; n < p.images; ++n) {
+    for (int64_t i = 0; i < p.height; ++i) {
+      const float* x_row = x + n * p.x_image + i * p.x_row;
+      const int64_t dy_row = n * p.dy_image + i * p.dy_row;
+      for (int64_t j = 0; j < p.width; ++j) {
+        V in[kVectors];
+        for (size_t k = 0; k < kVectors; ++k) {
+          in[k] =
+              hn::Load(d, x_row + j * p.x_column + static_cast<int64_t>(k) * N);
+        }
+        for (size_t o = 0; o < kOuterChannels; ++o) {
+          const V g = hn::Set(d, dy[o][dy_row + j]);
+          for (size_t k = 0; k < kVectors; ++k)
+            acc[o][k] = hn::MulAdd(g, in[k], acc[o][k]);
+        }
       }
     }
   }
@@ -852,8 +876,14 @@ HWY_INLINE void WeightGradsByOuterProducts(const detail::BackwardTask& task,
   const int64_t out_channels = s.out_channels_per_group;
   const int64_t partial_channels = task.tiling->partial_channels;
   const int64_t block = static_cast<int64_t>(kOuterVectors) * N;
-  const int64_t x_row_floats = d.stride_height * xs.row_floats;
-  const int64_t x_column_floats = d.stride_width * xs.channels;
+  const OuterProductPixels pixels{1,
+                                  height,
+                                  s.out_width,
+                                  0,
+                                  stride,
+                                  0,
+                                  d.stride_height * xs.row_floats,
+                                  d.stride_width * xs.channels};
   const float* dy[kOuterChannels];
   float* out[kOuterChannels];
   // One block of input channels at a time: its slice of the staged x stays
@@ -881,11 +911,10 @@ HWY_INLINE void WeightGradsByOuterProducts(const detail::BackwardTask& task,
           // The last block of input channels may be narrower.
           WithBlockSize<kOuterVectors>(vectors, [&](auto kVectors) {
             OuterProductBlock<decltype(kVectors)::value>(
-                dy, stride,
+                dy,
                 xs.first + u * d.dilation_height * xs.row_floats +
                     v * d.dilation_width * xs.channels + c,
-                x_row_floats, x_column_floats, height, s.out_width, out,
-                partial_channels - c);
+                pixels, out, partial_channels - c);
           });
         }
       }

@@ -7,6 +7,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "src/backward_kernels-inl.h"
+#include "src/channel_block_grads-inl.h"
 #include "src/depthwise_backward-inl.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -19,6 +20,18 @@ void BackwardTile(const detail::BackwardTask& task, int64_t tile) {
 
 void DepthwiseBackwardTile(const detail::BackwardTask& task, int64_t tile) {
   DepthwiseBackwardTileRows(task, tile);
+}
+
+void StageBatchX(const detail::BackwardTask& task, int64_t job) {
+  StageBatchXImage(task, job);
+}
+
+void BlockWeightGradsJob(const detail::BackwardTask& task, int64_t job) {
+  BlockWeightGrads(task, job);
+}
+
+void BlockBiasGradsJob(const detail::BackwardTask& task, int64_t job) {
+  BlockBiasGrads(task, job);
 }
 
 void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length,
@@ -36,6 +49,9 @@ namespace {
 
 HWY_EXPORT(BackwardTile);
 HWY_EXPORT(DepthwiseBackwardTile);
+HWY_EXPORT(StageBatchX);
+HWY_EXPORT(BlockWeightGradsJob);
+HWY_EXPORT(BlockBiasGradsJob);
 HWY_EXPORT(SumPartials);
 
 }  // namespace
@@ -48,6 +64,18 @@ void BackwardTile(const BackwardTask& task, int64_t tile) {
 
 void DepthwiseBackwardTile(const BackwardTask& task, int64_t tile) {
   HWY_DYNAMIC_DISPATCH(DepthwiseBackwardTile)(task, tile);
+}
+
+void StageBatchX(const BackwardTask& task, int64_t job) {
+  HWY_DYNAMIC_DISPATCH(StageBatchX)(task, job);
+}
+
+void BlockWeightGradsJob(const BackwardTask& task, int64_t job) {
+  HWY_DYNAMIC_DISPATCH(BlockWeightGradsJob)(task, job);
+}
+
+void BlockBiasGradsJob(const BackwardTask& task, int64_t job) {
+  HWY_DYNAMIC_DISPATCH(BlockBiasGradsJob)(task, job);
 }
 
 void SumPartials(const float* in, int64_t count, int64_t stride, int64_t length,

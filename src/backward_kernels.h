@@ -32,6 +32,13 @@ struct BackwardTask {
   // The channels-last copies of dy and dx when tiling->dx_on_copies.
   const float* dy_channels_last = nullptr;
   float* dx_channels_last = nullptr;
+  // When tiling->dw_by_channel_blocks: where those jobs write dw and dbias,
+  // x's channels-last copy (see BackwardTiling::batch_x_offset) and dy as
+  // planes (dy itself in NCHW, else a copy).
+  float* dw = nullptr;
+  float* dbias = nullptr;
+  float* batch_x = nullptr;
+  const float* dy_planes = nullptr;
 };
 
 // Computes tile `tile` of the grid in task.tiling: its dx rows and partials.
@@ -39,6 +46,14 @@ void BackwardTile(const BackwardTask& task, int64_t tile);
 
 // Computes tile `tile` of the depthwise grid (see BackwardTiling::depthwise).
 void DepthwiseBackwardTile(const BackwardTask& task, int64_t tile);
+
+// The jobs of BackwardTiling::dw_by_channel_blocks: image n of group g's
+// channels-last copy of x (job g * batch + n); a block of dw (job (g,
+// output channel block, input channel block)); a block of dbias (job (g,
+// output channel block)). See channel_block_grads-inl.h.
+void StageBatchX(const BackwardTask& task, int64_t job);
+void BlockWeightGradsJob(const BackwardTask& task, int64_t job);
+void BlockBiasGradsJob(const BackwardTask& task, int64_t job);
 
 // out[k] = sum over t in [0, count) of in[t * stride + k], added in order of
 // t, for k in [0, length).

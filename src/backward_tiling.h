@@ -20,6 +20,12 @@
 namespace xcorr {
 namespace detail {
 
+// The blocks of dw that the jobs of BackwardTiling::dw_by_channel_blocks
+// own: whole register blocks of output channels (kOuterChannels), a few
+// AVX-512 vectors of input channels.
+constexpr int64_t kBlockGradOutChannels = 12;
+constexpr int64_t kBlockGradInChannels = 64;
+
 struct BackwardTiling {
   int64_t rows_per_tile;  // output rows per tile (the last tile may have fewer)
   int64_t row_tiles;      // tiles per (group, image)
@@ -82,6 +88,18 @@ struct BackwardTiling {
   bool dy_in_place;
   // Where the partial sums start in the workspace, in floats.
   int64_t partials_offset;
+  // dw and dbias not from the tiles' partials but by jobs that each own a
+  // block of them (kBlockGradOutChannels output channels by
+  // kBlockGradInChannels input channels of dw) and sum over every image and
+  // pixel (channel_block_grads-inl.h): where dw runs by outer products and
+  // a tile covers few pixels, whose partial block, as large as dw, would
+  // cost more to store and reduce than its few multiply-adds a float. The
+  // tiles then compute dx alone. Each call first copies x channels-last,
+  // zero-bordered, [group][image][row][column][partial_channels], to
+  // batch_x_offset floats into the workspace (batch_x_image_floats per
+  // image), and NHWC dy as planes after it, at dy_planes_offset.
+  bool dw_by_channel_blocks;
+  int64_t batch_x_offset, batch_x_image_floats, dy_planes_offset;
   bool serial;  // small enough to run on the calling thread
   // Depthwise shapes (groups of one input and one output channel) that run
   // in the other layout: each call copies x (for dw) and dy to it, runs
@@ -106,6 +124,13 @@ struct BackwardTiling {
   int64_t depthwise_channels;
   size_t workspace_bytes;
 };
+
+// The zero-padded input rows (or columns) that `outputs` output rows
+// (columns) read, their taps `kernel` long, `dilation` apart.
+inline int64_t InputSpan(int64_t outputs, int64_t stride, int64_t kernel,
+                         int64_t dilation) {
+  return (outputs - 1) * stride + (kernel - 1) * dilation + 1;
+}
 
 // Whether dx reads dy from each tile's staged copy: the gather form always;
 // the plane kernel when dw or dbias stage dy too, so that one copy serves

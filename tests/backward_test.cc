@@ -493,6 +493,41 @@ TEST_P(BackwardTest, ChannelsLastBlocksMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// dw and dbias by blocks of channels over the whole batch
+// (BackwardTiling::dw_by_channel_blocks: small planes, 16 or more input
+// channels per group): input channels below, at and past the 64 of a block
+// and its vectors, output channels past whole register blocks of 6 and
+// jobs of 12, groups, several images, strides, dilations and asymmetric
+// pads, both layouts (OHWI sums straight into dw, OIHW through a
+// transpose); every subset, and each gradient the same alone as together.
+TEST_P(BackwardTest, ChannelBlockGradsMatchReference) {
+  uint64_t seed = 1300;
+  struct Case {
+    int64_t batch, in, out, groups, height, width, kernel, stride, dilation;
+  };
+  const Case cases[] = {
+      {1, 16, 5, 1, 7, 7, 3, 1, 1},  {3, 70, 13, 1, 5, 6, 3, 1, 1},
+      {2, 40, 25, 2, 6, 5, 3, 2, 1}, {2, 64, 12, 1, 9, 8, 3, 1, 2},
+      {1, 129, 7, 1, 4, 4, 1, 1, 1}, {2, 24, 30, 3, 7, 9, 5, 2, 1},
+  };
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    for (const Case& c : cases) {
+      xcorr_conv2d_desc desc = Desc(c.batch, c.in, c.out * c.groups, c.height,
+                                    c.width, c.kernel, c.kernel);
+      desc.groups = c.groups;
+      desc.stride_height = desc.stride_width = c.stride;
+      desc.dilation_height = desc.dilation_width = c.dilation;
+      SetPads(c.kernel / 2, 0, 1, c.kernel / 2 + 1, &desc);
+      desc.layout = layout;
+      for (unsigned want = 1; want <= kAll; ++want) {
+        CheckBackward(desc, want, seed++);
+      }
+      ExpectSubsetsAsTogether(desc, seed++);
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 // Integer-valued data has exact sums in f32: every target must match the
 // reference exactly.
 TEST_P(BackwardTest, IntegerDataIsExact) {
@@ -530,6 +565,12 @@ TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
     }
   }
   descs.push_back(Desc(2, 1, 1, 400, 300, 3, 3));
+  // dw and dbias by blocks of channels: small planes, both layouts.
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    xcorr_conv2d_desc desc = Desc(3, 80, 30, 7, 7, 3, 3);
+    desc.layout = layout;
+    descs.push_back(desc);
+  }
   // Depthwise NHWC: 8 channels on NCHW copies, 24 on the depthwise kernel,
   // also strided; strided NCHW.
   for (const int64_t channels : {8, 24}) {
