@@ -72,6 +72,15 @@ constexpr int64_t kPointwisePackedDxMaxPixels = 8 * 8;
 constexpr int64_t kBlockGradsMaxTilePixels = 256;
 constexpr int64_t kBlockGradsMinTiles = 4;
 
+// Tiles that compute dx alone on the packed kernel (see
+// BackwardTiling::dx_channel_tiles) take blocks of this many input
+// channels, whole register blocks of the AVX-512 kernel, and aim at
+// kDxTileMultiplyAdds multiply-adds, at least kDxTileMinRows rows (the
+// kernel's blocks of border columns; see plan.cc), as the forward's tiles.
+constexpr int64_t kDxTileChannels = 64;
+constexpr int64_t kDxTileMultiplyAdds = 1 << 17;
+constexpr int64_t kDxTileMinRows = 7;
+
 // See PlanDepthwiseTiling.
 constexpr int64_t kDepthwiseSetFloats = 256;
 // Depthwise shapes of at least this many channels run the depthwise kernel
@@ -221,7 +230,24 @@ void PlanChannelBlockGrads(const ConvShape& s, BackwardTiling* t) {
                                  kBlockGradsMaxTilePixels ||
                              t->tile_count < kBlockGradsMinTiles);
   t->batch_x_offset = t->batch_x_image_floats = t->dy_planes_offset = 0;
+  t->dx_channel_tiles = 1;
+  t->dx_channels_per_tile = s.in_channels_per_group;
   if (!t->dw_by_channel_blocks) return;
+  if (t->dx_packed) {
+    t->dx_channels_per_tile =
+        std::min(s.in_channels_per_group, kDxTileChannels);
+    t->dx_channel_tiles =
+        CeilDiv(s.in_channels_per_group, t->dx_channels_per_tile);
+    const int64_t row_multiply_adds =
+        SaturatingMul(SaturatingMul(t->dx_channels_per_tile, d.in_width),
+                      SaturatingMul(s.out_channels_per_group,
+                                    d.kernel_height * d.kernel_width));
+    t->rows_per_tile = std::min(
+        s.out_height,
+        std::max(kDxTileMinRows, kDxTileMultiplyAdds / row_multiply_adds));
+    t->row_tiles = CeilDiv(s.out_height, t->rows_per_tile);
+    t->tile_count = d.groups * d.batch * t->row_tiles * t->dx_channel_tiles;
+  }
   t->batch_x_offset = t->partials_offset;
   t->batch_x_image_floats =
       SaturatingMul(SaturatingMul(InputSpan(s.out_height, d.stride_height,
@@ -349,6 +375,7 @@ BackwardTiling PlanDepthwiseTiling(const ConvShape& s) {
   const xcorr_conv2d_desc& d = s.desc;
   BackwardTiling t{};
   t.depthwise = true;
+  t.dx_channel_tiles = 1;
   t.depthwise_channels = RoundUp(d.in_channels, kPackedLanes);
   // Pixels a multiple of 1 KiB apart would put one vector of every pixel
   // that a loop walks into a few L1 sets (1024 channels, 14x14, 3x3: dw

@@ -115,7 +115,10 @@ struct TileRows {
   int64_t n, g;
   int64_t out_begin, out_end;  // output rows whose dw/dbias terms it sums
   int64_t in_begin, in_end;    // input rows whose dx it owns
-  int64_t dy_begin, dy_end;    // dy rows it stages (zero outside the output)
+  // The input channels of the group whose dx it owns (see
+  // BackwardTiling::dx_channel_tiles).
+  int64_t in_channel_begin, in_channel_end;
+  int64_t dy_begin, dy_end;  // dy rows it stages (zero outside the output)
   // Each staged dy plane takes dy_pitch floats, its rows starting after
   // dy_lead zeros chosen so that row out_begin, where the dw and dbias loops
   // start, is aligned: their dy loads then never straddle cache lines.
@@ -141,6 +144,12 @@ HWY_INLINE TileRows RowsOf(const detail::BackwardTask& task, int64_t tile) {
   const xcorr_conv2d_desc& d = s.desc;
   const detail::BackwardTiling& t = *task.tiling;
   TileRows rows;
+  const int64_t row_grid = t.tile_count / t.dx_channel_tiles;
+  const int64_t channel_block = tile / row_grid;
+  rows.in_channel_begin = channel_block * t.dx_channels_per_tile;
+  rows.in_channel_end = std::min(rows.in_channel_begin + t.dx_channels_per_tile,
+                                 s.in_channels_per_group);
+  tile %= row_grid;
   const int64_t block = tile % t.row_tiles;
   rows.n = (tile / t.row_tiles) % d.batch;
   rows.g = tile / (t.row_tiles * d.batch);
@@ -1396,8 +1405,8 @@ HWY_INLINE void InputGradsByPackedKernel(const detail::BackwardTask& task,
   tile.channels = s.out_channels_per_group;
   tile.out_channels = s.in_channels_per_group;
   tile.groups = 1;
-  tile.channel_begin = 0;
-  tile.channel_end = s.in_channels_per_group;
+  tile.channel_begin = rows.in_channel_begin;
+  tile.channel_end = rows.in_channel_end;
   tile.row_begin = rows.in_begin;
   tile.row_end = rows.in_end;
   detail::ForwardPackedTile(tile);

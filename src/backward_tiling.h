@@ -100,6 +100,14 @@ struct BackwardTiling {
   // image), and NHWC dy as planes after it, at dy_planes_offset.
   bool dw_by_channel_blocks;
   int64_t batch_x_offset, batch_x_image_floats, dy_planes_offset;
+  // Tiles that compute dx alone on the packed kernel (dw_by_channel_blocks
+  // and dx_packed) also split the group's input channels, in
+  // dx_channel_tiles blocks of dx_channels_per_tile, as the forward's
+  // tiles split output channels: small planes are then more than a tile or
+  // two. Tile t covers channel block t / (tile_count / dx_channel_tiles) of
+  // the (group, image, row block) numbered t % (tile_count /
+  // dx_channel_tiles). Otherwise one block of all the group's channels.
+  int64_t dx_channel_tiles, dx_channels_per_tile;
   bool serial;  // small enough to run on the calling thread
   // Depthwise shapes (groups of one input and one output channel) that run
   // in the other layout: each call copies x (for dw) and dy to it, runs

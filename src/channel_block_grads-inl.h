@@ -39,13 +39,13 @@ HWY_INLINE void StageBatchXImage(const detail::BackwardTask& task,
   const detail::ConvShape& s = *task.shape;
   const xcorr_conv2d_desc& d = s.desc;
   const detail::BackwardTiling& t = *task.tiling;
-  StageXRowsChannelsLast(
-      task, job % d.batch, job / d.batch, -d.pad_top,
-      detail::InputSpan(s.out_height, d.stride_height, d.kernel_height,
-                        d.dilation_height),
-      detail::InputSpan(s.out_width, d.stride_width, d.kernel_width,
-                        d.dilation_width),
-      t.partial_channels, task.batch_x + job * t.batch_x_image_floats);
+  StageXRowsChannelsLast(task, job % d.batch, job / d.batch, -d.pad_top,
+                         detail::InputSpan(s.out_height, d.stride_height,
+                                           d.kernel_height, d.dilation_height),
+                         detail::InputSpan(s.out_width, d.stride_width,
+                                           d.kernel_width, d.dilation_width),
+                         t.partial_channels,
+                         task.batch_x + job * t.batch_x_image_floats);
 }
 
 // Job (g, block of kBlockGradOutChannels output channels, block of
@@ -87,12 +87,10 @@ HWY_INLINE void BlockWeightGrads(const detail::BackwardTask& task,
                                   d.stride_width * channels};
   const float* x = task.batch_x + g * d.batch * t.batch_x_image_floats;
   const bool direct = s.w_strides.c == 1;
-  float* sums =
-      direct ? nullptr
-             : ThreadScratch(ScratchUse::kDw, static_cast<int64_t>(
-                                                  kOuterChannels) *
-                                                  taps *
-                                                  detail::kBlockGradInChannels);
+  float* sums = direct ? nullptr
+                       : ThreadScratch(ScratchUse::kDw,
+                                       static_cast<int64_t>(kOuterChannels) *
+                                           taps * detail::kBlockGradInChannels);
   const int64_t block = static_cast<int64_t>(kOuterVectors) * N;
   const float* dy[kOuterChannels];
   float* out[kOuterChannels];
@@ -102,7 +100,8 @@ HWY_INLINE void BlockWeightGrads(const detail::BackwardTask& task,
     // nothing.
     for (size_t k = 0; k < kOuterChannels; ++k) {
       const int64_t o = ol + static_cast<int64_t>(k);
-      dy[k] = task.dy_planes + (g * out_per_group + (o < o_end ? o : ol)) * plane;
+      dy[k] =
+          task.dy_planes + (g * out_per_group + (o < o_end ? o : ol)) * plane;
     }
     for (int64_t c = c_begin; c < c_end; c += block) {
       const int64_t vectors = CeilDiv(std::min(block, c_end - c), N);
@@ -114,8 +113,9 @@ HWY_INLINE void BlockWeightGrads(const detail::BackwardTask& task,
                    : direct
                        ? task.dw + (g * out_per_group + o) * s.w_strides.n +
                              tap * in_per_group + c
-                       : sums + (static_cast<int64_t>(k) * taps + tap) *
-                                    detail::kBlockGradInChannels +
+                       : sums +
+                             (static_cast<int64_t>(k) * taps + tap) *
+                                 detail::kBlockGradInChannels +
                              c - c_begin;
         }
         WithBlockSize<kOuterVectors>(vectors, [&](auto kVectors) {
@@ -128,14 +128,13 @@ HWY_INLINE void BlockWeightGrads(const detail::BackwardTask& task,
       }
     }
     if (direct) continue;
-    for (int64_t o = ol; o < std::min(ol + static_cast<int64_t>(kOuterChannels),
-                                      o_end);
-         ++o) {
-      Transpose(sums + (o - ol) * taps * detail::kBlockGradInChannels,
-                detail::kBlockGradInChannels, taps, c_end - c_begin,
-                task.dw + (g * out_per_group + o) * s.w_strides.n +
-                    c_begin * taps,
-                taps);
+    for (int64_t o = ol;
+         o < std::min(ol + static_cast<int64_t>(kOuterChannels), o_end); ++o) {
+      Transpose(
+          sums + (o - ol) * taps * detail::kBlockGradInChannels,
+          detail::kBlockGradInChannels, taps, c_end - c_begin,
+          task.dw + (g * out_per_group + o) * s.w_strides.n + c_begin * taps,
+          taps);
     }
   }
 }
@@ -149,9 +148,8 @@ HWY_INLINE void BlockBiasGrads(const detail::BackwardTask& task, int64_t job) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(df));
   const int64_t out_blocks =
       CeilDiv(s.out_channels_per_group, detail::kBlockGradOutChannels);
-  const int64_t o_begin =
-      job / out_blocks * s.out_channels_per_group +
-      job % out_blocks * detail::kBlockGradOutChannels;
+  const int64_t o_begin = job / out_blocks * s.out_channels_per_group +
+                          job % out_blocks * detail::kBlockGradOutChannels;
   const int64_t o_end =
       std::min(o_begin + detail::kBlockGradOutChannels,
                (job / out_blocks + 1) * s.out_channels_per_group);
@@ -162,7 +160,8 @@ HWY_INLINE void BlockBiasGrads(const detail::BackwardTask& task, int64_t job) {
     for (int64_t n = 0; n < d.batch; ++n) {
       const float* dy = task.dy_planes + (n * d.out_channels + o) * plane;
       int64_t k = 0;
-      for (; k + N <= plane; k += N) lanes = hn::Add(lanes, hn::LoadU(df, dy + k));
+      for (; k + N <= plane; k += N)
+        lanes = hn::Add(lanes, hn::LoadU(df, dy + k));
       for (; k < plane; ++k) rest += dy[k];
     }
     task.dbias[o] = hn::GetLane(hn::SumOfLanes(df, lanes)) + rest;

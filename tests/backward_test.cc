@@ -500,15 +500,19 @@ TEST_P(BackwardTest, ChannelsLastBlocksMatchReference) {
 // jobs of 12, groups, several images, strides, dilations and asymmetric
 // pads, both layouts (OHWI sums straight into dw, OIHW through a
 // transpose); every subset, and each gradient the same alone as together.
+// Their tiles compute dx alone, on the packed kernel in blocks of 64 input
+// channels and at least 7 rows (BackwardTiling::dx_channel_tiles): 70, 100
+// and 129 channels make two and three blocks, 16 rows three.
 TEST_P(BackwardTest, ChannelBlockGradsMatchReference) {
   uint64_t seed = 1300;
   struct Case {
     int64_t batch, in, out, groups, height, width, kernel, stride, dilation;
   };
   const Case cases[] = {
-      {1, 16, 5, 1, 7, 7, 3, 1, 1},  {3, 70, 13, 1, 5, 6, 3, 1, 1},
-      {2, 40, 25, 2, 6, 5, 3, 2, 1}, {2, 64, 12, 1, 9, 8, 3, 1, 2},
-      {1, 129, 7, 1, 4, 4, 1, 1, 1}, {2, 24, 30, 3, 7, 9, 5, 2, 1},
+      {1, 16, 5, 1, 7, 7, 3, 1, 1},   {3, 70, 13, 1, 5, 6, 3, 1, 1},
+      {2, 40, 25, 2, 6, 5, 3, 2, 1},  {2, 64, 12, 1, 9, 8, 3, 1, 2},
+      {1, 129, 7, 1, 4, 4, 1, 1, 1},  {2, 24, 30, 3, 7, 9, 5, 2, 1},
+      {2, 100, 9, 1, 16, 5, 3, 1, 1},
   };
   for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
     for (const Case& c : cases) {
