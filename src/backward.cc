@@ -63,14 +63,14 @@ constexpr int64_t kPointwisePackedDxMaxPixels = 8 * 8;
 
 // dw and dbias run by blocks of channels over the whole batch (see
 // BackwardTiling::dw_by_channel_blocks) where dw runs by outer products and
-// a tile covers fewer output pixels than this, or the grid has fewer tiles
-// than that to share among threads. (AVX3, 3x3 pad 1, backward GFLOP/s,
+// a tile covers fewer output pixels than this, or the grid is one tile,
+// which no second thread would share. (AVX3, 3x3 pad 1, backward GFLOP/s,
 // 1 / 2 threads: NCHW 512 -> 512 7x7 batch 8 70 / 142 -> 103 / 202;
 // 256 -> 256 14x14 90 -> 98; 128 -> 128 28x28, one tile, 106 / 106 ->
-// 109 / 143; but 64 -> 64 56x56, four tiles of 784 pixels, 198 -> 170 on 2
-// threads.)
+// 109 / 143. But on larger planes in a few tiles the blocks lose: 64 -> 64
+// 56x56, four tiles of 784 pixels, 198 -> 170 on 2 threads; 1x1 256 -> 64
+// 56x56, three tiles, 93 -> 85 on 1.)
 constexpr int64_t kBlockGradsMaxTilePixels = 256;
-constexpr int64_t kBlockGradsMinTiles = 4;
 
 // Tiles that compute dx alone on the packed kernel (see
 // BackwardTiling::dx_channel_tiles) take blocks of this many input
@@ -228,7 +228,7 @@ void PlanChannelBlockGrads(const ConvShape& s, BackwardTiling* t) {
   t->dw_by_channel_blocks = !s.degenerate && t->dw_channels_last &&
                             (SaturatingMul(t->rows_per_tile, s.out_width) <
                                  kBlockGradsMaxTilePixels ||
-                             t->tile_count < kBlockGradsMinTiles);
+                             t->tile_count == 1);
   t->batch_x_offset = t->batch_x_image_floats = t->dy_planes_offset = 0;
   t->dx_channel_tiles = 1;
   t->dx_channels_per_tile = s.in_channels_per_group;
