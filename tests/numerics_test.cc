@@ -69,7 +69,14 @@ std::vector<xcorr_conv2d_desc> Shapes() {
   nhwc.in_channels = nhwc.out_channels = 4;
   nhwc.groups = 2;
   nhwc.layout = XCORR_LAYOUT_NHWC;
-  return {plain, padded, nhwc};
+  // Many input channels, stride 1 and pads within the kernel: the forward's
+  // and dx's packed-weights kernel.
+  xcorr_conv2d_desc packed = plain;
+  packed.in_channels = 20;
+  packed.pad_top = packed.pad_bottom = packed.pad_left = packed.pad_right = 1;
+  xcorr_conv2d_desc packed_nhwc = packed;
+  packed_nhwc.layout = XCORR_LAYOUT_NHWC;
+  return {plain, padded, nhwc, packed, packed_nhwc};
 }
 
 std::vector<float> Forward(const xcorr_conv2d_desc& desc,
