@@ -72,6 +72,16 @@ constexpr int64_t kPointwisePackedDxMaxPixels = 8 * 8;
 // 56x56, three tiles, 93 -> 85 on 1.)
 constexpr int64_t kBlockGradsMaxTilePixels = 256;
 
+// dw runs with vectors over output channels (see
+// BackwardTiling::dw_over_output_channels) from this many weights per
+// output channel, which amortize the copy of dy: AVX3, 1 thread, dw
+// GFLOP/s against dot products: NCHW 3 -> 64 224x224 7x7 stride 2 (147) 66
+// -> 94, LeNet's 256 x 6 -> 16 14x14 5x5 (150) 25 -> 60, 8 -> 32 56x56
+// 3x3 (72) 76 -> 91; 4 -> 16 28x28 batch 8 (36) 63 -> 73, but its whole
+// backward 71 -> 66; 1 -> 32 64x64 7x7 (49) backward 61 -> 58; 3 -> 64
+// 224x224 3x3 (27) backward 52 -> 44, 1 -> 32 64x64 3x3 (9) dw 44 -> 34.
+constexpr int64_t kOutputVectorMinRows = 64;
+
 // Tiles that compute dx alone on the packed kernel (see
 // BackwardTiling::dx_channel_tiles) take blocks of this many input
 // channels, whole register blocks of the AVX-512 kernel, and aim at
@@ -229,7 +239,14 @@ void PlanChannelBlockGrads(const ConvShape& s, BackwardTiling* t) {
                             (SaturatingMul(t->rows_per_tile, s.out_width) <
                                  kBlockGradsMaxTilePixels ||
                              t->tile_count == 1);
-  t->batch_x_offset = t->batch_x_image_floats = t->dy_planes_offset = 0;
+  t->dw_over_output_channels = !s.degenerate && !t->dw_channels_last &&
+                               d.groups == 1 &&
+                               d.out_channels % kPartialChannelMultiple == 0 &&
+                               s.w_strides.n >= kOutputVectorMinRows;
+  t->dw_by_channel_blocks =
+      t->dw_by_channel_blocks || t->dw_over_output_channels;
+  t->batch_x_offset = t->batch_x_image_floats = t->dy_planes_offset =
+      t->dy_channels_last_offset = 0;
   t->dx_channel_tiles = 1;
   t->dx_channels_per_tile = s.in_channels_per_group;
   if (!t->dw_by_channel_blocks) return;
@@ -249,18 +266,23 @@ void PlanChannelBlockGrads(const ConvShape& s, BackwardTiling* t) {
     t->tile_count = d.groups * d.batch * t->row_tiles * t->dx_channel_tiles;
   }
   t->batch_x_offset = t->partials_offset;
-  t->batch_x_image_floats =
-      SaturatingMul(SaturatingMul(InputSpan(s.out_height, d.stride_height,
-                                            d.kernel_height, d.dilation_height),
-                                  InputSpan(s.out_width, d.stride_width,
-                                            d.kernel_width, d.dilation_width)),
-                    t->partial_channels);
-  t->dy_planes_offset = std::min(
-      RoundUp(SaturatingAdd(
-                  t->batch_x_offset,
-                  SaturatingMul(d.groups * d.batch, t->batch_x_image_floats)),
-              kPackedLanes),
-      INT64_MAX / 2);
+  t->batch_x_image_floats = SaturatingMul(
+      SaturatingMul(InputSpan(s.out_height, d.stride_height, d.kernel_height,
+                              d.dilation_height),
+                    InputSpan(s.out_width, d.stride_width, d.kernel_width,
+                              d.dilation_width)),
+      t->dw_over_output_channels ? d.in_channels : t->partial_channels);
+  const auto after = [](int64_t offset, int64_t floats) {
+    return std::min(RoundUp(SaturatingAdd(offset, floats), kPackedLanes),
+                    INT64_MAX / 2);
+  };
+  t->dy_channels_last_offset =
+      after(t->batch_x_offset,
+            SaturatingMul(d.groups * d.batch, t->batch_x_image_floats));
+  t->dy_planes_offset = after(
+      t->dy_channels_last_offset,
+      t->dw_over_output_channels && s.layout == XCORR_LAYOUT_NCHW ? s.y_elements
+                                                                  : 0);
 }
 
 // dx's packed weights (see BackwardTiling::dx_packed): for group g, row
@@ -543,7 +565,20 @@ void GradsByChannelBlocks(const ConvShape& s, const BackwardTiling& t,
   }
   const int64_t out_blocks =
       CeilDiv(s.out_channels_per_group, kBlockGradOutChannels);
-  if (dw != nullptr) {
+  if (dw != nullptr && t.dw_over_output_channels) {
+    ForEachTile(d.batch * d.in_channels, t.serial,
+                [&](int64_t job) { StageBatchX(task, job); });
+    if (s.layout == XCORR_LAYOUT_NCHW) {
+      float* channels_last = floats + t.dy_channels_last_offset;
+      CopyToChannelsLast(dy, d.batch, s.out_height * s.out_width,
+                         d.out_channels, t.serial, channels_last);
+      task.dy_channels_last = channels_last;
+    } else {
+      task.dy_channels_last = dy;
+    }
+    ForEachTile(CeilDiv(s.w_strides.n, kBlockGradOutChannels), t.serial,
+                [&](int64_t job) { BlockWeightGradsJob(task, job); });
+  } else if (dw != nullptr) {
     ForEachTile(d.groups * d.batch, t.serial,
                 [&](int64_t job) { StageBatchX(task, job); });
     const int64_t in_blocks =

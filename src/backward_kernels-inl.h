@@ -815,11 +815,11 @@ constexpr size_t kOuterVectors = kVectorRegisters == 32 ? 4 : 2;
 
 // Where OuterProductBlock reads its pixels: `images` images of `height`
 // rows of `width` pixels; dy[o] holds pixel (n, i, j) at n * dy_image +
-// i * dy_row + j, x at n * x_image + i * x_row + j * x_column (plus the
-// lane).
+// i * dy_row + j * dy_column, x at n * x_image + i * x_row + j * x_column
+// (plus the lane).
 struct OuterProductPixels {
   int64_t images, height, width;
-  int64_t dy_image, dy_row;
+  int64_t dy_image, dy_row, dy_column;
   int64_t x_image, x_row, x_column;
 };
 
@@ -844,11 +844,11 @@ HWY_INLINE void OuterProductBlock(const float* const* dy, const float* x,
       for (int64_t j = 0; j < p.width; ++j) {
         V in[kVectors];
         for (size_t k = 0; k < kVectors; ++k) {
-          in[k] =
-              hn::Load(d, x_row + j * p.x_column + static_cast<int64_t>(k) * N);
+          in[k] = hn::LoadU(
+              d, x_row + j * p.x_column + static_cast<int64_t>(k) * N);
         }
         for (size_t o = 0; o < kOuterChannels; ++o) {
-          const V g = hn::Set(d, dy[o][dy_row + j]);
+          const V g = hn::Set(d, dy[o][dy_row + j * p.dy_column]);
           for (size_t k = 0; k < kVectors; ++k)
             acc[o][k] = hn::MulAdd(g, in[k], acc[o][k]);
         }
@@ -890,6 +890,7 @@ HWY_INLINE void WeightGradsByOuterProducts(const detail::BackwardTask& task,
                                   s.out_width,
                                   0,
                                   stride,
+                                  1,
                                   0,
                                   d.stride_height * xs.row_floats,
                                   d.stride_width * xs.channels};

@@ -23,11 +23,11 @@ void DepthwiseBackwardTile(const detail::BackwardTask& task, int64_t tile) {
 }
 
 void StageBatchX(const detail::BackwardTask& task, int64_t job) {
-  StageBatchXImage(task, job);
+  StageBatchXJob(task, job);
 }
 
 void BlockWeightGradsJob(const detail::BackwardTask& task, int64_t job) {
-  BlockWeightGrads(task, job);
+  WeightGradsJob(task, job);
 }
 
 void BlockBiasGradsJob(const detail::BackwardTask& task, int64_t job) {

@@ -29,7 +29,8 @@ struct BackwardTask {
   // (transposed); see BackwardTiling.
   const float* dx_weights;
   bool dw_wanted, dbias_wanted;
-  // The channels-last copies of dy and dx when tiling->dx_on_copies.
+  // The channels-last copies of dy and dx when tiling->dx_on_copies; dy
+  // channels-last also for the jobs of tiling->dw_over_output_channels.
   const float* dy_channels_last = nullptr;
   float* dx_channels_last = nullptr;
   // When tiling->dw_by_channel_blocks: where those jobs write dw and dbias,
@@ -48,8 +49,10 @@ void BackwardTile(const BackwardTask& task, int64_t tile);
 void DepthwiseBackwardTile(const BackwardTask& task, int64_t tile);
 
 // The jobs of BackwardTiling::dw_by_channel_blocks: image n of group g's
-// channels-last copy of x (job g * batch + n); a block of dw (job (g,
-// output channel block, input channel block)); a block of dbias (job (g,
+// channels-last copy of x (job g * batch + n), or with
+// dw_over_output_channels plane c of image n (job n * in_channels + c); a
+// block of dw (job (g, output channel block, input channel block), or with
+// dw_over_output_channels a block of rows); a block of dbias (job (g,
 // output channel block)). See channel_block_grads-inl.h.
 void StageBatchX(const BackwardTask& task, int64_t job);
 void BlockWeightGradsJob(const BackwardTask& task, int64_t job);

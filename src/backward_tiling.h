@@ -100,6 +100,16 @@ struct BackwardTiling {
   // image), and NHWC dy as planes after it, at dy_planes_offset.
   bool dw_by_channel_blocks;
   int64_t batch_x_offset, batch_x_image_floats, dy_planes_offset;
+  // The same with vectors over output channels (fewer than 16 input
+  // channels, one group, output channels a multiple of 16: a stem's 3 ->
+  // 64): each job owns kBlockGradOutChannels rows of dw's flat weights of
+  // an output channel ((c, u, v) in OIHW, (u, v, c) in OHWI) for every
+  // output channel, whose broadcast x elements meet vectors of dy's
+  // channels. x is then copied as zero-bordered planes, [image][channel]
+  // [row][column], and NCHW dy channels-last at dy_channels_last_offset
+  // (NHWC dy is read in place).
+  bool dw_over_output_channels;
+  int64_t dy_channels_last_offset;
   // Tiles that compute dx alone on the packed kernel (dw_by_channel_blocks
   // and dx_packed) also split the group's input channels, in
   // dx_channel_tiles blocks of dx_channels_per_tile, as the forward's

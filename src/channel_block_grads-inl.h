@@ -48,6 +48,42 @@ HWY_INLINE void StageBatchXImage(const detail::BackwardTask& task,
                          task.batch_x + job * t.batch_x_image_floats);
 }
 
+// Job n * in_channels + c (dw_over_output_channels: one group): input
+// channel c of image n, zero-padded, as a plane of the rows and columns that
+// the outputs' taps read, into its place in task.batch_x.
+HWY_INLINE void StageBatchXPlane(const detail::BackwardTask& task,
+                                 int64_t job) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t height = detail::InputSpan(s.out_height, d.stride_height,
+                                           d.kernel_height, d.dilation_height);
+  const int64_t width = detail::InputSpan(s.out_width, d.stride_width,
+                                          d.kernel_width, d.dilation_width);
+  const float* plane = task.x + job / d.in_channels * s.x_strides.n +
+                       job % d.in_channels * s.x_strides.c;
+  float* to = task.batch_x + job * height * width;
+  // Columns [begin, begin + count) of a staged row hold input columns from 0.
+  const int64_t begin = std::min(d.pad_left, width);
+  const int64_t count = std::min(d.in_width, width - begin);
+  for (int64_t r = 0; r < height; ++r, to += width) {
+    const int64_t in_row = r - d.pad_top;
+    if (in_row < 0 || in_row >= d.in_height) {
+      Zero(to, width);
+    } else {
+      StageRow(plane + in_row * s.x_strides.h, s.x_strides.w, begin, count,
+               width, to);
+    }
+  }
+}
+
+HWY_INLINE void StageBatchXJob(const detail::BackwardTask& task, int64_t job) {
+  if (task.tiling->dw_over_output_channels) {
+    StageBatchXPlane(task, job);
+  } else {
+    StageBatchXImage(task, job);
+  }
+}
+
 // Job (g, block of kBlockGradOutChannels output channels, block of
 // kBlockGradInChannels input channels): that block of dw, every tap, summed
 // over all images and pixels. OHWI takes the sums straight into dw; OIHW
@@ -82,6 +118,7 @@ HWY_INLINE void BlockWeightGrads(const detail::BackwardTask& task,
                                   s.out_width,
                                   d.out_channels * plane,
                                   s.out_width,
+                                  1,
                                   t.batch_x_image_floats,
                                   d.stride_height * x_row,
                                   d.stride_width * channels};
@@ -136,6 +173,75 @@ HWY_INLINE void BlockWeightGrads(const detail::BackwardTask& task,
           task.dw + (g * out_per_group + o) * s.w_strides.n + c_begin * taps,
           taps);
     }
+  }
+}
+
+// Job k (dw_over_output_channels): rows [k, k + 1) * kBlockGradOutChannels
+// of dw's flat weights of an output channel, for every output channel. Each
+// row is one input channel and tap, whose x elements, broadcast, meet
+// vectors of dy's channels; the job's sums, [row][out_channels], are then
+// transposed into dw.
+HWY_INLINE void OutputVectorWeightGrads(const detail::BackwardTask& task,
+                                        int64_t job) {
+  const detail::ConvShape& s = *task.shape;
+  const xcorr_conv2d_desc& d = s.desc;
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t rows = s.w_strides.n;
+  const int64_t r_begin = job * detail::kBlockGradOutChannels;
+  const int64_t r_end = std::min(r_begin + detail::kBlockGradOutChannels, rows);
+  const int64_t taps = d.kernel_height * d.kernel_width;
+  const int64_t out_channels = d.out_channels;
+  const int64_t height = detail::InputSpan(s.out_height, d.stride_height,
+                                           d.kernel_height, d.dilation_height);
+  const int64_t width = detail::InputSpan(s.out_width, d.stride_width,
+                                          d.kernel_width, d.dilation_width);
+  const OuterProductPixels pixels{d.batch,
+                                  s.out_height,
+                                  s.out_width,
+                                  d.in_channels * height * width,
+                                  d.stride_height * width,
+                                  d.stride_width,
+                                  s.out_height * s.out_width * out_channels,
+                                  s.out_width * out_channels,
+                                  out_channels};
+  float* sums = ThreadScratch(ScratchUse::kDw,
+                              detail::kBlockGradOutChannels * out_channels);
+  const int64_t block = static_cast<int64_t>(kOuterVectors) * N;
+  const float* x[kOuterChannels];
+  float* out[kOuterChannels];
+  for (int64_t rl = r_begin; rl < r_end;
+       rl += static_cast<int64_t>(kOuterChannels)) {
+    // Rows past the job's last read its first one's x and store nothing.
+    for (size_t k = 0; k < kOuterChannels; ++k) {
+      const int64_t r = std::min(rl + static_cast<int64_t>(k), r_end - 1);
+      const bool oihw = s.w_strides.c == taps;
+      const int64_t c = oihw ? r / taps : r % d.in_channels;
+      const int64_t tap = oihw ? r % taps : r / d.in_channels;
+      x[k] = task.batch_x + c * height * width +
+             tap / d.kernel_width * d.dilation_height * width +
+             tap % d.kernel_width * d.dilation_width;
+    }
+    for (int64_t o = 0; o < out_channels; o += block) {
+      for (size_t k = 0; k < kOuterChannels; ++k) {
+        const int64_t r = rl + static_cast<int64_t>(k);
+        out[k] = r < r_end ? sums + (r - r_begin) * out_channels + o : nullptr;
+      }
+      const int64_t vectors = CeilDiv(std::min(block, out_channels - o), N);
+      WithBlockSize<kOuterVectors>(vectors, [&](auto kVectors) {
+        OuterProductBlock<decltype(kVectors)::value>(
+            x, task.dy_channels_last + o, pixels, out, out_channels - o);
+      });
+    }
+  }
+  Transpose(sums, out_channels, r_end - r_begin, out_channels,
+            task.dw + r_begin, rows);
+}
+
+HWY_INLINE void WeightGradsJob(const detail::BackwardTask& task, int64_t job) {
+  if (task.tiling->dw_over_output_channels) {
+    OutputVectorWeightGrads(task, job);
+  } else {
+    BlockWeightGrads(task, job);
   }
 }
 

@@ -532,6 +532,40 @@ TEST_P(BackwardTest, ChannelBlockGradsMatchReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
+// dw with vectors over output channels (BackwardTiling::
+// dw_over_output_channels: fewer than 16 input channels, one group, output
+// channels a multiple of 16, at least 64 weights per output channel): rows
+// of weights past whole register blocks of 6 and jobs of 12, output
+// channels of one to three AVX-512 vectors, strides, dilations, pads past
+// the kernel, several images, both layouts (NHWC dy read in place); every
+// subset, and each gradient the same alone as together.
+TEST_P(BackwardTest, OutputVectorWeightGradsMatchReference) {
+  uint64_t seed = 1500;
+  struct Case {
+    int64_t batch, in, out, height, width, kernel, stride, dilation, pad;
+  };
+  const Case cases[] = {
+      {1, 3, 16, 23, 21, 7, 2, 1, 3}, {3, 6, 16, 14, 14, 5, 1, 1, 0},
+      {2, 8, 32, 11, 9, 3, 1, 1, 1},  {1, 15, 48, 13, 10, 3, 2, 2, 4},
+      {2, 2, 16, 9, 12, 6, 1, 1, 2},
+  };
+  for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
+    for (const Case& c : cases) {
+      xcorr_conv2d_desc desc =
+          Desc(c.batch, c.in, c.out, c.height, c.width, c.kernel, c.kernel);
+      desc.stride_height = c.stride;
+      desc.dilation_height = desc.dilation_width = c.dilation;
+      SetPads(c.pad, c.pad / 2, c.pad / 2 + 1, c.pad, &desc);
+      desc.layout = layout;
+      for (unsigned want = 1; want <= kAll; ++want) {
+        CheckBackward(desc, want, seed++);
+      }
+      ExpectSubsetsAsTogether(desc, seed++);
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
 // Integer-valued data has exact sums in f32: every target must match the
 // reference exactly.
 TEST_P(BackwardTest, IntegerDataIsExact) {
@@ -569,9 +603,13 @@ TEST_P(BackwardTest, BitwiseEqualForAnyThreadCountAndRun) {
     }
   }
   descs.push_back(Desc(2, 1, 1, 400, 300, 3, 3));
-  // dw and dbias by blocks of channels: small planes, both layouts.
+  // dw and dbias by blocks of channels: small planes, both layouts; and
+  // with vectors over output channels.
   for (xcorr_layout layout : {XCORR_LAYOUT_NCHW, XCORR_LAYOUT_NHWC}) {
     xcorr_conv2d_desc desc = Desc(3, 80, 30, 7, 7, 3, 3);
+    desc.layout = layout;
+    descs.push_back(desc);
+    desc = Desc(3, 3, 32, 30, 26, 5, 5);
     desc.layout = layout;
     descs.push_back(desc);
   }
