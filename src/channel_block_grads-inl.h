@@ -124,10 +124,12 @@ HWY_INLINE void BlockWeightGrads(const detail::BackwardTask& task,
                                   d.stride_width * channels};
   const float* x = task.batch_x + g * d.batch * t.batch_x_image_floats;
   const bool direct = s.w_strides.c == 1;
-  float* sums = direct ? nullptr
-                       : ThreadScratch(ScratchUse::kDw,
-                                       static_cast<int64_t>(kOuterChannels) *
-                                           taps * detail::kBlockGradInChannels);
+  // A vector of rows more than the block, which TransposeToShortRows may
+  // read past the last output channel's taps.
+  const int64_t sums_floats =
+      (static_cast<int64_t>(kOuterChannels) * taps + N) *
+      detail::kBlockGradInChannels;
+  float* sums = direct ? nullptr : ThreadScratch(ScratchUse::kDw, sums_floats);
   const int64_t block = static_cast<int64_t>(kOuterVectors) * N;
   const float* dy[kOuterChannels];
   float* out[kOuterChannels];
@@ -167,11 +169,11 @@ HWY_INLINE void BlockWeightGrads(const detail::BackwardTask& task,
     if (direct) continue;
     for (int64_t o = ol;
          o < std::min(ol + static_cast<int64_t>(kOuterChannels), o_end); ++o) {
-      Transpose(
+      TransposeToShortRows(
           sums + (o - ol) * taps * detail::kBlockGradInChannels,
           detail::kBlockGradInChannels, taps, c_end - c_begin,
-          task.dw + (g * out_per_group + o) * s.w_strides.n + c_begin * taps,
-          taps);
+          sums + sums_floats,
+          task.dw + (g * out_per_group + o) * s.w_strides.n + c_begin * taps);
     }
   }
 }

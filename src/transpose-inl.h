@@ -147,6 +147,34 @@ HWY_INLINE void Transpose(const float* src, int64_t src_stride, int64_t count,
                   dst_stride);
 }
 
+// dst[k * count + i] = src[i * src_stride + k] for i < count, k < width:
+// rows of dst as long as src has rows, one after the other (a block of dw
+// from [tap][channel] to OIHW's [channel][tap]). With fewer rows than a
+// vector, register blocks read a vector of src's rows, past `count`, while
+// that stays below src_end; each transposed row is stored whole, over the
+// start of the rows after it, which are stored later. Rows whose whole
+// store would reach past dst's width * count floats go one element at a
+// time.
+HWY_INLINE void TransposeToShortRows(const float* src, int64_t src_stride,
+                                     int64_t count, int64_t width,
+                                     const float* src_end, float* dst) {
+  const hn::ScalableTag<float> d;
+  const int64_t N = static_cast<int64_t>(hn::MaxLanes(d));
+  int64_t k = 0;
+  if (count > 0 && count < N) {
+    // Row j may be stored whole where j * count + N <= width * count.
+    const int64_t whole_rows = width - (N + count - 1) / count + 1;
+    while (k < whole_rows && (N - 1) * src_stride + k + N <= src_end - src) {
+      const int64_t rows = std::min(N, whole_rows - k);
+      TransposeSquare(d, src + k, src_stride, static_cast<size_t>(rows),
+                      [&](int64_t row) { return dst + (k + row) * count; });
+      k += rows;
+    }
+  }
+  TransposeWithin(src + k, src_stride, count, width - k, src_end,
+                  dst + k * count, count);
+}
+
 // dst_rows[k][i] = src[i * src_stride + k] for i < count, k < width, by
 // blocks of Lanes rows of src, each checked (if check_finite) while still in
 // L1; returns false where a checked element is not finite.

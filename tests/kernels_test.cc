@@ -267,6 +267,39 @@ void TestAllTransposeWithin() {
   }
 }
 
+// Rows of dst as long as src has rows, one after the other: fewer rows than
+// a vector and more, widths below and past a few vectors, src read up to its
+// allocation's end or with rows to spare; a guard after dst's rows must
+// survive the whole-vector stores.
+void TestAllTransposeToShortRows() {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  for (int64_t count = 1; count <= N + 2; ++count) {
+    for (int64_t width = 1; width <= 3 * N + 1; ++width) {
+      for (int64_t slack = 0; slack <= N; slack += N) {
+        const int64_t src_stride = width + 1;
+        const int64_t size = (count + slack - 1) * src_stride + width;
+        std::vector<float> src(static_cast<size_t>(size));
+        for (int64_t k = 0; k < size; ++k)
+          src[static_cast<size_t>(k)] = static_cast<float>(k);
+        const int64_t guard = N;
+        std::vector<float> dst(static_cast<size_t>(width * count + guard),
+                               -1.0f);
+        TransposeToShortRows(src.data(), src_stride, count, width,
+                             src.data() + size, dst.data());
+        for (int64_t j = 0; j < width * count + guard; ++j) {
+          const int64_t k = j / count, i = j % count;
+          const float want = j < width * count
+                                 ? static_cast<float>(i * src_stride + k)
+                                 : -1.0f;
+          ASSERT_EQ(want, dst[static_cast<size_t>(j)])
+              << count << " rows of " << width << ", slack " << slack << " at "
+              << j;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 // NOLINTNEXTLINE(google-readability-namespace-comments)
 }  // namespace HWY_NAMESPACE
@@ -283,5 +316,6 @@ HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPlaneKernels);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllPlaneEdges);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTranspose);
 HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTransposeWithin);
+HWY_EXPORT_AND_TEST_P(KernelsTest, TestAllTransposeToShortRows);
 }  // namespace xcorr
 #endif  // HWY_ONCE
