@@ -555,12 +555,14 @@ void GradsByChannelBlocks(const ConvShape& s, const BackwardTiling& t,
   task.dw = dw;
   task.dbias = dbias;
   task.batch_x = floats + t.batch_x_offset;
-  if (s.layout == XCORR_LAYOUT_NHWC) {
+  // dy as planes, for dbias and for dw over input channels.
+  const bool planes_read = dbias != nullptr || !t.dw_over_output_channels;
+  if (s.layout == XCORR_LAYOUT_NHWC && planes_read) {
     float* planes = floats + t.dy_planes_offset;
     CopyToPlanes(dy, d.batch, s.out_height * s.out_width, d.out_channels,
                  t.serial, planes);
     task.dy_planes = planes;
-  } else {
+  } else if (s.layout == XCORR_LAYOUT_NCHW) {
     task.dy_planes = dy;
   }
   const int64_t out_blocks =

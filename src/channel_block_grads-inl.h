@@ -8,7 +8,9 @@
 // per float for a few multiply-adds each. Here each job owns a block of dw
 // instead, output channels by input channels, and sums its outer products
 // over every image and pixel in registers: no partials, one writer per dw
-// element, and an order of sums that no thread count changes.
+// element, and an order of sums that no thread count changes. With few
+// input channels (dw_over_output_channels) the same outer products run the
+// other way round: vectors over output channels, x elements broadcast.
 #if defined(XCORR_SRC_CHANNEL_BLOCK_GRADS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef XCORR_SRC_CHANNEL_BLOCK_GRADS_INL_H_
 #undef XCORR_SRC_CHANNEL_BLOCK_GRADS_INL_H_
@@ -209,14 +211,14 @@ HWY_INLINE void OutputVectorWeightGrads(const detail::BackwardTask& task,
   float* sums = ThreadScratch(ScratchUse::kDw,
                               detail::kBlockGradOutChannels * out_channels);
   const int64_t block = static_cast<int64_t>(kOuterVectors) * N;
+  const bool oihw = s.w_strides.c == taps;  // else OHWI (one tap: the same)
   const float* x[kOuterChannels];
   float* out[kOuterChannels];
   for (int64_t rl = r_begin; rl < r_end;
        rl += static_cast<int64_t>(kOuterChannels)) {
-    // Rows past the job's last read its first one's x and store nothing.
+    // Rows past the job's last read its last one's x and store nothing.
     for (size_t k = 0; k < kOuterChannels; ++k) {
       const int64_t r = std::min(rl + static_cast<int64_t>(k), r_end - 1);
-      const bool oihw = s.w_strides.c == taps;
       const int64_t c = oihw ? r / taps : r % d.in_channels;
       const int64_t tap = oihw ? r % taps : r / d.in_channels;
       x[k] = task.batch_x + c * height * width +
