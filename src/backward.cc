@@ -273,8 +273,8 @@ void PlanChannelBlockGrads(const ConvShape& s, BackwardTiling* t) {
                               d.dilation_width)),
       t->dw_over_output_channels ? d.in_channels : t->partial_channels);
   const auto after = [](int64_t offset, int64_t floats) {
-    return std::min(RoundUp(SaturatingAdd(offset, floats), kPackedLanes),
-                    INT64_MAX / 2);
+    return RoundUp(std::min(SaturatingAdd(offset, floats), INT64_MAX / 2),
+                   kPackedLanes);
   };
   t->dy_channels_last_offset =
       after(t->batch_x_offset,
