@@ -34,8 +34,8 @@ struct BackwardTask {
   const float* dy_channels_last = nullptr;
   float* dx_channels_last = nullptr;
   // When tiling->dw_by_channel_blocks: where those jobs write dw and dbias,
-  // x's channels-last copy (see BackwardTiling::batch_x_offset) and dy as
-  // planes (dy itself in NCHW, else a copy).
+  // their copy of x (see BackwardTiling::batch_x_offset) and dy as planes
+  // (dy itself in NCHW, else a copy).
   float* dw = nullptr;
   float* dbias = nullptr;
   float* batch_x = nullptr;

@@ -97,7 +97,7 @@ struct BackwardTiling {
   // tiles then compute dx alone. Each call first copies x channels-last,
   // zero-bordered, [group][image][row][column][partial_channels], to
   // batch_x_offset floats into the workspace (batch_x_image_floats per
-  // image), and NHWC dy as planes after it, at dy_planes_offset.
+  // image), and NHWC dy as planes at dy_planes_offset.
   bool dw_by_channel_blocks;
   int64_t batch_x_offset, batch_x_image_floats, dy_planes_offset;
   // The same with vectors over output channels (fewer than 16 input
