@@ -130,10 +130,10 @@ HWY_INLINE void DepthwiseWeightGrads(const detail::BackwardTask& task,
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   const int64_t rows = tile.out_end - tile.out_begin;
   const int64_t x_top = tile.out_begin * d.stride_height - d.pad_top;
-  const int64_t x_rows = (rows - 1) * d.stride_height +
-                         (d.kernel_height - 1) * d.dilation_height + 1;
-  const int64_t x_cols = (s.out_width - 1) * d.stride_width +
-                         (d.kernel_width - 1) * d.dilation_width + 1;
+  const int64_t x_rows = detail::InputSpan(rows, d.stride_height,
+                                           d.kernel_height, d.dilation_height);
+  const int64_t x_cols = detail::InputSpan(s.out_width, d.stride_width,
+                                           d.kernel_width, d.dilation_width);
   const float* x =
       StageChannelsLast(ScratchUse::kX, task.x + tile.n * s.x_strides.n,
                         d.in_height, d.in_width, d.in_channels, padded, x_top,
