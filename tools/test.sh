@@ -11,6 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh
 jobs=2
+# Sanitized builds: -O1 -g1 (line tables: enough for stack traces), not
+# RelWithDebInfo's -O2 -g; GCC compiled src/backward_kernels.cc with ASan +
+# UBSan in 130 s instead of 302 (tools/fuzz.sh does the same with Clang).
+sanitized_flags="-O1 -g1 -DNDEBUG"
 
 echo "== format (clang-format, Google style)"
 tools/check_format.sh
@@ -27,6 +31,7 @@ python3 tools/bench_gate.py --instructions --driver build-ci/bench/xcorr_instruc
 if [ "${1:-}" != --quick ]; then
   echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer and test"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXCORR_WERROR=ON \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$sanitized_flags" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=$sanitized_flags" \
     -DXCORR_SANITIZE=address,undefined -DXCORR_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build build-asan -j $jobs
   # The install test rebuilds the library without sanitizers; it ran above.
