@@ -2,6 +2,8 @@
 #include "src/padded_plane.h"
 
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 
 #include "src/int_math.h"
 
@@ -13,6 +15,38 @@ namespace {
 // register block (6 + kernel_height - 1) a few KiB apart, the stage holds
 // tens of rows, so the halo rows are copied rarely.
 constexpr int64_t kPlaneStripColumns = 256;
+
+// Where a padded plane is staged whole rather than only its border: up to
+// 128 columns, and up to a strip for kernels of 49 taps or more, whose
+// multiply-adds per output make the copy cheap and the narrow edge pieces
+// dear. (AVX3, 1 thread, forward GFLOP/s, whole against in place: 3x3 pad 1
+// 96 wide 59 / 53, 128 60 / 57, 160 62 / 66, 192 64 / 69, 256 63 / 70;
+// 256 wide 5x5 86 / 90, 7x7 96 / 93, 11x11 106 / 99.)
+constexpr int64_t kWholePlaneMaxColumns = 128;
+constexpr int64_t kWholePlaneMinTaps = 49;
+
+// Copies count floats with fixed-size copies that the compiler inlines, the
+// last ones overlapping, never past from[count): the edge strips' rows are
+// a vector and a few floats long, and a memmove call per row took 14 % of a
+// 256x256 3x3 pad 1 forward.
+void CopyFloats(const float* from, int64_t count, float* to) {
+  const auto copy = [&](int64_t at, auto floats) {
+    std::memcpy(to + at, from + at, sizeof(float) * decltype(floats)::value);
+  };
+  if (count >= 64) {
+    std::memcpy(to, from, sizeof(float) * static_cast<size_t>(count));
+  } else if (count >= 16) {
+    for (int64_t k = 0; k + 16 <= count; k += 16)
+      copy(k, std::integral_constant<int64_t, 16>());
+    copy(count - 16, std::integral_constant<int64_t, 16>());
+  } else if (count >= 4) {
+    for (int64_t k = 0; k + 4 <= count; k += 4)
+      copy(k, std::integral_constant<int64_t, 4>());
+    copy(count - 4, std::integral_constant<int64_t, 4>());
+  } else {
+    for (int64_t k = 0; k < count; ++k) to[k] = from[k];
+  }
+}
 
 // Copies the input of output rows [row, row + rows) and columns [col, col +
 // columns) of the plane to rows staging.row_stride floats apart at `staged`,
@@ -34,7 +68,7 @@ void StagePlanePiece(const PlanePadding& p, const PlaneTile& plane,
     }
     const float* from = plane.x + in_row * plane.x_row_stride + first;
     std::fill(to, to + begin, 0.0f);
-    std::copy(from + begin, from + end, to + begin);
+    CopyFloats(from + begin, end - begin, to + begin);
     std::fill(to + end, to + width, 0.0f);
   }
 }
@@ -93,15 +127,14 @@ PlaneStaging PaddedStagingOf(int64_t out_width, int64_t kernel_height,
   if (rows < 6) return PlaneStaging{};
   staging.row_stride = row_stride;
   staging.chunk_rows = rows / 6 * 6;
+  staging.whole = out_width <= staging.strip_columns &&
+                  (out_width <= kWholePlaneMaxColumns ||
+                   kernel_height * kernel_width >= kWholePlaneMinTaps);
   return staging;
 }
 
-bool StagesWholePlane(const PlaneStaging& staging, int64_t out_width) {
-  return staging.row_stride != 0 && out_width <= staging.strip_columns;
-}
-
-// Planes no wider than a strip are staged whole. On wider ones, only the
-// outputs whose input reaches into the padding are staged: the rows at the
+// Some planes are staged whole (PlaneStaging::whole). On the others, only
+// the outputs whose input reaches into the padding are staged: the rows at the
 // top and bottom, and on the other rows the columns at the left and right,
 // at least kPlaneEdgeColumns wide so that they run whole vectors; the
 // interior is read in place. (AVX3, 1 thread, interior in place against all
@@ -114,7 +147,7 @@ void CorrPaddedPlaneRows(const PlanePadding& p, const PlaneStaging& staging,
   }
   const int64_t begin = plane.row_begin, end = plane.row_end;
   const int64_t width = plane.out_width;
-  if (StagesWholePlane(staging, width)) {
+  if (staging.whole) {
     PlaneRectStaged(p, staging, plane, begin, end, 0, width);
     return;
   }

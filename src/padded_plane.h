@@ -38,6 +38,7 @@ struct PlanePadding {
 struct PlaneStaging {
   int64_t row_stride;
   int64_t strip_columns, chunk_rows;
+  bool whole;  // the interior is staged too (narrow planes, large kernels)
 };
 
 // The staging of a padded plane of out_width output columns: pieces whose
@@ -45,10 +46,6 @@ struct PlaneStaging {
 // even one register block of 6 rows and its input rows fit the stage.
 PlaneStaging PaddedStagingOf(int64_t out_width, int64_t kernel_height,
                              int64_t kernel_width);
-
-// Whether CorrPaddedPlaneRows copies all of the input of a plane of
-// out_width output columns (padded, and no wider than a strip).
-bool StagesWholePlane(const PlaneStaging& staging, int64_t out_width);
 
 // Output rows [plane.row_begin, plane.row_end) of the plane, plane.x at the
 // unpadded input's origin: in place when staging.row_stride is 0, else the

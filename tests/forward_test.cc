@@ -125,11 +125,13 @@ TEST_P(ForwardTest, OneChannelPaddedMatchesReference) {
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
 }
 
-// Padded planes wider than a strip of the stage read their interior in place
-// and stage the rest: each side padded or not, pads wider than the edge
-// pieces, an interior narrower than the edges or empty (pads beyond the
-// kernel), kernels too tall for the stage (the direct kernel instead), and
-// rows in several strips and tiles.
+// Padded planes wider than 128 columns (256, a strip of the stage, for
+// kernels of 49 taps or more) read their interior in place and stage the
+// rest: each side padded or not, pads wider than the edge pieces, an
+// interior narrower than the edges or empty (pads beyond the kernel),
+// kernels too tall for the stage (the direct kernel instead), and rows in
+// several strips and tiles; 140 columns: in place below 7x7, staged whole
+// from it.
 TEST_P(ForwardTest, WidePaddedPlanesMatchReference) {
   uint64_t seed = 900;
   struct Pads {
@@ -137,7 +139,7 @@ TEST_P(ForwardTest, WidePaddedPlanesMatchReference) {
   };
   const Pads pads[] = {{1, 1, 1, 1}, {0, 2, 0, 0},  {0, 0, 3, 0},
                        {2, 0, 0, 4}, {3, 1, 20, 2}, {0, 0, 1, 40}};
-  for (int64_t width : {257, 600}) {
+  for (int64_t width : {140, 257, 600}) {
     for (int64_t kernel : {1, 3, 5, 7}) {
       for (const Pads& p : pads) {
         xcorr_conv2d_desc desc = Desc(1, 1, 1, 24, width, kernel, kernel);
