@@ -15,21 +15,24 @@ jobs=2
 # RelWithDebInfo's -O2 -g; GCC compiled src/backward_kernels.cc with ASan +
 # UBSan in 130 s instead of 302 (tools/fuzz.sh does the same with Clang).
 sanitized_flags="-O1 -g1 -DNDEBUG"
+# Each stage's header says when it starts, so that CI's log shows where the
+# time goes.
+stage() { echo "== $1 (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"; }
 
-echo "== format (clang-format, Google style)"
+stage "format (clang-format, Google style)"
 tools/check_format.sh
 
-echo "== build (Release, -Werror) and test"
+stage "build (Release, -Werror) and test"
 cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Release -DXCORR_WERROR=ON >/dev/null
 cmake --build build-ci -j $jobs
 ctest --test-dir build-ci -j $jobs --output-on-failure
 
-echo "== benchmark gate, noise-free mode (callgrind instruction counts)"
+stage "benchmark gate, noise-free mode (callgrind instruction counts)"
 python3 tools/bench_gate.py --instructions --driver build-ci/bench/xcorr_instructions_driver \
   --baseline tools/bench_baseline/instructions.json
 
 if [ "${1:-}" != --quick ]; then
-  echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer and test"
+  stage "build with AddressSanitizer + UndefinedBehaviorSanitizer and test"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXCORR_WERROR=ON \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=$sanitized_flags" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=$sanitized_flags" \
     -DXCORR_SANITIZE=address,undefined -DXCORR_BUILD_BENCHMARKS=OFF >/dev/null
@@ -40,6 +43,7 @@ if [ "${1:-}" != --quick ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1 \
     UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan -j $jobs --output-on-failure -LE install
+  stage "fuzzing (tools/fuzz.sh)"
   tools/fuzz.sh "${XCORR_FUZZ_SECONDS:-60}"
 fi
-echo "all tests passed"
+echo "all tests passed in $((SECONDS / 60)) min $((SECONDS % 60)) s"
