@@ -34,7 +34,7 @@ struct PlanePadding {
 // How the plane is read: in place (row_stride 0: no padding), or in pieces
 // of chunk_rows output rows x strip_columns output columns, each piece's
 // input with its zeros copied to rows row_stride floats apart (the interior
-// in place).
+// in place unless `whole`).
 struct PlaneStaging {
   int64_t row_stride;
   int64_t strip_columns, chunk_rows;
@@ -43,7 +43,9 @@ struct PlaneStaging {
 
 // The staging of a padded plane of out_width output columns: pieces whose
 // staged rows start on cache lines; row_stride 0 (none possible) when not
-// even one register block of 6 rows and its input rows fit the stage.
+// even one register block of 6 rows and its input rows fit the stage; whole
+// for planes up to 128 columns, and up to a strip for kernels of 49 taps or
+// more (see padded_plane.cc).
 PlaneStaging PaddedStagingOf(int64_t out_width, int64_t kernel_height,
                              int64_t kernel_width);
 
