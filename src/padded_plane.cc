@@ -2,8 +2,8 @@
 #include "src/padded_plane.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
-#include <type_traits>
 
 #include "src/int_math.h"
 
@@ -25,24 +25,26 @@ constexpr int64_t kPlaneStripColumns = 256;
 constexpr int64_t kWholePlaneMaxColumns = 128;
 constexpr int64_t kWholePlaneMinTaps = 49;
 
+// Copies count >= kChunk floats in copies of kChunk, which the compiler
+// inlines, the last one overlapping its predecessor: never past from[count).
+template <int64_t kChunk>
+void CopyChunks(const float* from, int64_t count, float* to) {
+  constexpr size_t kBytes = sizeof(float) * static_cast<size_t>(kChunk);
+  for (int64_t k = 0; k + kChunk <= count; k += kChunk)
+    std::memcpy(to + k, from + k, kBytes);
+  std::memcpy(to + count - kChunk, from + count - kChunk, kBytes);
+}
+
 // Copies count floats: long rows by one memcpy call, shorter ones by
-// fixed-size copies that the compiler inlines, the last one overlapping,
-// never past from[count). An edge strip's row is a vector and a few floats,
-// and a memmove call per row took 14 % of a 256x256 3x3 pad 1 forward.
+// CopyChunks. An edge strip's row is a vector and a few floats, and a
+// memmove call per row took 14 % of a 256x256 3x3 pad 1 forward.
 void CopyFloats(const float* from, int64_t count, float* to) {
-  const auto copy = [&](int64_t at, auto floats) {
-    std::memcpy(to + at, from + at, sizeof(float) * decltype(floats)::value);
-  };
   if (count >= 64) {
     std::memcpy(to, from, sizeof(float) * static_cast<size_t>(count));
   } else if (count >= 16) {
-    for (int64_t k = 0; k + 16 <= count; k += 16)
-      copy(k, std::integral_constant<int64_t, 16>());
-    copy(count - 16, std::integral_constant<int64_t, 16>());
+    CopyChunks<16>(from, count, to);
   } else if (count >= 4) {
-    for (int64_t k = 0; k + 4 <= count; k += 4)
-      copy(k, std::integral_constant<int64_t, 4>());
-    copy(count - 4, std::integral_constant<int64_t, 4>());
+    CopyChunks<4>(from, count, to);
   } else {
     for (int64_t k = 0; k < count; ++k) to[k] = from[k];
   }
