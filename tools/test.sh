@@ -17,7 +17,8 @@ jobs=2
 sanitized_flags="-O1 -g1 -DNDEBUG"
 # Each stage's header says when it starts, so that CI's log shows where the
 # time goes.
-stage() { echo "== $1 (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"; }
+elapsed() { echo "$((SECONDS / 60)) min $((SECONDS % 60)) s"; }
+stage() { echo "== $1 (at $(elapsed))"; }
 
 stage "format (clang-format, Google style)"
 tools/check_format.sh
@@ -46,4 +47,4 @@ if [ "${1:-}" != --quick ]; then
   stage "fuzzing (tools/fuzz.sh)"
   tools/fuzz.sh "${XCORR_FUZZ_SECONDS:-60}"
 fi
-echo "all tests passed in $((SECONDS / 60)) min $((SECONDS % 60)) s"
+echo "all tests passed in $(elapsed)"
