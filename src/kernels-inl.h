@@ -341,10 +341,12 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
 // The plane kernel (see detail::PlaneTile). Accumulators, plus the loaded
 // vectors, plus one broadcast weight (input rows outermost) or a kernel
 // column of weights (kernel columns outermost) fill the registers: AVX-512
-// 24 + 4 + 1, 16 + 4 + 5 and 12 + 2 + 5 of 32; the others 12 + 2 + 1,
+// 24 + 4 + 1 (3x3: 20 + 4 + its 9 taps, which the compiler keeps), 16 + 4
+// + 5 and 12 + 2 + 5 of 32; the others 12 + 2 + 1,
 // 10 + 2 + 3 and 8 + 2 + 5 of 16. Which order wins was measured per size on Zen
 // 4, 1 thread, 256x256 and 1024x1024 (GFLOP/s):
-// - 3x3 on AVX3: input rows 6 x 4, 62-84; kernel columns 6 x 2, 43-53;
+// - 3x3 on AVX3: input rows 6 x 4, 62-84 (5 x 4 since, see below); kernel
+//   columns 6 x 2, 43-53;
 // - 3x3 on AVX2: kernel columns 5 x 2, 66-71; input rows 6 x 2, 52-68;
 // - 5x5: kernel columns 6 x 2 (AVX3; 4 x 4 on most widths since, see
 //   below) 87-108, 4 x 2 (AVX2) 83-96; input rows,
@@ -367,7 +369,19 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
       PlaneEdgeRow<Plain>(tile, row);
   } else if (kh == 3 && kw == 3) {
     if constexpr (kWide) {
-      PlaneRows<PlaneKernel<6, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
+      // 5 x 4 blocks keep the nine taps in registers beside their 20
+      // accumulators; 6 x 4 spilled six of them each block. Planes narrower
+      // than a 4-vector block run vector by vector, where 6 rows share more
+      // loads (AVX3, 1 thread, GFLOP/s, 6 x 4 against 5 x 4, medians of
+      // alternating runs: 256x256 93 -> 99, 512x512 89 -> 95, 1024x1024 85
+      // -> 88; 64x64 78 against 63).
+      const int64_t block =
+          4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+      if (tile.out_width >= block) {
+        PlaneRows<PlaneKernel<5, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
+      } else {
+        PlaneRows<PlaneKernel<6, 1, 3, 3, PlaneOrder::kInputRows>>(tile);
+      }
     } else {
       PlaneRows<PlaneKernel<5, 2, 3, 3, PlaneOrder::kKernelColumns>>(tile);
     }
