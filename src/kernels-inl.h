@@ -60,7 +60,8 @@ enum class PlaneOrder {
 
 // A plane kernel: its register block (kRows output rows x kVectors vectors
 // of accumulators), the kernel size when fixed at compile time (0 x 0: read
-// from the tile) and the loop order (fixed sizes only for kKernelColumns).
+// from the tile) and the loop order (kKernelColumns needs a fixed size;
+// kInputRows takes a fixed width only on AVX-512, see PlaneInputRow).
 template <size_t kRowsArg, size_t kVectorsArg, int64_t kHeightArg,
           int64_t kWidthArg, PlaneOrder kOrderArg>
 struct PlaneKernel {
@@ -86,16 +87,14 @@ HWY_INLINE void LoadPinned(D d, const float* from, V (&in)[kVectors]) {
 }
 
 // The taps of kernel column kv of the kernel rows that input row in_row
-// (of a band's rows, counted from the block's top row) meets: x_row's
-// kVectors vectors at column kv feed output row r of the block with kernel
-// row in_row - r of the band at k.
+// (of a band's rows, counted from the block's top row) meets: `in`, the
+// kVectors vectors of the input row at column kv, feed output row r of the
+// block with kernel row in_row - r of the band at k.
 template <size_t kRows, size_t kVectors, int64_t kBandHeight, class D,
           class V = hn::Vec<D>>
-HWY_INLINE void PlaneTaps(D d, const float* x_row, const float* k, int64_t kw,
-                          int64_t in_row, int64_t kv,
-                          V (&acc)[kRows][kVectors]) {
-  V in[kVectors];
-  LoadPinned(d, x_row + kv, in);
+HWY_INLINE void PlaneTapFmas(D d, const V (&in)[kVectors], const float* k,
+                             int64_t kw, int64_t in_row, int64_t kv,
+                             V (&acc)[kRows][kVectors]) {
   HWY_UNROLL(32)
   for (size_t r = 0; r < kRows; ++r) {
     const int64_t u = in_row - static_cast<int64_t>(r);
@@ -107,19 +106,60 @@ HWY_INLINE void PlaneTaps(D d, const float* x_row, const float* k, int64_t kw,
   }
 }
 
-// Every kernel column of input row x_row (see PlaneTaps; kWidth columns if
-// fixed, else the tile's).
+// PlaneTapFmas on x_row's kVectors vectors at column kv, loaded.
+template <size_t kRows, size_t kVectors, int64_t kBandHeight, class D,
+          class V = hn::Vec<D>>
+HWY_INLINE void PlaneTaps(D d, const float* x_row, const float* k, int64_t kw,
+                          int64_t in_row, int64_t kv,
+                          V (&acc)[kRows][kVectors]) {
+  V in[kVectors];
+  LoadPinned(d, x_row + kv, in);
+  PlaneTapFmas<kRows, kVectors, kBandHeight>(d, in, k, kw, in_row, kv, acc);
+}
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// PlaneTapFmas for every column of a kernel kWidth wide, its vectors at column
+// kv made by LaneWindow from kVectors + 1 loads at column 0 rather than
+// loaded there: 3x3 blocks of 3 x 4 vectors read 5 x 5 vectors and shuffle
+// 40 for 108 FMAs, against 60 loads of which 40 crossed a cache line. (AVX3,
+// 1 thread, GFLOP/s, loads in 5 x 4 blocks against windows in 3 x 4,
+// medians of alternating runs: 256x256 79 -> 88, 512x512 59 -> 74,
+// 1024x1024 73 -> 90, 300x300 71 -> 83; 2048x2048 44 -> 42, DRAM-bound;
+// windows in 4 x 4 blocks 90, 69, 87, 83: their six input and four output
+// rows, where rows lie 4 KiB apart, outnumber an L1 set's eight ways.)
+template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
+          class D, class V = hn::Vec<D>>
+HWY_INLINE void PlaneWindowTaps(D d, const float* x_row, const float* k,
+                                int64_t in_row, V (&acc)[kRows][kVectors]) {
+  V base[kVectors + 1];
+  LoadPinned(d, x_row, base);
+  ForEachIndex<kWidth>([&](auto kv) HWY_ATTR {
+    V in[kVectors];
+    HWY_UNROLL(32)
+    for (size_t v = 0; v < kVectors; ++v)
+      in[v] = LaneWindow<decltype(kv)::value>(base[v], base[v + 1]);
+    PlaneTapFmas<kRows, kVectors, kBandHeight>(d, in, k, kWidth, in_row,
+                                               static_cast<int64_t>(kv), acc);
+  });
+}
+#endif
+
+// Every kernel column of input row x_row: kWidth columns if fixed (only
+// CorrPlane's AVX-512 3x3 blocks, on windows), else the tile's, loaded.
 template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
           class D, class V = hn::Vec<D>>
 HWY_INLINE void PlaneInputRow(D d, const detail::PlaneTile& tile,
                               const float* x_row, const float* k,
                               int64_t in_row, V (&acc)[kRows][kVectors]) {
-  const int64_t kw = kWidth > 0 ? kWidth : tile.kernel_width;
   if constexpr (kWidth > 0) {
-    HWY_UNROLL(32)
-    for (int64_t kv = 0; kv < kWidth; ++kv)
-      PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv, acc);
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+    PlaneWindowTaps<kRows, kVectors, kBandHeight, kWidth>(d, x_row, k, in_row,
+                                                          acc);
+#else
+    static_assert(kWidth == 0, "fixed widths need LaneWindow");
+#endif
   } else {
+    const int64_t kw = tile.kernel_width;
     for (int64_t kv = 0; kv < kw; ++kv)
       PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv, acc);
   }
@@ -341,12 +381,12 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
 // The plane kernel (see detail::PlaneTile). Accumulators, plus the loaded
 // vectors, plus one broadcast weight (input rows outermost) or a kernel
 // column of weights (kernel columns outermost) fill the registers: AVX-512
-// 24 + 4 + 1 (3x3: 20 + 4 + its 9 taps, which the compiler keeps), 16 + 4
+// 24 + 4 + 1 (3x3: 12 + 5 + its 9 taps, which the compiler keeps), 16 + 4
 // + 5 and 12 + 2 + 5 of 32; the others 12 + 2 + 1,
 // 10 + 2 + 3 and 8 + 2 + 5 of 16. Which order wins was measured per size on Zen
 // 4, 1 thread, 256x256 and 1024x1024 (GFLOP/s):
-// - 3x3 on AVX3: input rows 6 x 4, 62-84 (5 x 4 since, see below); kernel
-//   columns 6 x 2, 43-53;
+// - 3x3 on AVX3: input rows 6 x 4, 62-84 (3 x 4 on windows since, see
+//   below); kernel columns 6 x 2, 43-53;
 // - 3x3 on AVX2: kernel columns 5 x 2, 66-71; input rows 6 x 2, 52-68;
 // - 5x5: kernel columns 6 x 2 (AVX3; 4 x 4 on most widths since, see
 //   below) 87-108, 4 x 2 (AVX2) 83-96; input rows,
@@ -369,16 +409,15 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
       PlaneEdgeRow<Plain>(tile, row);
   } else if (kh == 3 && kw == 3) {
     if constexpr (kWide) {
-      // 5 x 4 blocks keep the nine taps in registers beside their 20
-      // accumulators; 6 x 4 spilled six of them each block. Planes narrower
+      // 3 x 4 blocks of windows (see PlaneWindowTaps) hold the nine taps in
+      // registers beside their 12 accumulators and 5 loads. Planes narrower
       // than a 4-vector block run vector by vector, where 6 rows share more
-      // loads (AVX3, 1 thread, GFLOP/s, 6 x 4 against 5 x 4, medians of
-      // alternating runs: 256x256 93 -> 99, 512x512 89 -> 95, 1024x1024 85
-      // -> 88; 64x64 78 against 63).
+      // loads (AVX3, 1 thread, GFLOP/s, 6 x 4 loaded against 5 x 4: 64x64
+      // 78 against 63; windows 6 x 1: 49 -> 60 at 64x64, 32 -> 36 at 40x40).
       const int64_t block =
           4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
       if (tile.out_width >= block) {
-        PlaneRows<PlaneKernel<5, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
+        PlaneRows<PlaneKernel<3, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
       } else {
         PlaneRows<PlaneKernel<6, 1, 3, 3, PlaneOrder::kInputRows>>(tile);
       }

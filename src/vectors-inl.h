@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "hwy/highway.h"
 
@@ -42,6 +43,22 @@ HWY_INLINE void KeepInRegister(V& v) {
   (void)v;
 #endif
 }
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// Lanes [kShift, kShift + 16) of lo's lanes followed by hi's: where hi was
+// loaded right after lo, what a load kShift floats further would read, by
+// one shuffle (valignd; Highway 1.0.3's CombineShiftRightBytes shifts
+// within 128-bit blocks). A 64-byte load at a float offset from a cache
+// line crosses into the next one, which costs Zen 4 a second load cycle.
+template <int kShift>
+HWY_INLINE hn::Vec512<float> LaneWindow(hn::Vec512<float> lo,
+                                        hn::Vec512<float> hi) {
+  static_assert(kShift >= 0 && kShift < 16, "a shift within one vector");
+  if constexpr (kShift == 0) return lo;  // GCC emits valignd by 0 as is
+  return hn::Vec512<float>{_mm512_castsi512_ps(_mm512_alignr_epi32(
+      _mm512_castps_si512(hi.raw), _mm512_castps_si512(lo.raw), kShift))};
+}
+#endif
 
 // Without a native FMA (SSE4, SSSE3) MulAdd is a multiply and an add, and
 // GCC expands an accumulator's unrolled chain of them as one expression at
@@ -76,6 +93,18 @@ HWY_INLINE void StoreUpTo(D d, hn::Vec<D> v, float* p, int64_t count) {
   HWY_ALIGN float lanes[HWY_MAX_BYTES / sizeof(float)];
   hn::Store(v, d, lanes);
   for (int64_t k = 0; k < count; ++k) p[k] = lanes[k];
+}
+
+// Calls fn(std::integral_constant<size_t, i>()) for i = 0, 1, ..., kCount - 1
+// in turn: a loop whose index is a compile-time constant.
+template <class Fn, size_t... kIndices>
+HWY_INLINE void ForEachIndexIn(const Fn& fn,
+                               std::index_sequence<kIndices...> /*indices*/) {
+  (fn(std::integral_constant<size_t, kIndices>()), ...);
+}
+template <size_t kCount, class Fn>
+HWY_INLINE void ForEachIndex(const Fn& fn) {
+  ForEachIndexIn(fn, std::make_index_sequence<kCount>());
 }
 
 // Calls fn(std::integral_constant<size_t, size>()) for size in [1, kMax]:
