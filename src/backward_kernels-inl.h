@@ -403,21 +403,44 @@ HWY_INLINE void DotBlock(const float* const* dy, int64_t dy_row_stride,
   for (size_t o = 0; o < kO; ++o) {
     for (size_t v = 0; v < kV; ++v) acc[o][v] = hn::Zero(d);
   }
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // x's vectors one float apart (the taps of one kernel row, unit stride and
+  // dilation) are made by LaneWindow from one load each (see
+  // PlaneWindowTaps) while the next vector lies inside the row.
+  bool windows = kV > 1;
+  for (size_t v = 1; v < kV; ++v) windows = windows && x[v] == x[0] + v;
+#endif
   for (int64_t r = 0; r < rows; ++r) {
     const float* dy_row[kO];
     const float* x_row[kV];
     for (size_t o = 0; o < kO; ++o) dy_row[o] = dy[o] + r * dy_row_stride;
     for (size_t v = 0; v < kV; ++v) x_row[v] = x[v] + r * x_row_stride;
     int64_t f = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+    const bool row_windows = windows && 2 * N <= width;
+    V lo = row_windows ? hn::LoadU(d, x_row[0]) : hn::Zero(d);
+#endif
     for (; f + N <= width; f += N) {
-      // Both factors pinned in registers: kO + kV loads for kO * kV FMAs
-      // (unpinned, GCC folds a load into every FMA and the loop is
-      // load-bound).
+      // Both factors pinned in registers: kO + kV loads (or windows) for
+      // kO * kV FMAs (unpinned, GCC folds a load into every FMA and the loop
+      // is load-bound).
       V in[kV];
-      for (size_t v = 0; v < kV; ++v) {
-        V loaded = hn::LoadU(d, x_row[v] + f);
-        KeepInRegister(loaded);
-        in[v] = loaded;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+      if (row_windows && f + 2 * N <= width) {
+        V hi = hn::LoadU(d, x_row[0] + f + N);
+        KeepInRegister(hi);
+        ForEachIndex<kV>([&](auto v) HWY_ATTR {
+          in[v] = LaneWindow<decltype(v)::value>(lo, hi);
+        });
+        lo = hi;
+      } else  // NOLINT(readability/braces): the loads below
+#endif
+      {
+        for (size_t v = 0; v < kV; ++v) {
+          V loaded = hn::LoadU(d, x_row[v] + f);
+          KeepInRegister(loaded);
+          in[v] = loaded;
+        }
       }
       for (size_t o = 0; o < kO; ++o) {
         V g = hn::LoadU(d, dy_row[o] + f);
