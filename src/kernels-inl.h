@@ -145,7 +145,8 @@ HWY_INLINE void PlaneWindowTaps(D d, const float* x_row, const float* k,
 #endif
 
 // Every kernel column of input row x_row: kWidth columns if fixed (only
-// CorrPlane's AVX-512 3x3 blocks, on windows), else the tile's, loaded.
+// CorrPlane's AVX-512 3x3 and 1x2 blocks, on windows), else the tile's,
+// loaded.
 template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
           class D, class V = hn::Vec<D>>
 HWY_INLINE void PlaneInputRow(D d, const detail::PlaneTile& tile,
@@ -428,7 +429,16 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
     // One kernel row: no input row is shared, so blocks run along one row
     // and read and write it as two streams. Six rows 4 KiB apart had twelve
     // streams competing for each L1 set: 1x2 at 1024x1024, 25 -> 32
-    // GFLOP/s, the speed of a plain loop of loads, FMAs and stores.
+    // GFLOP/s, the speed of a plain loop of loads, FMAs and stores. The
+    // seed's 1x2 edge kernel runs on windows (see PlaneWindowTaps) where
+    // there are (AVX3, 1 thread, GFLOP/s, medians of alternating runs:
+    // 1024x1024 37.5 -> 41.1, 256x256 42.5 -> 52.0).
+    if constexpr (kWide) {
+      if (kw == 2) {
+        PlaneRows<PlaneKernel<1, 8, 1, 2, PlaneOrder::kInputRows>>(tile);
+        return;
+      }
+    }
     PlaneRows<PlaneKernel<1, kWide ? 8 : 4, 1, 0, PlaneOrder::kInputRows>>(
         tile);
   } else if (kh == 5 && kw == 5 && !HWY_NATIVE_FMA) {
