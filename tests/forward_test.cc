@@ -349,6 +349,16 @@ TEST_P(ForwardTest, DirectKernelsAtEveryWidthAndChannelCount) {
                    false, seed++);
     }
   }
+  // 3x3, 5x5 and 7x7 blocks make their taps' vectors by windows on AVX-512:
+  // rows of whole 4-vector blocks, and of blocks of 1 to 3 vectors after.
+  for (int64_t kernel : {3, 5, 7}) {
+    for (int64_t width : {5, 17, 40, 64, 70, 100}) {
+      const int64_t pad = kernel / 2;
+      CheckForward(
+          Padded(Desc(1, 2, 7, 3, width, kernel, kernel), pad, pad, pad, pad),
+          true, seed++);
+    }
+  }
   // Channel counts around the vector sizes, with and without groups: NCHW on
   // the direct kernel, NHWC on the packed-weights kernel.
   for (int64_t channels = 1; channels <= 33; ++channels) {
