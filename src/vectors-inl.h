@@ -95,6 +95,15 @@ HWY_INLINE void StoreUpTo(D d, hn::Vec<D> v, float* p, int64_t count) {
   for (int64_t k = 0; k < count; ++k) p[k] = lanes[k];
 }
 
+// Asks for the cache line at p, to be written soon (a hint: never faults).
+HWY_INLINE void PrefetchToWrite(const float* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p, /*rw=*/1, /*locality=*/3);
+#else
+  (void)p;
+#endif
+}
+
 // Calls fn(std::integral_constant<size_t, i>()) for i = 0, 1, ..., kCount - 1
 // in turn: a loop whose index is a compile-time constant.
 template <class Fn, size_t... kIndices>
