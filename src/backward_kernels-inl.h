@@ -433,7 +433,7 @@ HWY_INLINE void DotBlock(const float* const* dy, int64_t dy_row_stride,
           in[v] = LaneWindow<decltype(v)::value>(lo, hi);
         });
         lo = hi;
-      } else  // NOLINT(readability/braces): the loads below
+      } else  // the loads below
 #endif
       {
         for (size_t v = 0; v < kV; ++v) {

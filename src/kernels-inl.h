@@ -580,9 +580,6 @@ struct DirectPass {
   int64_t window_taps;
 };
 
-// Output channels [o, o + kChannels) x vectors [col, col + kVectors * N) of a
-// pass. Each tap broadcasts kChannels weights and loads kVectors inputs for
-// kChannels * kVectors FMAs.
 // Adds bias (first pass) or y (later passes) to the sums of a block of
 // `channels` x `vectors` vectors and stores them, the last vector of a row
 // only up to the pass width.
@@ -608,11 +605,6 @@ HWY_NOINLINE void FinishBlock(D d, const DirectPass& pass, int64_t o,
   }
 }
 
-// Output channels [o, o + kChannels) x vectors [col, col + kVectors * N) of a
-// pass. Each tap broadcasts kChannels weights and loads kVectors inputs for
-// kChannels * kVectors FMAs. The accumulators leave through an aligned
-// buffer so that the tap loop carries none of the epilogue's branches (with
-// them, GCC spills accumulators on 16-register targets).
 // Tap t of a segment for a block: its kChannels weights (from w[k][t]) meet
 // its kVectors input vectors, input(v).
 template <size_t kChannels, size_t kVectors, class D, class Input,
@@ -628,13 +620,18 @@ HWY_INLINE void DirectTap(D d, const float* const (&w)[kChannels], int64_t t,
   }
 }
 
+// Output channels [o, o + kChannels) x vectors [col, col + kVectors * N) of a
+// pass. Each tap broadcasts kChannels weights and meets kVectors inputs in
+// kChannels * kVectors FMAs. The accumulators leave through an aligned
+// buffer so that the tap loop carries none of the epilogue's branches (with
+// them, GCC spills accumulators on 16-register targets).
 // kTaps (pass.window_taps, or 0): each segment loads its kVectors + 1
 // vectors at tap 0 once and makes those of every tap by LaneWindow, rather
 // than loading them at each tap, most across a cache line (AVX3, 1 thread,
 // GFLOP/s, alternating runs: 3 -> 64 224x224 7x7 pad 3 90-92 -> 95-96;
 // 3 -> 32 112x112 5x5 pad 2 73 -> 85-97; 32 -> 32 64x64 3x3 pad 1 81-87 ->
 // 78-96, noisy). Each kTaps runs in its own DirectPassChannels: inlined
-// together, GCC left the loads' blocks out of line and slower (90 -> 82).)
+// together, GCC left the loads' blocks out of line and slower (90 -> 82).
 template <size_t kChannels, size_t kVectors, size_t kTaps, class D>
 HWY_INLINE void DirectBlock(D d, const DirectPass& pass, int64_t o,
                             int64_t col) {
