@@ -131,8 +131,24 @@ template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
           class D, class V = hn::Vec<D>>
 HWY_INLINE void PlaneWindowTaps(D d, const float* x_row, const float* k,
                                 int64_t in_row, V (&acc)[kRows][kVectors]) {
+  constexpr int64_t kLanes = 16;
+  static_assert(sizeof(V) == sizeof(float) * kLanes, "whole 512-bit vectors");
+  static_assert(kWidth >= 2 && kWidth <= kLanes + 1, "one window per column");
   V base[kVectors + 1];
-  LoadPinned(d, x_row, base);
+  HWY_UNROLL(32)
+  for (size_t v = 0; v < kVectors; ++v) {
+    V loaded = hn::LoadU(d, x_row + static_cast<int64_t>(v) * kLanes);
+    KeepInRegister(loaded);
+    base[v] = loaded;
+  }
+  // Of the vector after them the windows take the first kWidth - 1 lanes,
+  // the last columns the block reads: it is loaded to end there (a whole
+  // vector would read past the row, and on a plane's last row past x) and
+  // shifted into place.
+  V last = hn::LoadU(
+      d, x_row + static_cast<int64_t>(kVectors) * kLanes + kWidth - 1 - kLanes);
+  KeepInRegister(last);
+  base[kVectors] = LaneWindow<kLanes - kWidth + 1>(last, last);
   ForEachIndex<kWidth>([&](auto kv) HWY_ATTR {
     V in[kVectors];
     HWY_UNROLL(32)
