@@ -91,11 +91,11 @@ TEST_P(BoundsTest, Corr2dReadsOnlyItsPlanes) {
           const int64_t out_width = width - kernel_width + 1;
           GuardedFloats x(height * width), k(kernel_height * kernel_width),
               y(out_height * out_width);
-          EXPECT_EQ(XCORR_OK, xcorr_corr2d(x.data(), height, width, k.data(),
-                                           kernel_height, kernel_width,
-                                           y.data()))
-              << kernel_height << "x" << kernel_width << " on " << height
-              << "x" << width;
+          EXPECT_EQ(XCORR_OK,
+                    xcorr_corr2d(x.data(), height, width, k.data(),
+                                 kernel_height, kernel_width, y.data()))
+              << kernel_height << "x" << kernel_width << " on " << height << "x"
+              << width;
         }
       }
     }
