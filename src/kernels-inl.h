@@ -134,13 +134,8 @@ HWY_INLINE void PlaneWindowTaps(D d, const float* x_row, const float* k,
   constexpr int64_t kLanes = 16;
   static_assert(sizeof(V) == sizeof(float) * kLanes, "whole 512-bit vectors");
   static_assert(kWidth >= 2 && kWidth <= kLanes + 1, "one window per column");
-  V base[kVectors + 1];
-  HWY_UNROLL(32)
-  for (size_t v = 0; v < kVectors; ++v) {
-    V loaded = hn::LoadU(d, x_row + static_cast<int64_t>(v) * kLanes);
-    KeepInRegister(loaded);
-    base[v] = loaded;
-  }
+  V base[kVectors];
+  LoadPinned(d, x_row, base);
   // Of the vector after them the windows take the first kWidth - 1 lanes,
   // the last columns the block reads: it is loaded to end there (a whole
   // vector would read past the row, and on a plane's last row past x) and
@@ -148,12 +143,14 @@ HWY_INLINE void PlaneWindowTaps(D d, const float* x_row, const float* k,
   V last = hn::LoadU(
       d, x_row + static_cast<int64_t>(kVectors) * kLanes + kWidth - 1 - kLanes);
   KeepInRegister(last);
-  base[kVectors] = LaneWindow<kLanes - kWidth + 1>(last, last);
+  const V after = LaneWindow<kLanes - kWidth + 1>(last, last);
   ForEachIndex<kWidth>([&](auto kv) HWY_ATTR {
     V in[kVectors];
     HWY_UNROLL(32)
-    for (size_t v = 0; v < kVectors; ++v)
-      in[v] = LaneWindow<decltype(kv)::value>(base[v], base[v + 1]);
+    for (size_t v = 0; v < kVectors; ++v) {
+      in[v] = LaneWindow<decltype(kv)::value>(
+          base[v], v + 1 < kVectors ? base[v + 1] : after);
+    }
     PlaneTapFmas<kRows, kVectors, kBandHeight>(d, in, k, kWidth, in_row,
                                                static_cast<int64_t>(kv), acc);
   });
@@ -417,6 +414,9 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
 HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
   constexpr bool kWide = kVectorRegisters == 32;
   const int64_t kh = tile.kernel_height, kw = tile.kernel_width;
+  // The width of the 4-vector blocks of 3x3 and 5x5.
+  const int64_t four_vectors =
+      4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   if constexpr (HWY_TARGET == HWY_EMU128 || HWY_TARGET == HWY_SCALAR) {
     // The portable fallback runs plain loops: its register blocks, vectors
     // emulated lane by lane, were a third of this file's compile time under
@@ -431,9 +431,7 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
       // than a 4-vector block run vector by vector, where 6 rows share more
       // loads (AVX3, 1 thread, GFLOP/s, 6 x 4 loaded against 5 x 4: 64x64
       // 78 against 63; windows 6 x 1: 49 -> 60 at 64x64, 32 -> 36 at 40x40).
-      const int64_t block =
-          4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-      if (tile.out_width >= block) {
+      if (tile.out_width >= four_vectors) {
         PlaneRows<PlaneKernel<3, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
       } else {
         PlaneRows<PlaneKernel<6, 1, 3, 3, PlaneOrder::kInputRows>>(tile);
@@ -468,11 +466,9 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
     // 2 against 4 x 4: 1024x1024 85.9 -> 98.7, 2048x2048 73.0 -> 78.0, 512x512
     // 100.2 -> 105.2, 128x128 93.6 -> 100.5, 256x256 104.4 -> 106.7; 230x230,
     // its last block two-thirds overlapping, 98.3 -> 95.3).
-    const int64_t block =
-        4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
-    const int64_t rest = tile.out_width % block;
-    if (kWide && tile.out_width >= block &&
-        (rest == 0 || 4 * rest >= 3 * block)) {
+    const int64_t rest = tile.out_width % four_vectors;
+    if (kWide && tile.out_width >= four_vectors &&
+        (rest == 0 || 4 * rest >= 3 * four_vectors)) {
       PlaneRows<PlaneKernel<4, 4, 5, 5, PlaneOrder::kKernelColumns>>(tile);
     } else {
       PlaneRows<
