@@ -116,8 +116,8 @@ struct Kernel {
 // others at every height from 1 to 19 (each height of a single band, and
 // tall kernels whose middle run of input rows is empty or up to 14 rows
 // long; see PlaneTall), on plane sizes around the row and vector
-// blocks (one-row kernels run blocks of up to 8 vectors), with tiles that
-// start and end mid-plane.
+// blocks (one-row kernels run blocks of up to 8 vectors, after a vector
+// alone on long rows), with tiles that start and end mid-plane.
 void TestAllPlaneKernels() {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   std::vector<Kernel> kernels = {{3, 3}, {5, 5}, {3, 5}, {5, 3}, {1, 5}};
@@ -126,9 +126,11 @@ void TestAllPlaneKernels() {
   for (const Kernel& kernel : kernels) {
     const std::vector<float> k = IntegerVector(kernel.height * kernel.width, 2);
     // 7 N + 14: AVX-512's 4 x 4-vector 5x5 blocks, the last one
-    // overlapping its predecessor.
-    std::vector<int64_t> out_widths = {6 * N + 3, 7 * N + 14, 8 * N + 1,
-                                       12 * N + 5, 16 * N};
+    // overlapping its predecessor; 33 N + 5: one-row kernels first run a
+    // vector alone so that their blocks load from whole vectors of x (rows
+    // start at every offset from one).
+    std::vector<int64_t> out_widths = {6 * N + 3,  7 * N + 14, 8 * N + 1,
+                                       12 * N + 5, 16 * N,     33 * N + 5};
     for (int64_t out_width = 1; out_width <= 4 * N + 1; ++out_width)
       out_widths.push_back(out_width);
     for (int64_t out_height = 1; out_height <= 19; out_height += 3) {
