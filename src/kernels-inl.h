@@ -357,30 +357,24 @@ HWY_INLINE void PlaneEdgeRow(const detail::PlaneTile& tile, int64_t row) {
 // of a scalar tail (the plane is at least a vector wide). One call per band:
 // a call per block cost 2-8 % more instructions on small kernels, and
 // inlining the band into its callers made the sanitizer builds compile for
-// over ten minutes.
-template <class Kernel>
+// over ten minutes. kAlign: the band's first vector runs alone where x's
+// first row does not start on a vector, so that the blocks after it load
+// whole vectors of x (see PlaneRows).
+template <class Kernel, bool kAlign = false>
 HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
   const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t width = tile.out_width;
   const int64_t block = static_cast<int64_t>(Kernel::kVectors) * N;
   int64_t col = 0;
-  if constexpr (Kernel::kRows == 1) {
-    // A long row of a one-row band streams from L3 or memory, where a load
-    // that crosses a cache line costs twice: its first vector runs alone so
-    // that the blocks after it load whole vectors of x, recomputing the
-    // columns they share with it (1 thread, 1x2, x 16 bytes past a line,
-    // GFLOP/s, medians of alternating runs: AVX3 1024x1024 38.2 -> 40.1,
-    // AVX2 29.4 -> 34.0; before, on AVX3, 2048x2048 16.0 -> 16.9 and
-    // 512x512 38.4 -> 39.0 but 256x256 43.8 -> 42.1, hence 32 vectors).
+  if constexpr (kAlign) {
     const uintptr_t vector_bytes = static_cast<uintptr_t>(N) * sizeof(float);
-    const uintptr_t address =
-        reinterpret_cast<uintptr_t>(tile.x + row * tile.x_row_stride);
-    const int64_t lead = static_cast<int64_t>(
-        (vector_bytes - address % vector_bytes) % vector_bytes / sizeof(float));
-    if (lead > 0 && width >= 32 * N) {
+    const uintptr_t offset =
+        reinterpret_cast<uintptr_t>(tile.x + row * tile.x_row_stride) %
+        vector_bytes;
+    if (offset != 0) {
       PlaneBlock<Kernel, 1>(d, tile, row, 0);
-      col = lead;
+      col = static_cast<int64_t>((vector_bytes - offset) / sizeof(float));
     }
   }
   for (; col + block <= width; col += block)
@@ -404,6 +398,20 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
   if (tile.row_end - row < step || tile.out_width < N) {
     for (; row < tile.row_end; ++row) PlaneEdgeRow<Kernel>(tile, row);
     return;
+  }
+  if constexpr (Kernel::kRows == 1) {
+    // A long row of a one-row band streams from L3 or memory, where a load
+    // that crosses a cache line costs twice: its first vector runs alone so
+    // that the blocks after it load whole vectors of x, recomputing the
+    // columns they share with it (1 thread, 1x2, x 16 bytes past a line,
+    // GFLOP/s, medians of alternating runs: AVX3 1024x1024 38.2 -> 40.1,
+    // AVX2 29.4 -> 34.0; before, on AVX3, 2048x2048 16.0 -> 16.9 and
+    // 512x512 38.4 -> 39.0 but 256x256 43.8 -> 42.1, hence 32 vectors).
+    if (tile.out_width >= 32 * N) {
+      for (; row < tile.row_end; ++row)
+        PlaneRowBand<Kernel, /*kAlign=*/true>(tile, row);
+      return;
+    }
   }
   for (; row + step <= tile.row_end; row += step)
     PlaneRowBand<Kernel>(tile, row);
