@@ -1107,6 +1107,20 @@ HWY_INLINE void PackedBlock(const detail::PackedTile& tile, const PixelRun& px,
     vector_offset[j] =
         detail::PackedIndex(rows, 0, o + static_cast<int64_t>(j) * N);
   }
+  // Channels-last output: the block's lines of y are asked for now, to be
+  // written at its end, so that fetching them overlaps its multiply-adds
+  // (AVX3, GFLOP/s, medians of 4 to 6 alternating runs, NHWC: 3 -> 64
+  // 224x224 7x7 pad 3, its 12.8 MB of y beyond L2, 83.8 -> 96.6 on 1
+  // thread, 180.5 -> 201.1 on 2; N8 64 -> 64 56x56 3x3 101.1 -> 104.3;
+  // 64 -> 64 56x56 1x1 80.7 -> 85.1; its backward 103.8 -> 105.3).
+  if (tile.y_channel_stride == 1) {
+    for (size_t p = 0; p < kPixels; ++p) {
+      for (size_t j = 0; j < kVectors; ++j) {
+        PrefetchToWrite(y + static_cast<int64_t>(p) * px.y_step +
+                        static_cast<int64_t>(j) * N);
+      }
+    }
+  }
   const int64_t column = tile.x_column_stride;
   for (int64_t u = px.u_begin; u < px.u_end; ++u) {
     const float* x_row =
