@@ -612,9 +612,10 @@ struct DirectPass {
   float* y;           // output channel 0 at this row and column
   int64_t y_channel_stride, width;
   bool first;  // start from the bias; later passes add to y
-  // Where every segment holds this many taps one float apart (stride and
-  // dilation 1, kernel rows not split), 3, 5 or 7: blocks make their vectors
-  // at each tap by LaneWindow (AVX-512; see DirectBlock). Else 0.
+  // Where every segment holds all the taps of a kernel row one float apart
+  // (stride and dilation 1, kernel rows not split), their count, else 0:
+  // blocks of 3, 5 or 7 such taps make their vectors at each tap by
+  // LaneWindow (AVX-512; see DirectPassAllChannels and DirectBlock).
   int64_t window_taps;
 };
 
@@ -772,6 +773,8 @@ HWY_NOINLINE void DirectPassChannels(const DirectPass& pass,
   for (; o < out_channels; ++o) DirectChannels<1, kTaps>(d, pass, o);
 }
 
+// The pass on windows where its segments hold 3, 5 or 7 window taps (see
+// DirectPass::window_taps), else on loads.
 HWY_INLINE void DirectPassAllChannels(const DirectPass& pass,
                                       int64_t out_channels) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
@@ -944,8 +947,7 @@ HWY_INLINE void ForwardNchw(const detail::NchwTile& tile) {
   // with two taps or more it holds at least one vector more (length_for),
   // which windows read whole.
   const bool windows = stride == 1 && dilation == 1 && taps == g.kernel_width;
-  pass.window_taps =
-      windows && (taps == 3 || taps == 5 || taps == 7) ? taps : 0;
+  pass.window_taps = windows ? taps : 0;
   for (int64_t col = tile.col_begin; col < tile.col_end; col += chunk) {
     pass.width = std::min(chunk, tile.col_end - col);
     pass.length = length_for(pass.width, taps);
