@@ -79,13 +79,14 @@ void RunGuarded(const xcorr_conv2d_desc& desc) {
 
 // The seed's corr2d: the plane kernels' blocks (3x3 and 1x2 on windows of
 // a vector past their last column, on AVX-512), their edges and one-row
-// kernels, on rows around one and four vectors of every target.
+// kernels (a lone first vector on rows of 32 vectors or more), on rows
+// around one and four vectors of every target.
 TEST_P(BoundsTest, Corr2dReadsOnlyItsPlanes) {
   for (const int64_t kernel_height : {1, 3, 5, 7}) {
     for (const int64_t kernel_width : {2, 3, 5, 7}) {
       for (const int64_t height : {7, 17}) {
         for (const int64_t width :
-             {7, 16, 18, 33, 63, 64, 65, 66, 80, 130, 257}) {
+             {7, 16, 18, 33, 63, 64, 65, 66, 80, 130, 257, 600}) {
           if (kernel_width > width) continue;
           const int64_t out_height = height - kernel_height + 1;
           const int64_t out_width = width - kernel_width + 1;
