@@ -115,8 +115,10 @@ constexpr int64_t kDepthwiseCopiesMaxPixels = 16 * 16;
 
 // One-channel dx on padded planes up to this wide reads each tile's staged
 // copy of dy, which dw and dbias then read too, rather than dy in place with
-// the padded-plane kernel staging its border. (AVX3, 1 thread, 256x256 5x5
-// pad 2 backward: 77 GFLOP/s against 70.)
+// the padded-plane kernel staging its border; not where the kernel reads the
+// border with masked loads instead. (AVX3, 1 thread, 256x256 backward,
+// GFLOP/s, staged against in place: 5x5 pad 2 77 against 70, 3x3 with
+// masked loads 82 against 94.)
 constexpr int64_t kDxStagedDyMaxWidth = 256;
 
 // dy rows at least this wide are read in place by dw and dbias (see
@@ -524,11 +526,16 @@ BackwardTiling PlanBackwardTiling(const ConvShape& s) {
   t.serial = RunsOnCallingThread(planes * s.out_height, row_multiply_adds);
   PlanForwardKernelDx(s, &t);
   PlanPlaneDx(s, &t);
+  const int64_t extent_width = d.kernel_width - 1;
+  const bool dx_stages_dy =
+      t.dx_plane && t.dx_plane_staging.row_stride != 0 &&
+      d.in_width <= kDxStagedDyMaxWidth &&
+      !PlaneMasksColumns(d.kernel_height, d.kernel_width,
+                         extent_width - d.pad_left, extent_width - d.pad_right);
   t.dy_in_place = !t.dw_channels_last && s.y_strides.w == 1 &&
                   s.out_width >= kInPlaceDyMinWidth &&
                   s.out_channels_per_group < 4 && d.stride_height == 1 &&
-                  !(t.dx_plane && t.dx_plane_staging.row_stride != 0 &&
-                    d.in_width <= kDxStagedDyMaxWidth);
+                  !dx_stages_dy;
   // The partials start on a cache line after dx's packed weights.
   t.partials_offset =
       std::min(RoundUp(t.dx_weights_floats, kPackedLanes), INT64_MAX / 2);

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "hwy/highway.h"
 #include "src/int_math.h"
@@ -73,14 +74,34 @@ struct PlaneKernel {
   static_assert(kHeight > 0 || kOrder == PlaneOrder::kInputRows, "");
 };
 
+// The loads of an ordinary block: every lane from memory.
+struct NoMasks {};
+
+// The loads of a window block (see PlaneWindowTaps) at a padded plane's left
+// or right end, whose input columns outside x are zeros that are not in
+// memory (see CorrPlaneColumnsMasked): of its first vector only the lanes
+// in `first` are loaded, of its last load only those in `last`; the other
+// lanes read zero. Its other vectors lie inside x.
+template <class D>
+struct EdgeMasks {
+  hn::Mask<D> first, last;
+};
+
 // Loads kVectors consecutive vectors from `from`, each pinned before it
 // enters the array (see KeepInRegister).
-template <size_t kVectors, class D, class V = hn::Vec<D>>
-HWY_INLINE void LoadPinned(D d, const float* from, V (&in)[kVectors]) {
+template <size_t kVectors, class D, class V = hn::Vec<D>, class Masks = NoMasks>
+HWY_INLINE void LoadPinned(D d, const float* from, V (&in)[kVectors],
+                           const Masks& masks = Masks()) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   HWY_UNROLL(32)
   for (size_t v = 0; v < kVectors; ++v) {
-    V loaded = hn::LoadU(d, from + static_cast<int64_t>(v) * N);
+    V loaded;
+    if constexpr (!std::is_same_v<Masks, NoMasks>) {
+      loaded = v == 0 ? hn::MaskedLoad(masks.first, d, from)
+                      : hn::LoadU(d, from + static_cast<int64_t>(v) * N);
+    } else {
+      loaded = hn::LoadU(d, from + static_cast<int64_t>(v) * N);
+    }
     KeepInRegister(loaded);
     in[v] = loaded;
   }
@@ -128,20 +149,28 @@ HWY_INLINE void PlaneTaps(D d, const float* x_row, const float* k, int64_t kw,
 // windows in 4 x 4 blocks 90, 69, 87, 83: their six input and four output
 // rows, where rows lie 4 KiB apart, outnumber an L1 set's eight ways.)
 template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
-          class D, class V = hn::Vec<D>>
+          class D, class V = hn::Vec<D>, class Masks = NoMasks>
 HWY_INLINE void PlaneWindowTaps(D d, const float* x_row, const float* k,
-                                int64_t in_row, V (&acc)[kRows][kVectors]) {
+                                int64_t in_row, V (&acc)[kRows][kVectors],
+                                const Masks& masks = Masks()) {
   constexpr int64_t kLanes = 16;
   static_assert(sizeof(V) == sizeof(float) * kLanes, "whole 512-bit vectors");
   static_assert(kWidth >= 2 && kWidth <= kLanes + 1, "one window per column");
+  constexpr bool kMasked = !std::is_same_v<Masks, NoMasks>;
   V base[kVectors];
-  LoadPinned(d, x_row, base);
+  LoadPinned(d, x_row, base, masks);
   // Of the vector after them the windows take the first kWidth - 1 lanes,
   // the last columns the block reads: it is loaded to end there (a whole
   // vector would read past the row, and on a plane's last row past x) and
   // shifted into place.
-  V last = hn::LoadU(
-      d, x_row + static_cast<int64_t>(kVectors) * kLanes + kWidth - 1 - kLanes);
+  const float* last_at =
+      x_row + static_cast<int64_t>(kVectors) * kLanes + kWidth - 1 - kLanes;
+  V last;
+  if constexpr (kMasked) {
+    last = hn::MaskedLoad(masks.last, d, last_at);
+  } else {
+    last = hn::LoadU(d, last_at);
+  }
   KeepInRegister(last);
   const V after = LaneWindow<kLanes - kWidth + 1>(last, last);
   ForEachIndex<kWidth>([&](auto kv) HWY_ATTR {
@@ -161,18 +190,20 @@ HWY_INLINE void PlaneWindowTaps(D d, const float* x_row, const float* k,
 // CorrPlane's AVX-512 3x3 and 1x2 blocks, on windows), else the tile's,
 // loaded.
 template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
-          class D, class V = hn::Vec<D>>
+          class D, class V = hn::Vec<D>, class Masks = NoMasks>
 HWY_INLINE void PlaneInputRow(D d, const detail::PlaneTile& tile,
                               const float* x_row, const float* k,
-                              int64_t in_row, V (&acc)[kRows][kVectors]) {
+                              int64_t in_row, V (&acc)[kRows][kVectors],
+                              const Masks& masks = Masks()) {
   if constexpr (kWidth > 0) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
     PlaneWindowTaps<kRows, kVectors, kBandHeight, kWidth>(d, x_row, k, in_row,
-                                                          acc);
+                                                          acc, masks);
 #else
     static_assert(kWidth == 0, "fixed widths need LaneWindow");
 #endif
   } else {
+    static_assert(std::is_same_v<Masks, NoMasks>, "masks need windows");
     const int64_t kw = tile.kernel_width;
     for (int64_t kv = 0; kv < kw; ++kv)
       PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv, acc);
@@ -182,14 +213,15 @@ HWY_INLINE void PlaneInputRow(D d, const detail::PlaneTile& tile,
 // All kBandHeight rows of the kernel (kWidth columns if fixed) for the
 // block whose top-left input is x, input rows outermost.
 template <size_t kRows, size_t kVectors, int64_t kBandHeight, int64_t kWidth,
-          class D, class V = hn::Vec<D>>
+          class D, class V = hn::Vec<D>, class Masks = NoMasks>
 HWY_INLINE void PlaneBand(D d, const detail::PlaneTile& tile, const float* x,
-                          V (&acc)[kRows][kVectors]) {
+                          V (&acc)[kRows][kVectors],
+                          const Masks& masks = Masks()) {
   HWY_UNROLL(32)
   for (int64_t in_row = 0;
        in_row < static_cast<int64_t>(kRows) + kBandHeight - 1; ++in_row) {
     PlaneInputRow<kRows, kVectors, kBandHeight, kWidth>(
-        d, tile, x + in_row * tile.x_row_stride, tile.k, in_row, acc);
+        d, tile, x + in_row * tile.x_row_stride, tile.k, in_row, acc, masks);
   }
 }
 
@@ -264,10 +296,14 @@ HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
 // is read from the tile runs by PlaneTall, or as one band of its height
 // where it is shorter than kRows - 1. Every output lane sums its taps in
 // the same order (kernel rows, then columns) whatever the block, so blocks
-// may overlap.
-template <class Kernel, size_t kVectors, class D>
+// may overlap. Masks (EdgeMasks) need a kernel of fixed size on windows.
+template <class Kernel, size_t kVectors, class D, class Masks = NoMasks>
 HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
-                           int64_t col) {
+                           int64_t col, const Masks& masks = Masks()) {
+  static_assert(std::is_same_v<Masks, NoMasks> ||
+                    (Kernel::kOrder == PlaneOrder::kInputRows &&
+                     Kernel::kHeight > 0 && Kernel::kWidth > 0),
+                "masks need windows");
   constexpr size_t kRows = Kernel::kRows;
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -282,8 +318,8 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
     PlaneColumns<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x,
                                                                    acc);
   } else if constexpr (Kernel::kHeight > 0) {
-    PlaneBand<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x,
-                                                                acc);
+    PlaneBand<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x, acc,
+                                                                masks);
   } else {
     static_assert(kRows >= 3, "blocks of kernels read from the tile");
     if (tile.kernel_height >= static_cast<int64_t>(kRows) - 1) {
@@ -350,6 +386,17 @@ HWY_INLINE void PlaneEdgeRow(const detail::PlaneTile& tile, int64_t row) {
     PlaneEdge<Kernel>(d, tile, row, HWY_MIN(col, width - N));
 }
 
+// The lanes of a vector of unpadded columns [start, start + lanes) that lie
+// in [0, size).
+template <class D>
+HWY_INLINE hn::Mask<D> LanesInside(D d, int64_t start, int64_t size) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t begin = std::clamp<int64_t>(-start, 0, N);
+  const int64_t end = std::clamp<int64_t>(size - start, 0, N);
+  return hn::AndNot(hn::FirstN(d, static_cast<size_t>(begin)),
+                    hn::FirstN(d, static_cast<size_t>(end)));
+}
+
 // Rows [row, row + Kernel::kRows) of `tile`, all columns: whole blocks, then
 // what is left as one more whole block overlapping its predecessor when that
 // is more than half a block (recomputing the same bits; AVX2 64x64 3x3 60 ->
@@ -359,13 +406,35 @@ HWY_INLINE void PlaneEdgeRow(const detail::PlaneTile& tile, int64_t row) {
 // inlining the band into its callers made the sanitizer builds compile for
 // over ten minutes. kAlign: the band's first vector runs alone where x's
 // first row does not start on a vector, so that the blocks after it load
-// whole vectors of x (see PlaneRows).
-template <class Kernel, bool kAlign = false>
-HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
-  const hn::ScalableTag<float> d;
+// whole vectors of x (see PlaneRows). kMaskedColumns: tile.x is the padded
+// input's origin, `columns` says where x lies in it, and the blocks that
+// reach beyond x load with EdgeMasks (see CorrPlaneColumnsMasked).
+template <class Kernel, bool kAlign = false, bool kMaskedColumns = false>
+HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row,
+                               const detail::PlaneColumnPadding& columns) {
+  using D = hn::ScalableTag<float>;
+  const D d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t width = tile.out_width;
   const int64_t block = static_cast<int64_t>(Kernel::kVectors) * N;
+  const auto run = [&](auto vectors, int64_t at) HWY_ATTR {
+    constexpr size_t kVectors = decltype(vectors)::value;
+    if constexpr (kMaskedColumns) {
+      // The unpadded columns where its first vector and its last load start.
+      const int64_t first = at - columns.pad_left;
+      const int64_t last =
+          first + static_cast<int64_t>(kVectors) * N + Kernel::kWidth - 1 - N;
+      if (first < 0 || last + N > columns.in_width) {
+        const EdgeMasks<D> masks{LanesInside(d, first, columns.in_width),
+                                 LanesInside(d, last, columns.in_width)};
+        PlaneBlock<Kernel, kVectors>(d, tile, row, at, masks);
+        return;
+      }
+    }
+    PlaneBlock<Kernel, kVectors>(d, tile, row, at);
+  };
+  constexpr std::integral_constant<size_t, 1> kOne;
+  constexpr std::integral_constant<size_t, Kernel::kVectors> kWhole;
   int64_t col = 0;
   if constexpr (kAlign) {
     const uintptr_t vector_bytes = static_cast<uintptr_t>(N) * sizeof(float);
@@ -373,25 +442,25 @@ HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row) {
         reinterpret_cast<uintptr_t>(tile.x + row * tile.x_row_stride) %
         vector_bytes;
     if (offset != 0) {
-      PlaneBlock<Kernel, 1>(d, tile, row, 0);
+      run(kOne, 0);
       col = static_cast<int64_t>((vector_bytes - offset) / sizeof(float));
     }
   }
-  for (; col + block <= width; col += block)
-    PlaneBlock<Kernel, Kernel::kVectors>(d, tile, row, col);
+  for (; col + block <= width; col += block) run(kWhole, col);
   if (col > 0 && 2 * (width - col) > block) {
-    PlaneBlock<Kernel, Kernel::kVectors>(d, tile, row, width - block);
+    run(kWhole, width - block);
     return;
   }
-  for (; col < width; col += N)
-    PlaneBlock<Kernel, 1>(d, tile, row, HWY_MIN(col, width - N));
+  for (; col < width; col += N) run(kOne, HWY_MIN(col, width - N));
 }
 
 // All rows of the tile: blocks of Kernel::kRows rows, the last one
 // overlapping its predecessor when the row count is not a multiple (tiles
-// shorter than a block, and planes narrower than a vector, go row by row).
-template <class Kernel>
-HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
+// shorter than a block, and planes narrower than a vector, go row by row;
+// not with kMaskedColumns, whose callers have neither).
+template <class Kernel, bool kMaskedColumns = false>
+HWY_INLINE void PlaneRows(const detail::PlaneTile& tile,
+                          const detail::PlaneColumnPadding& columns = {}) {
   const int64_t step = static_cast<int64_t>(Kernel::kRows);
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   int64_t row = tile.row_begin;
@@ -409,14 +478,37 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile) {
     // 512x512 38.4 -> 39.0 but 256x256 43.8 -> 42.1, hence 32 vectors).
     if (tile.out_width >= 32 * N) {
       for (; row < tile.row_end; ++row)
-        PlaneRowBand<Kernel, /*kAlign=*/true>(tile, row);
+        PlaneRowBand<Kernel, /*kAlign=*/true>(tile, row, columns);
       return;
     }
   }
   for (; row + step <= tile.row_end; row += step)
-    PlaneRowBand<Kernel>(tile, row);
-  if (row < tile.row_end) PlaneRowBand<Kernel>(tile, tile.row_end - step);
+    PlaneRowBand<Kernel, false, kMaskedColumns>(tile, row, columns);
+  if (row < tile.row_end) {
+    PlaneRowBand<Kernel, false, kMaskedColumns>(tile, tile.row_end - step,
+                                                columns);
+  }
 }
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// AVX-512 3x3 planes: 3 x 4 blocks of windows (see PlaneWindowTaps) hold the
+// nine taps in registers beside their 12 accumulators and 5 loads. Planes
+// narrower than a 4-vector block run vector by vector, where 6 rows share
+// more loads (AVX3, 1 thread, GFLOP/s, 6 x 4 loaded against 5 x 4: 64x64 78
+// against 63; windows 6 x 1: 49 -> 60 at 64x64, 32 -> 36 at 40x40).
+template <bool kMaskedColumns = false>
+HWY_INLINE void WindowRows3x3(const detail::PlaneTile& tile,
+                              const detail::PlaneColumnPadding& columns = {}) {
+  if (tile.out_width >=
+      4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()))) {
+    PlaneRows<PlaneKernel<3, 4, 3, 3, PlaneOrder::kInputRows>, kMaskedColumns>(
+        tile, columns);
+  } else {
+    PlaneRows<PlaneKernel<6, 1, 3, 3, PlaneOrder::kInputRows>, kMaskedColumns>(
+        tile, columns);
+  }
+}
+#endif
 
 // The plane kernel (see detail::PlaneTile). Accumulators, plus the loaded
 // vectors, plus one broadcast weight (input rows outermost) or a kernel
@@ -451,20 +543,11 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
     for (int64_t row = tile.row_begin; row < tile.row_end; ++row)
       PlaneEdgeRow<Plain>(tile, row);
   } else if (kh == 3 && kw == 3) {
-    if constexpr (kWide) {
-      // 3 x 4 blocks of windows (see PlaneWindowTaps) hold the nine taps in
-      // registers beside their 12 accumulators and 5 loads. Planes narrower
-      // than a 4-vector block run vector by vector, where 6 rows share more
-      // loads (AVX3, 1 thread, GFLOP/s, 6 x 4 loaded against 5 x 4: 64x64
-      // 78 against 63; windows 6 x 1: 49 -> 60 at 64x64, 32 -> 36 at 40x40).
-      if (tile.out_width >= four_vectors) {
-        PlaneRows<PlaneKernel<3, 4, 3, 3, PlaneOrder::kInputRows>>(tile);
-      } else {
-        PlaneRows<PlaneKernel<6, 1, 3, 3, PlaneOrder::kInputRows>>(tile);
-      }
-    } else {
-      PlaneRows<PlaneKernel<5, 2, 3, 3, PlaneOrder::kKernelColumns>>(tile);
-    }
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+    WindowRows3x3(tile);
+#else
+    PlaneRows<PlaneKernel<5, 2, 3, 3, PlaneOrder::kKernelColumns>>(tile);
+#endif
   } else if (kh == 1) {
     // One kernel row: no input row is shared, so blocks run along one row
     // and read and write it as two streams. Six rows 4 KiB apart had twelve
@@ -505,6 +588,36 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
     PlaneRows<PlaneKernel<6, kWide ? 4 : 2, 0, 0, PlaneOrder::kInputRows>>(
         tile);
   }
+}
+
+// Whether CorrPlaneColumnsMasked runs kernels of this size with these zero
+// columns: the windows of AVX-512 3x3 blocks (see PlaneWindowTaps), whose
+// first vector and last load reach at most two columns past either side.
+HWY_INLINE bool MasksPlaneColumns(int64_t kernel_height, int64_t kernel_width,
+                                  int64_t pad_left, int64_t pad_right) {
+  const bool window = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3;
+  return window && kernel_height == 3 && kernel_width == 3 && pad_left >= 0 &&
+         pad_left <= 2 && pad_right >= 0 && pad_right <= 2;
+}
+
+// CorrPlane on rows whose input has zero columns left and right of x that
+// are not in memory (see detail::CorrPlaneMaskedColumns); false, having
+// written nothing, where this target has no such kernel for the tile.
+HWY_INLINE bool CorrPlaneColumnsMasked(
+    const detail::PlaneTile& tile, const detail::PlaneColumnPadding& columns) {
+  const int64_t pad_right = tile.out_width + tile.kernel_width - 1 -
+                            columns.pad_left - columns.in_width;
+  if (!MasksPlaneColumns(tile.kernel_height, tile.kernel_width,
+                         columns.pad_left, pad_right) ||
+      tile.out_width < 16 || tile.row_end - tile.row_begin < 6) {
+    return false;
+  }
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  WindowRows3x3</*kMaskedColumns=*/true>(tile, columns);
+  return true;
+#else
+  return false;
+#endif
 }
 
 // ---------------------------------------------------------------------------

@@ -19,6 +19,14 @@ namespace xcorr {
 namespace HWY_NAMESPACE {
 
 void CorrPlaneTile(const detail::PlaneTile& tile) { CorrPlane(tile); }
+bool CorrPlaneTileMaskedColumns(const detail::PlaneTile& tile,
+                                const detail::PlaneColumnPadding& columns) {
+  return CorrPlaneColumnsMasked(tile, columns);
+}
+bool CompiledPlaneMasksColumns(int64_t kernel_height, int64_t kernel_width,
+                               int64_t pad_left, int64_t pad_right) {
+  return MasksPlaneColumns(kernel_height, kernel_width, pad_left, pad_right);
+}
 void ForwardNchwTile(const detail::NchwTile& tile) { ForwardNchw(tile); }
 void ForwardPackedTile(const detail::PackedTile& tile) { ForwardPacked(tile); }
 void TransposeBlocks(const float* src, int64_t src_stride, int64_t count,
@@ -45,6 +53,8 @@ namespace xcorr {
 namespace {
 
 HWY_EXPORT(CorrPlaneTile);
+HWY_EXPORT(CorrPlaneTileMaskedColumns);
+HWY_EXPORT(CompiledPlaneMasksColumns);
 HWY_EXPORT(ForwardNchwTile);
 HWY_EXPORT(ForwardPackedTile);
 HWY_EXPORT(TransposeBlocks);
@@ -80,6 +90,17 @@ namespace detail {
 
 void CorrPlaneTile(const PlaneTile& tile) {
   HWY_DYNAMIC_DISPATCH(CorrPlaneTile)(tile);
+}
+
+bool CorrPlaneMaskedColumns(const PlaneTile& tile,
+                            const PlaneColumnPadding& columns) {
+  return HWY_DYNAMIC_DISPATCH(CorrPlaneTileMaskedColumns)(tile, columns);
+}
+
+bool PlaneMasksColumns(int64_t kernel_height, int64_t kernel_width,
+                       int64_t pad_left, int64_t pad_right) {
+  return HWY_DYNAMIC_DISPATCH(CompiledPlaneMasksColumns)(
+      kernel_height, kernel_width, pad_left, pad_right);
 }
 
 void ForwardNchwTile(const NchwTile& tile) {

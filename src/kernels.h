@@ -34,6 +34,28 @@ struct PlaneTile {
 // The plane kernel, for any kernel size (kernels-inl.h's CorrPlane).
 void CorrPlaneTile(const PlaneTile& tile);
 
+// Where x lies in a plane's zero-padded input: pad_left zero columns, then
+// x's in_width columns, then zeros.
+struct PlaneColumnPadding {
+  int64_t pad_left, in_width;
+};
+
+// CorrPlaneTile on a padded input whose rows [row_begin, row_end +
+// kernel_height
+// - 1) lie inside x but whose columns reach into the padding: tile.x is the
+// padded input's origin (pad_left columns left of x's rows), and the kernel
+// reads no column outside x, loading zeros there with masked loads. Returns
+// false, having written nothing, where the dispatched target has no such
+// kernel for the tile (AVX-512 runs 3x3 kernels with pads of at most 2 on
+// tiles of at least 6 rows and 16 columns).
+bool CorrPlaneMaskedColumns(const PlaneTile& tile,
+                            const PlaneColumnPadding& columns);
+
+// Whether the dispatched target's CorrPlaneMaskedColumns runs kernels of this
+// size with these zero columns (on tiles large enough).
+bool PlaneMasksColumns(int64_t kernel_height, int64_t kernel_width,
+                       int64_t pad_left, int64_t pad_right);
+
 // The geometry of one image as the direct kernels see it (one batch item,
 // one group). The plan may present a 1x1, stride-1, unpadded convolution as
 // a single row of in_height * in_width pixels.

@@ -1,7 +1,9 @@
 // A padded plane on the plane kernel: rows of one output plane of a
 // stride-1, undilated correlation whose input has zero padding. Only the
 // outputs whose input window reaches into the padding are staged (on the
-// stack, with their zeros); the interior reads the input in place. The
+// stack, with their zeros), or, where the target can, only its rows above
+// and below the input, its columns read as zeros by masked loads; the
+// interior reads the input in place. The
 // forward pass runs its one-channel planes this way, and the backward pass
 // its one-channel dx (the correlation of dy, padded by the kernel less the
 // forward's pads, with the kernel turned by 180 degrees).
