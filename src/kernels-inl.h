@@ -397,6 +397,30 @@ HWY_INLINE hn::Mask<D> LanesInside(D d, int64_t start, int64_t size) {
                     hn::FirstN(d, static_cast<size_t>(end)));
 }
 
+// PlaneBlock for PlaneRowBand: with kMaskedColumns, masked where it reads
+// columns beyond x.
+template <class Kernel, size_t kVectors, bool kMaskedColumns, class D>
+HWY_INLINE void PlaneBandBlock(D d, const detail::PlaneTile& tile, int64_t row,
+                               int64_t col,
+                               const detail::PlaneColumnPadding& columns) {
+  if constexpr (kMaskedColumns) {
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    // The unpadded columns where its first vector and its last load start.
+    const int64_t first = col - columns.pad_left;
+    const int64_t last =
+        first + static_cast<int64_t>(kVectors) * N + Kernel::kWidth - 1 - N;
+    if (first < 0 || last + N > columns.in_width) {
+      const EdgeMasks<D> masks{LanesInside(d, first, columns.in_width),
+                               LanesInside(d, last, columns.in_width)};
+      PlaneBlock<Kernel, kVectors>(d, tile, row, col, masks);
+      return;
+    }
+  } else {
+    (void)columns;
+  }
+  PlaneBlock<Kernel, kVectors>(d, tile, row, col);
+}
+
 // Rows [row, row + Kernel::kRows) of `tile`, all columns: whole blocks, then
 // what is left as one more whole block overlapping its predecessor when that
 // is more than half a block (recomputing the same bits; AVX2 64x64 3x3 60 ->
@@ -412,29 +436,11 @@ HWY_INLINE hn::Mask<D> LanesInside(D d, int64_t start, int64_t size) {
 template <class Kernel, bool kAlign = false, bool kMaskedColumns = false>
 HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row,
                                const detail::PlaneColumnPadding& columns) {
-  using D = hn::ScalableTag<float>;
-  const D d;
+  const hn::ScalableTag<float> d;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   const int64_t width = tile.out_width;
-  const int64_t block = static_cast<int64_t>(Kernel::kVectors) * N;
-  const auto run = [&](auto vectors, int64_t at) HWY_ATTR {
-    constexpr size_t kVectors = decltype(vectors)::value;
-    if constexpr (kMaskedColumns) {
-      // The unpadded columns where its first vector and its last load start.
-      const int64_t first = at - columns.pad_left;
-      const int64_t last =
-          first + static_cast<int64_t>(kVectors) * N + Kernel::kWidth - 1 - N;
-      if (first < 0 || last + N > columns.in_width) {
-        const EdgeMasks<D> masks{LanesInside(d, first, columns.in_width),
-                                 LanesInside(d, last, columns.in_width)};
-        PlaneBlock<Kernel, kVectors>(d, tile, row, at, masks);
-        return;
-      }
-    }
-    PlaneBlock<Kernel, kVectors>(d, tile, row, at);
-  };
-  constexpr std::integral_constant<size_t, 1> kOne;
-  constexpr std::integral_constant<size_t, Kernel::kVectors> kWhole;
+  constexpr size_t kWhole = Kernel::kVectors;
+  const int64_t block = static_cast<int64_t>(kWhole) * N;
   int64_t col = 0;
   if constexpr (kAlign) {
     const uintptr_t vector_bytes = static_cast<uintptr_t>(N) * sizeof(float);
@@ -442,16 +448,21 @@ HWY_NOINLINE void PlaneRowBand(const detail::PlaneTile& tile, int64_t row,
         reinterpret_cast<uintptr_t>(tile.x + row * tile.x_row_stride) %
         vector_bytes;
     if (offset != 0) {
-      run(kOne, 0);
+      PlaneBandBlock<Kernel, 1, kMaskedColumns>(d, tile, row, 0, columns);
       col = static_cast<int64_t>((vector_bytes - offset) / sizeof(float));
     }
   }
-  for (; col + block <= width; col += block) run(kWhole, col);
+  for (; col + block <= width; col += block)
+    PlaneBandBlock<Kernel, kWhole, kMaskedColumns>(d, tile, row, col, columns);
   if (col > 0 && 2 * (width - col) > block) {
-    run(kWhole, width - block);
+    PlaneBandBlock<Kernel, kWhole, kMaskedColumns>(d, tile, row, width - block,
+                                                   columns);
     return;
   }
-  for (; col < width; col += N) run(kOne, HWY_MIN(col, width - N));
+  for (; col < width; col += N) {
+    PlaneBandBlock<Kernel, 1, kMaskedColumns>(d, tile, row,
+                                              HWY_MIN(col, width - N), columns);
+  }
 }
 
 // All rows of the tile: blocks of Kernel::kRows rows, the last one
