@@ -77,30 +77,58 @@ struct PlaneKernel {
 // The loads of an ordinary block: every lane from memory.
 struct NoMasks {};
 
-// The loads of a window block (see PlaneWindowTaps) at a padded plane's left
-// or right end, whose input columns outside x are zeros that are not in
-// memory (see CorrPlaneColumnsMasked): of its first vector only the lanes
-// in `first` are loaded, of its last load only those in `last`; the other
-// lanes read zero. Its other vectors lie inside x.
+// The loads of a block at a padded plane's left or right end, whose input
+// columns outside x are zeros that are not in memory (see
+// CorrPlaneColumnsMasked): of its first vector only the lanes in `first`
+// are loaded, of its last only those in `last` (of a window block, see
+// PlaneWindowTaps, its load after its vectors); the other lanes read zero.
+// Its other vectors lie inside x.
 template <class D>
 struct EdgeMasks {
   hn::Mask<D> first, last;
 };
 
+// The same for a block on kernel columns (see PlaneColumns), whose loads at
+// each column take masks of their own: x's columns are [0, in_width),
+// counted from where the block's input starts at `first`.
+struct EdgeColumns {
+  int64_t first, in_width;
+};
+
+// The lanes of a vector of unpadded columns [start, start + lanes) that lie
+// in [0, size).
+template <class D>
+HWY_INLINE hn::Mask<D> LanesInside(D d, int64_t start, int64_t size) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t begin = std::clamp<int64_t>(-start, 0, N);
+  const int64_t end = std::clamp<int64_t>(size - start, 0, N);
+  return hn::AndNot(hn::FirstN(d, static_cast<size_t>(begin)),
+                    hn::FirstN(d, static_cast<size_t>(end)));
+}
+
 // Loads kVectors consecutive vectors from `from`, each pinned before it
-// enters the array (see KeepInRegister).
+// enters the array (see KeepInRegister); with EdgeMasks, the first and the
+// last masked.
 template <size_t kVectors, class D, class V = hn::Vec<D>, class Masks = NoMasks>
 HWY_INLINE void LoadPinned(D d, const float* from, V (&in)[kVectors],
                            const Masks& masks = Masks()) {
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   HWY_UNROLL(32)
   for (size_t v = 0; v < kVectors; ++v) {
+    const float* at = from + static_cast<int64_t>(v) * N;
     V loaded;
     if constexpr (!std::is_same_v<Masks, NoMasks>) {
-      loaded = v == 0 ? hn::MaskedLoad(masks.first, d, from)
-                      : hn::LoadU(d, from + static_cast<int64_t>(v) * N);
+      if (kVectors == 1) {
+        loaded = hn::MaskedLoad(hn::And(masks.first, masks.last), d, at);
+      } else if (v == 0) {
+        loaded = hn::MaskedLoad(masks.first, d, at);
+      } else if (v + 1 == kVectors) {
+        loaded = hn::MaskedLoad(masks.last, d, at);
+      } else {
+        loaded = hn::LoadU(d, at);
+      }
     } else {
-      loaded = hn::LoadU(d, from + static_cast<int64_t>(v) * N);
+      loaded = hn::LoadU(d, at);
     }
     KeepInRegister(loaded);
     in[v] = loaded;
@@ -158,7 +186,13 @@ HWY_INLINE void PlaneWindowTaps(D d, const float* x_row, const float* k,
   static_assert(kWidth >= 2 && kWidth <= kLanes + 1, "one window per column");
   constexpr bool kMasked = !std::is_same_v<Masks, NoMasks>;
   V base[kVectors];
-  LoadPinned(d, x_row, base, masks);
+  if constexpr (kMasked) {
+    // Only the first of them reaches beyond x.
+    const EdgeMasks<D> left{masks.first, hn::FirstN(d, kLanes)};
+    LoadPinned(d, x_row, base, left);
+  } else {
+    LoadPinned(d, x_row, base);
+  }
   // Of the vector after them the windows take the first kWidth - 1 lanes,
   // the last columns the block reads: it is loaded to end there (a whole
   // vector would read past the row, and on a plane's last row past x) and
@@ -263,20 +297,33 @@ HWY_INLINE void PlaneTall(D d, const detail::PlaneTile& tile, const float* x,
 // The whole kHeight x kWidth kernel for the block whose top-left input is
 // x, kernel columns outermost.
 template <size_t kRows, size_t kVectors, int64_t kHeight, int64_t kWidth,
-          class D, class V = hn::Vec<D>>
+          class D, class V = hn::Vec<D>, class Masks = NoMasks>
 HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
-                             V (&acc)[kRows][kVectors]) {
+                             V (&acc)[kRows][kVectors],
+                             const Masks& masks = Masks()) {
+  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   HWY_UNROLL(32)
   for (int64_t kv = 0; kv < kWidth; ++kv) {
     V column[static_cast<size_t>(kHeight)];
     HWY_UNROLL(32)
     for (int64_t u = 0; u < kHeight; ++u)
       column[u] = hn::Set(d, tile.k[u * kWidth + kv]);
+    [[maybe_unused]] EdgeMasks<D> column_masks;
+    if constexpr (!std::is_same_v<Masks, NoMasks>) {
+      const int64_t last = static_cast<int64_t>(kVectors - 1) * N;
+      column_masks = {LanesInside(d, masks.first + kv, masks.in_width),
+                      LanesInside(d, masks.first + kv + last, masks.in_width)};
+    }
     HWY_UNROLL(32)
     for (int64_t in_row = 0; in_row < static_cast<int64_t>(kRows) + kHeight - 1;
          ++in_row) {
       V in[kVectors];
-      LoadPinned(d, x + in_row * tile.x_row_stride + kv, in);
+      const float* from = x + in_row * tile.x_row_stride + kv;
+      if constexpr (!std::is_same_v<Masks, NoMasks>) {
+        LoadPinned(d, from, in, column_masks);
+      } else {
+        LoadPinned(d, from, in);
+      }
       HWY_UNROLL(32)
       for (size_t r = 0; r < kRows; ++r) {
         const int64_t u = in_row - static_cast<int64_t>(r);
@@ -296,14 +343,14 @@ HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
 // is read from the tile runs by PlaneTall, or as one band of its height
 // where it is shorter than kRows - 1. Every output lane sums its taps in
 // the same order (kernel rows, then columns) whatever the block, so blocks
-// may overlap. Masks (EdgeMasks) need a kernel of fixed size on windows.
+// may overlap. Masks (EdgeMasks on windows, EdgeColumns on kernel columns)
+// need a kernel of fixed size.
 template <class Kernel, size_t kVectors, class D, class Masks = NoMasks>
 HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
                            int64_t col, const Masks& masks = Masks()) {
   static_assert(std::is_same_v<Masks, NoMasks> ||
-                    (Kernel::kOrder == PlaneOrder::kInputRows &&
-                     Kernel::kHeight > 0 && Kernel::kWidth > 0),
-                "masks need windows");
+                    (Kernel::kHeight > 0 && Kernel::kWidth > 0),
+                "masks need a kernel of fixed size");
   constexpr size_t kRows = Kernel::kRows;
   using V = hn::Vec<D>;
   const int64_t N = static_cast<int64_t>(hn::Lanes(d));
@@ -316,7 +363,7 @@ HWY_INLINE void PlaneBlock(D d, const detail::PlaneTile& tile, int64_t row,
   }
   if constexpr (Kernel::kOrder == PlaneOrder::kKernelColumns) {
     PlaneColumns<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x,
-                                                                   acc);
+                                                                   acc, masks);
   } else if constexpr (Kernel::kHeight > 0) {
     PlaneBand<kRows, kVectors, Kernel::kHeight, Kernel::kWidth>(d, tile, x, acc,
                                                                 masks);
@@ -386,17 +433,6 @@ HWY_INLINE void PlaneEdgeRow(const detail::PlaneTile& tile, int64_t row) {
     PlaneEdge<Kernel>(d, tile, row, HWY_MIN(col, width - N));
 }
 
-// The lanes of a vector of unpadded columns [start, start + lanes) that lie
-// in [0, size).
-template <class D>
-HWY_INLINE hn::Mask<D> LanesInside(D d, int64_t start, int64_t size) {
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t begin = std::clamp<int64_t>(-start, 0, N);
-  const int64_t end = std::clamp<int64_t>(size - start, 0, N);
-  return hn::AndNot(hn::FirstN(d, static_cast<size_t>(begin)),
-                    hn::FirstN(d, static_cast<size_t>(end)));
-}
-
 // PlaneBlock for PlaneRowBand: with kMaskedColumns, masked where it reads
 // columns beyond x.
 template <class Kernel, size_t kVectors, bool kMaskedColumns, class D>
@@ -410,9 +446,14 @@ HWY_INLINE void PlaneBandBlock(D d, const detail::PlaneTile& tile, int64_t row,
     const int64_t last =
         first + static_cast<int64_t>(kVectors) * N + Kernel::kWidth - 1 - N;
     if (first < 0 || last + N > columns.in_width) {
-      const EdgeMasks<D> masks{LanesInside(d, first, columns.in_width),
-                               LanesInside(d, last, columns.in_width)};
-      PlaneBlock<Kernel, kVectors>(d, tile, row, col, masks);
+      if constexpr (Kernel::kOrder == PlaneOrder::kKernelColumns) {
+        PlaneBlock<Kernel, kVectors>(d, tile, row, col,
+                                     EdgeColumns{first, columns.in_width});
+      } else {
+        const EdgeMasks<D> masks{LanesInside(d, first, columns.in_width),
+                                 LanesInside(d, last, columns.in_width)};
+        PlaneBlock<Kernel, kVectors>(d, tile, row, col, masks);
+      }
       return;
     }
   } else {
@@ -521,6 +562,32 @@ HWY_INLINE void WindowRows3x3(const detail::PlaneTile& tile,
 }
 #endif
 
+// 5x5 planes with a native FMA, on kernel columns: AVX-512 runs 4 x 4 blocks
+// on rows that end in whole blocks or in at least three quarters of one
+// (PlaneRowBand overlaps the last block then; a rest of half a block or
+// less runs vector by vector, in plain loops), else 6 x 2. Four rows of
+// blocks read 8 input rows, as many as an L1 set holds where rows lie 4 KiB
+// apart (AVX3, 1 thread, GFLOP/s, 6 x 2 against 4 x 4: 1024x1024 85.9 ->
+// 98.7, 2048x2048 73.0 -> 78.0, 512x512 100.2 -> 105.2, 128x128 93.6 ->
+// 100.5, 256x256 104.4 -> 106.7; 230x230, its last block two-thirds
+// overlapping, 98.3 -> 95.3). The other targets run 4 x 2.
+template <bool kMaskedColumns = false>
+HWY_INLINE void ColumnRows5x5(const detail::PlaneTile& tile,
+                              const detail::PlaneColumnPadding& columns = {}) {
+  constexpr bool kWide = kVectorRegisters == 32;
+  const int64_t four_vectors =
+      4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+  const int64_t rest = tile.out_width % four_vectors;
+  if (kWide && tile.out_width >= four_vectors &&
+      (rest == 0 || 4 * rest >= 3 * four_vectors)) {
+    PlaneRows<PlaneKernel<4, 4, 5, 5, PlaneOrder::kKernelColumns>,
+              kMaskedColumns>(tile, columns);
+  } else {
+    PlaneRows<PlaneKernel<kWide ? 6 : 4, 2, 5, 5, PlaneOrder::kKernelColumns>,
+              kMaskedColumns>(tile, columns);
+  }
+}
+
 // The plane kernel (see detail::PlaneTile). Accumulators, plus the loaded
 // vectors, plus one broadcast weight (input rows outermost) or a kernel
 // column of weights (kernel columns outermost) fill the registers: AVX-512
@@ -543,9 +610,6 @@ HWY_INLINE void WindowRows3x3(const detail::PlaneTile& tile,
 HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
   constexpr bool kWide = kVectorRegisters == 32;
   const int64_t kh = tile.kernel_height, kw = tile.kernel_width;
-  // The width of the 4-vector blocks of 3x3 and 5x5.
-  const int64_t four_vectors =
-      4 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   if constexpr (HWY_TARGET == HWY_EMU128 || HWY_TARGET == HWY_SCALAR) {
     // The portable fallback runs plain loops: its register blocks, vectors
     // emulated lane by lane, were a third of this file's compile time under
@@ -578,23 +642,7 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
   } else if (kh == 5 && kw == 5 && !HWY_NATIVE_FMA) {
     PlaneRows<PlaneKernel<3, 2, 5, 5, PlaneOrder::kKernelColumns>>(tile);
   } else if (kh == 5 && kw == 5) {
-    // AVX-512 runs 4 x 4 blocks on rows that end in whole blocks or in at
-    // least three quarters of one (PlaneRowBand overlaps the last block
-    // then; a rest of half a block or less runs vector by vector, in plain
-    // loops), else 6 x 2. Four rows of blocks read 8 input rows, as many as
-    // an L1 set holds where rows lie 4 KiB apart (AVX3, 1 thread, GFLOP/s, 6 x
-    // 2 against 4 x 4: 1024x1024 85.9 -> 98.7, 2048x2048 73.0 -> 78.0, 512x512
-    // 100.2 -> 105.2, 128x128 93.6 -> 100.5, 256x256 104.4 -> 106.7; 230x230,
-    // its last block two-thirds overlapping, 98.3 -> 95.3).
-    const int64_t rest = tile.out_width % four_vectors;
-    if (kWide && tile.out_width >= four_vectors &&
-        (rest == 0 || 4 * rest >= 3 * four_vectors)) {
-      PlaneRows<PlaneKernel<4, 4, 5, 5, PlaneOrder::kKernelColumns>>(tile);
-    } else {
-      PlaneRows<
-          PlaneKernel<kWide ? 6 : 4, 2, 5, 5, PlaneOrder::kKernelColumns>>(
-          tile);
-    }
+    ColumnRows5x5(tile);
   } else {
     PlaneRows<PlaneKernel<6, kWide ? 4 : 2, 0, 0, PlaneOrder::kInputRows>>(
         tile);
@@ -602,13 +650,16 @@ HWY_INLINE void CorrPlane(const detail::PlaneTile& tile) {
 }
 
 // Whether CorrPlaneColumnsMasked runs kernels of this size with these zero
-// columns: the windows of AVX-512 3x3 blocks (see PlaneWindowTaps), whose
-// first vector and last load reach at most two columns past either side.
+// columns: AVX-512 3x3 (on windows, see PlaneWindowTaps) and 5x5 (on kernel
+// columns) blocks, whose first and last vectors reach at most the kernel's
+// width less one column past either side.
 HWY_INLINE bool MasksPlaneColumns(int64_t kernel_height, int64_t kernel_width,
                                   int64_t pad_left, int64_t pad_right) {
-  const bool window = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3;
-  return window && kernel_height == 3 && kernel_width == 3 && pad_left >= 0 &&
-         pad_left <= 2 && pad_right >= 0 && pad_right <= 2;
+  const bool avx512 = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3;
+  const bool size = (kernel_height == 3 && kernel_width == 3) ||
+                    (kernel_height == 5 && kernel_width == 5);
+  return avx512 && size && pad_left >= 0 && pad_left < kernel_width &&
+         pad_right >= 0 && pad_right < kernel_width;
 }
 
 // CorrPlane on rows whose input has zero columns left and right of x that
@@ -624,7 +675,11 @@ HWY_INLINE bool CorrPlaneColumnsMasked(
     return false;
   }
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-  WindowRows3x3</*kMaskedColumns=*/true>(tile, columns);
+  if (tile.kernel_height == 3) {
+    WindowRows3x3</*kMaskedColumns=*/true>(tile, columns);
+  } else {
+    ColumnRows5x5</*kMaskedColumns=*/true>(tile, columns);
+  }
   return true;
 #else
   return false;

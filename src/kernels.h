@@ -46,8 +46,8 @@ struct PlaneColumnPadding {
 // padded input's origin (pad_left columns left of x's rows), and the kernel
 // reads no column outside x, loading zeros there with masked loads. Returns
 // false, having written nothing, where the dispatched target has no such
-// kernel for the tile (AVX-512 runs 3x3 kernels with pads of at most 2 on
-// tiles of at least 6 rows and 16 columns).
+// kernel for the tile (AVX-512 runs 3x3 and 5x5 kernels with pads narrower
+// than the kernel on tiles of at least 6 rows and 16 columns).
 bool CorrPlaneMaskedColumns(const PlaneTile& tile,
                             const PlaneColumnPadding& columns);
 

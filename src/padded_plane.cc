@@ -136,10 +136,11 @@ PlaneStaging PaddedStagingOf(int64_t out_width, int64_t kernel_height,
 }
 
 // The rows whose input lies in x's rows run in place where the target masks
-// the columns beyond x (CorrPlaneMaskedColumns: AVX-512 3x3), staging only
-// the rows at the top and bottom. (AVX3, 1 thread, 3x3 pad 1, GFLOP/s,
-// medians of 5 alternating runs, staged edges against masked: 256x256 73.4
-// -> 89.5, 64x64 53.0 -> 79.1, 128x128 62.3 -> 83.2, 20x20 16.0 -> 18.4;
+// the columns beyond x (CorrPlaneMaskedColumns: AVX-512 3x3 and 5x5),
+// staging only the rows at the top and bottom. (AVX3, 1 thread, GFLOP/s,
+// medians of 5 alternating runs, staged edges against masked: 3x3 pad 1
+// 256x256 73.4 -> 89.5, 64x64 53.0 -> 79.1, 128x128 62.3 -> 83.2, 20x20
+// 16.0 -> 18.4; 5x5 pad 2 256x256 89.6 -> 101.6, 64x64 77.5 -> 89.7;
 // backward 256x256 3x3, whose dx has 2 zero columns each side, 83.2 ->
 // 92.5.) Otherwise some planes are staged whole (PlaneStaging::whole). On the
 // others, only the outputs whose input reaches into the padding are staged:

@@ -213,72 +213,82 @@ void TestAllPlaneEdges() {
 }
 
 // A padded plane's rows with their zero columns read by masked loads
-// (AVX-512 3x3): every zero column count up to 2 on each side, widths
-// around the blocks, rows whose neighbours in memory hold NaN (a load of
-// one of them instead of a zero shows), against the reference on a padded
-// copy. Elsewhere, and for shapes the kernel does not take, the call
-// declines and writes nothing.
+// (AVX-512 3x3 and 5x5): every zero column count up to the kernel's width
+// on each side, widths around the blocks, rows whose neighbours in memory
+// hold NaN (a load of one of them instead of a zero shows), against the
+// reference on a padded copy. Elsewhere, and for shapes the kernel does not
+// take, the call declines and writes nothing.
 void TestAllPlaneMaskedColumns() {
   const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  const std::vector<float> k = IntegerVector(9, 3);
-  const int64_t in_height = 9, out_height = in_height - 2;
-  for (int64_t in_width = 12; in_width <= 5 * N + 3; ++in_width) {
-    for (int64_t pad_left = 0; pad_left <= 3; ++pad_left) {
-      for (int64_t pad_right = 0; pad_right <= 3; ++pad_right) {
-        const int64_t width = pad_left + in_width + pad_right;
-        const int64_t out_width = width - 2;
-        // Rows 3 NaNs apart (a load that strays shows), x after a NaN.
-        const int64_t stride = in_width + 3;
-        std::vector<float> x_memory(static_cast<size_t>(in_height * stride + 3),
-                                    nan);
-        std::vector<float> padded(static_cast<size_t>(in_height * width));
-        const std::vector<float> values =
-            IntegerVector(in_height * in_width, in_width);
-        for (int64_t i = 0; i < in_height; ++i) {
-          for (int64_t j = 0; j < in_width; ++j) {
-            const float value = values[static_cast<size_t>(i * in_width + j)];
-            x_memory[static_cast<size_t>(3 + i * stride + j)] = value;
-            padded[static_cast<size_t>(i * width + pad_left + j)] = value;
+  std::vector<int64_t> in_widths = {8 * N - 4, 8 * N + 12, 11 * N + 7};
+  for (int64_t in_width = 12; in_width <= 5 * N + 3; ++in_width)
+    in_widths.push_back(in_width);
+  for (const int64_t size : {3, 5}) {
+    const std::vector<float> k = IntegerVector(size * size, size);
+    // 13 rows: no multiple of any block height.
+    const int64_t out_height = 13, in_height = out_height + size - 1;
+    for (const int64_t in_width : in_widths) {
+      for (int64_t pad_left = 0; pad_left <= size; ++pad_left) {
+        for (int64_t pad_right = 0; pad_right <= size; ++pad_right) {
+          const int64_t width = pad_left + in_width + pad_right;
+          const int64_t out_width = width - size + 1;
+          // Rows `gap` NaNs apart, x after as many.
+          const int64_t gap = size + 1, stride = in_width + gap;
+          std::vector<float> x_memory(
+              static_cast<size_t>(in_height * stride + gap), nan);
+          std::vector<float> padded(static_cast<size_t>(in_height * width));
+          const std::vector<float> values =
+              IntegerVector(in_height * in_width, in_width);
+          for (int64_t i = 0; i < in_height; ++i) {
+            for (int64_t j = 0; j < in_width; ++j) {
+              const float value = values[static_cast<size_t>(i * in_width + j)];
+              x_memory[static_cast<size_t>(gap + i * stride + j)] = value;
+              padded[static_cast<size_t>(i * width + pad_left + j)] = value;
+            }
           }
+          std::vector<float> want(static_cast<size_t>(out_height * out_width));
+          reference::Corr2d(padded.data(), in_height, width, k.data(), size,
+                            size, want.data());
+          std::vector<float> y(want.size(), 1e30f);
+          const detail::PlaneTile tile{x_memory.data() + gap - pad_left,
+                                       stride,
+                                       k.data(),
+                                       size,
+                                       size,
+                                       y.data(),
+                                       out_width,
+                                       out_width,
+                                       0,
+                                       out_height,
+                                       0.0f};
+          const bool ran =
+              detail::CorrPlaneMaskedColumns(tile, {pad_left, in_width});
+          ASSERT_EQ(HWY_TARGET, detail::DispatchedTarget());
+          const bool takes =
+              MasksPlaneColumns(size, size, pad_left, pad_right) &&
+              out_width >= N;
+          ASSERT_EQ(takes, ran) << size << ": " << pad_left << " + " << in_width
+                                << " + " << pad_right;
+          ASSERT_EQ(takes, detail::PlaneMasksColumns(size, size, pad_left,
+                                                     pad_right) &&
+                               out_width >= N);
+          if (!ran) {
+            ASSERT_EQ(std::vector<float>(want.size(), 1e30f), y);
+            continue;
+          }
+          ASSERT_EQ(want, y) << size << ": " << pad_left << " + " << in_width
+                             << " + " << pad_right;
         }
-        std::vector<float> want(static_cast<size_t>(out_height * out_width));
-        reference::Corr2d(padded.data(), in_height, width, k.data(), 3, 3,
-                          want.data());
-        std::vector<float> y(want.size(), 1e30f);
-        const detail::PlaneTile tile{x_memory.data() + 3 - pad_left,
-                                     stride,
-                                     k.data(),
-                                     3,
-                                     3,
-                                     y.data(),
-                                     out_width,
-                                     out_width,
-                                     0,
-                                     out_height,
-                                     0.0f};
-        const bool ran =
-            detail::CorrPlaneMaskedColumns(tile, {pad_left, in_width});
-        ASSERT_EQ(HWY_TARGET, detail::DispatchedTarget());
-        const bool takes =
-            MasksPlaneColumns(3, 3, pad_left, pad_right) && out_width >= 16;
-        ASSERT_EQ(takes, ran)
-            << pad_left << " " << in_width << " " << pad_right;
-        ASSERT_EQ(ran, detail::PlaneMasksColumns(3, 3, pad_left, pad_right) &&
-                           out_width >= 16);
-        if (!ran) {
-          ASSERT_EQ(std::vector<float>(want.size(), 1e30f), y);
-          continue;
-        }
-        ASSERT_EQ(want, y) << pad_left << " + " << in_width << " + "
-                           << pad_right;
       }
     }
   }
-  // On AVX-512 the kernel takes 3x3 kernels with pads of 0 to 2.
-  EXPECT_EQ(HWY_TARGET <= HWY_AVX3 && HWY_ARCH_X86,
-            MasksPlaneColumns(3, 3, 2, 1));
-  EXPECT_FALSE(MasksPlaneColumns(5, 5, 1, 1));
+  // AVX-512 takes 3x3 and 5x5 kernels with pads below their width.
+  const bool avx512 = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3;
+  EXPECT_EQ(avx512, MasksPlaneColumns(3, 3, 2, 1));
+  EXPECT_EQ(avx512, MasksPlaneColumns(5, 5, 4, 0));
+  EXPECT_FALSE(MasksPlaneColumns(3, 3, 3, 1));
+  EXPECT_FALSE(MasksPlaneColumns(7, 7, 1, 1));
 }
 
 void TestAllTranspose() {
