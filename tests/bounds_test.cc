@@ -1,7 +1,9 @@
 // Every kernel stays inside the caller's buffers: each tensor is placed to
 // end where an unreadable, unwritable page begins, so that a read or write
 // past it faults, on every compiled SIMD target and in every build
-// (AddressSanitizer sees such reads only in the sanitized one). The values
+// (AddressSanitizer sees such reads only in the sanitized one); and, for
+// the padded planes whose zero columns masked loads read, to begin where
+// one ends. The values
 // are checked by the other tests; these check that the calls succeed.
 #include <sys/mman.h>
 #include <unistd.h>
@@ -26,10 +28,14 @@ using test::Padded;
 class BoundsTest : public hwy::TestWithParamTarget {};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(BoundsTest);
 
-// `count` floats (at least one) that end where a PROT_NONE page begins.
+// Where GuardedFloats puts its PROT_NONE page.
+enum class Guard { kAfter, kBefore };
+
+// `count` floats (at least one) that end where a PROT_NONE page begins, or
+// begin where one ends.
 class GuardedFloats {
  public:
-  explicit GuardedFloats(int64_t count) {
+  explicit GuardedFloats(int64_t count, Guard guard = Guard::kAfter) {
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     const size_t bytes = sizeof(float) * static_cast<size_t>(count);
     size_ = (bytes + page - 1) / page * page + page;
@@ -37,8 +43,11 @@ class GuardedFloats {
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     EXPECT_NE(MAP_FAILED, memory);
     memory_ = static_cast<char*>(memory);
-    EXPECT_EQ(0, mprotect(memory_ + size_ - page, page, PROT_NONE));
-    data_ = reinterpret_cast<float*>(memory_ + size_ - page - bytes);
+    const bool after = guard == Guard::kAfter;
+    EXPECT_EQ(0,
+              mprotect(memory_ + (after ? size_ - page : 0), page, PROT_NONE));
+    data_ = reinterpret_cast<float*>(after ? memory_ + size_ - page - bytes
+                                           : memory_ + page);
     for (int64_t k = 0; k < count; ++k)
       data_[k] = static_cast<float>(k % 7) * 0.25f - 0.5f;
   }
@@ -55,11 +64,12 @@ class GuardedFloats {
 
 // Forward, and backward with every gradient and with dw alone, on guarded
 // tensors (the workspace is the library's own).
-void RunGuarded(const xcorr_conv2d_desc& desc) {
+void RunGuarded(const xcorr_conv2d_desc& desc, Guard guard = Guard::kAfter) {
   const detail::ConvShape shape = test::ShapeOf(desc);
-  GuardedFloats x(shape.x_elements), w(shape.w_elements),
-      bias(desc.out_channels), y(shape.y_elements), dy(shape.y_elements),
-      dx(shape.x_elements), dw(shape.w_elements), dbias(desc.out_channels);
+  GuardedFloats x(shape.x_elements, guard), w(shape.w_elements, guard),
+      bias(desc.out_channels, guard), y(shape.y_elements, guard),
+      dy(shape.y_elements, guard), dx(shape.x_elements, guard),
+      dw(shape.w_elements, guard), dbias(desc.out_channels, guard);
   xcorr_plan* plan = nullptr;
   ASSERT_EQ(XCORR_OK, xcorr_conv2d_plan_create(&desc, &plan))
       << xcorr_last_error();
@@ -115,6 +125,23 @@ TEST_P(BoundsTest, ConvolutionsReadOnlyTheirTensors) {
       RunGuarded(Padded(Desc(1, 1, 1, 9, width, kernel, kernel), pad));
       RunGuarded(Padded(Desc(2, 2, 3, 6, width, kernel, kernel), pad));
       RunGuarded(Nhwc(Padded(Desc(1, 5, 17, 6, width, kernel, kernel), pad)));
+    }
+  }
+  EXPECT_EQ(GetParam(), detail::DispatchedTarget());
+}
+
+// One-channel planes padded by up to the kernel less one column (the dx of
+// an unpadded one), whose first rows' masked loads (AVX-512) start before x
+// and dy: the tensors begin where a PROT_NONE page ends, so that a load
+// that read a masked-off lane would fault.
+TEST_P(BoundsTest, PaddedPlanesReadNothingBeforeTheirTensors) {
+  for (const int64_t kernel : {2, 3, 5, 7}) {
+    for (const int64_t width : {16, 17, 64, 70, 300}) {
+      for (const int64_t pad : {int64_t{1}, kernel / 2, kernel - 1}) {
+        RunGuarded(Padded(Desc(1, 1, 1, 13, width, kernel, kernel), pad),
+                   Guard::kBefore);
+      }
+      RunGuarded(Desc(1, 1, 1, 13, width, kernel, kernel), Guard::kBefore);
     }
   }
   EXPECT_EQ(GetParam(), detail::DispatchedTarget());
