@@ -520,7 +520,7 @@ HWY_INLINE void PlaneRows(const detail::PlaneTile& tile,
     for (; row < tile.row_end; ++row) PlaneEdgeRow<Kernel>(tile, row);
     return;
   }
-  if constexpr (Kernel::kRows == 1) {
+  if constexpr (Kernel::kRows == 1 && !kMaskedColumns) {
     // A long row of a one-row band streams from L3 or memory, where a load
     // that crosses a cache line costs twice: its first vector runs alone so
     // that the blocks after it load whole vectors of x, recomputing the
