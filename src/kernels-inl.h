@@ -238,6 +238,7 @@ HWY_INLINE void PlaneInputRow(D d, const detail::PlaneTile& tile,
 #endif
   } else {
     static_assert(std::is_same_v<Masks, NoMasks>, "masks need windows");
+    (void)masks;
     const int64_t kw = tile.kernel_width;
     for (int64_t kv = 0; kv < kw; ++kv)
       PlaneTaps<kRows, kVectors, kBandHeight>(d, x_row, k, kw, in_row, kv, acc);
