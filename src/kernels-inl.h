@@ -302,7 +302,6 @@ template <size_t kRows, size_t kVectors, int64_t kHeight, int64_t kWidth,
 HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
                              V (&acc)[kRows][kVectors],
                              const Masks& masks = Masks()) {
-  const int64_t N = static_cast<int64_t>(hn::Lanes(d));
   HWY_UNROLL(32)
   for (int64_t kv = 0; kv < kWidth; ++kv) {
     V column[static_cast<size_t>(kHeight)];
@@ -311,7 +310,8 @@ HWY_INLINE void PlaneColumns(D d, const detail::PlaneTile& tile, const float* x,
       column[u] = hn::Set(d, tile.k[u * kWidth + kv]);
     [[maybe_unused]] EdgeMasks<D> column_masks;
     if constexpr (!std::is_same_v<Masks, NoMasks>) {
-      const int64_t last = static_cast<int64_t>(kVectors - 1) * N;
+      const int64_t last = static_cast<int64_t>(kVectors - 1) *
+                           static_cast<int64_t>(hn::Lanes(d));
       column_masks = {LanesInside(d, masks.first + kv, masks.in_width),
                       LanesInside(d, masks.first + kv + last, masks.in_width)};
     }
@@ -670,9 +670,12 @@ HWY_INLINE bool CorrPlaneColumnsMasked(
     const detail::PlaneTile& tile, const detail::PlaneColumnPadding& columns) {
   const int64_t pad_right = tile.out_width + tile.kernel_width - 1 -
                             columns.pad_left - columns.in_width;
+  // PlaneRows reads rows narrower than a vector or shorter than a block of
+  // rows without blocks, hence without masks.
+  const int64_t N = static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
   if (!MasksPlaneColumns(tile.kernel_height, tile.kernel_width,
                          columns.pad_left, pad_right) ||
-      tile.out_width < 16 || tile.row_end - tile.row_begin < 6) {
+      tile.out_width < N || tile.row_end - tile.row_begin < 6) {
     return false;
   }
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
